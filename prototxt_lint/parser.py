@@ -1,0 +1,599 @@
+"""A text-format parser that builds real protobuf messages *and* a position index.
+
+Why not ``google.protobuf.text_format``: it stops at the first error, drops every position, and
+cannot skip a fork's unknown fields. This parser walks the same grammar once, fills the message
+through the normal protobuf API, records where every field occurrence sits in the text, and on
+an error reports it, skips the broken piece and carries on, so one run shows every problem.
+Messages follow protobuf's C++ parser (the one Caffe uses), so users recognise them.
+
+A test checks that it builds messages equal to ``text_format.Parse`` on the whole corpus.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import text_encoding
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from prototxt_lint.tokenizer import (
+    BAD_STRING,
+    EOF,
+    IDENT,
+    NUMBER,
+    OTHER,
+    PUNCT,
+    STRING,
+    Comment,
+    Token,
+    describe,
+    tokenize,
+)
+
+#: A path into a message: field names, with an element index after each repeated field,
+#: e.g. ``("layer", 3, "pooling_param", "stride")``.
+Path = tuple[str | int, ...]
+
+MAX_DEPTH = 64  # nesting deeper than any real schema needs (Caffe's deepest is about 6)
+MAX_ERRORS = 100  # per file; after that one more finding says the rest were not shown
+
+_CPP = FieldDescriptor
+_INT_RANGES = {
+    _CPP.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
+    _CPP.CPPTYPE_INT64: (-(2**63), 2**63 - 1),
+    _CPP.CPPTYPE_UINT32: (0, 2**32 - 1),
+    _CPP.CPPTYPE_UINT64: (0, 2**64 - 1),
+}
+
+
+def _repeated_via_label(fd: FieldDescriptor) -> bool:
+    return bool(is_repeated(fd))  # protobuf < 5 has no is_repeated
+
+
+def _repeated_via_property(fd: FieldDescriptor) -> bool:
+    return bool(fd.is_repeated)
+
+
+#: protobuf 7 dropped ``FieldDescriptor.label``; protobuf 4 lacks ``is_repeated``.
+is_repeated = (
+    _repeated_via_property if hasattr(FieldDescriptor, "is_repeated") else _repeated_via_label
+)
+_BOOL_WORDS = {"true": True, "True": True, "t": True, "false": False, "False": False, "f": False}
+_OPEN_TO_CLOSE = {"{": "}", "<": ">", "[": "]"}
+
+
+@dataclass(slots=True)
+class FieldLoc:
+    """Where one field occurrence is: ``start..end`` covers ``name: value`` (for a message
+    field, ``name {`` only), ``block_end`` the closing brace of a message field."""
+
+    start: int
+    end: int
+    value_start: int
+    block_end: int
+
+
+@dataclass(slots=True)
+class ParseError:
+    code: str  # P001 syntax, P002 unknown field, P003 bad value, P004 duplicate field
+    message: str
+    start: int
+    end: int
+    hint: str = ""
+    key: tuple[str, str] | None = None  # (message type, field) for unknown-field grouping
+
+
+@dataclass
+class ParseResult:
+    message: Message
+    locs: dict[Path, FieldLoc]
+    errors: list[ParseError]
+    comments: list[Comment]
+    #: paths of messages in which something was skipped (unknown field, bad value): rules
+    #: that need the whole message must not trust its defaults.
+    incomplete: set[Path] = field(default_factory=set)
+    too_many_errors: bool = False
+
+
+def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
+    """The likeliest intended name among ``(name, field number)`` choices.
+
+    Prefix relations come first (``kernel`` -> ``kernel_size``, ``num_outputs`` ->
+    ``num_output``), the lowest field number breaking ties (the main field of a family, not
+    its per-axis variants); otherwise the closest spelling.
+    """
+    lowered = name.lower()
+    prefixed = [
+        (number, choice)
+        for choice, number in choices
+        if choice.startswith(lowered) or lowered.startswith(choice)
+        if min(len(choice), len(lowered)) >= 3
+    ]
+    if prefixed:
+        return min(prefixed)[1]
+    close = difflib.get_close_matches(lowered, [c for c, _ in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], comments: list[Comment]) -> None:
+        self.tokens, self.comments = tokens, comments
+        self.pos = 0
+        self.locs: dict[Path, FieldLoc] = {}
+        self.errors: list[ParseError] = []
+        self.incomplete: set[Path] = set()
+        self.quiet = False  # after a syntax error, until the next good field (panic mode)
+        self.too_many = False
+
+    # --- error helpers -------------------------------------------------------------------
+    def error(
+        self,
+        code: str,
+        message: str,
+        token: Token,
+        hint: str = "",
+        key: tuple[str, str] | None = None,
+        end: int | None = None,
+    ) -> None:
+        if self.quiet and code == "P001":
+            return
+        if len(self.errors) >= MAX_ERRORS:
+            self.too_many = True
+            return
+        stop = token.end if end is None else end
+        self.errors.append(ParseError(code, message, token.offset, stop, hint, key))
+        if code == "P001":
+            self.quiet = True
+
+    # --- skipping ----------------------------------------------------------------------------
+    def skip_block(self) -> int:
+        """Skip a balanced ``{...}``/``<...>``/``[...]`` starting at the current token.
+        Iterative, so absurd nesting cannot exhaust the stack. Returns the end offset."""
+        depth = 0
+        tokens = self.tokens
+        while True:
+            tok = tokens[self.pos]
+            if tok.kind == EOF:
+                return tok.offset
+            self.pos += 1
+            if tok.kind == PUNCT:
+                if tok.text in "{<[":
+                    depth += 1
+                elif tok.text in "}>]":
+                    depth -= 1
+                    if depth <= 0:
+                        return tok.end
+
+    def skip_value(self) -> int:
+        """Skip whatever follows a field name we cannot use; return the end offset."""
+        tokens = self.tokens
+        tok = tokens[self.pos]
+        if tok.kind == PUNCT and tok.text == ":":
+            self.pos += 1
+            tok = tokens[self.pos]
+        if tok.kind == PUNCT and tok.text in "{<[":
+            return self.skip_block()
+        if tok.kind == PUNCT and tok.text == "-":
+            self.pos += 1
+            tok = tokens[self.pos]
+        if tok.kind in (IDENT, NUMBER, BAD_STRING):
+            self.pos += 1
+            return tok.end
+        end = tok.offset
+        while tokens[self.pos].kind == STRING:
+            end = tokens[self.pos].end
+            self.pos += 1
+        return end
+
+    # --- grammar -------------------------------------------------------------------------------
+    def parse_fields(
+        self, msg: Message, desc: Descriptor, path: Path, close: str | None, depth: int
+    ) -> Token | None:
+        """Parse fields into ``msg`` until ``close`` (or EOF at top level). Returns the closing
+        token, or None when the input ended first."""
+        tokens = self.tokens
+        fields_by_name = desc.fields_by_name
+        while True:
+            tok = tokens[self.pos]
+            kind = tok.kind
+            if kind == EOF:
+                return None
+            if kind == PUNCT and tok.text in "}>":
+                if close is not None and tok.text == close:
+                    self.pos += 1
+                    return tok
+                self.error("P001", f"Expected identifier, got: {tok.text}", tok)
+                self.pos += 1
+                if close is not None:  # a mismatched closer still ends this message
+                    return tok
+                continue
+            if kind != IDENT:
+                if kind == BAD_STRING:
+                    self.error("P001", "String literals cannot cross line boundaries.", tok)
+                else:
+                    self.error("P001", f"Expected identifier, got: {describe(tok)}", tok)
+                self.pos += 1
+                continue
+            self.pos += 1
+            name = tok.text
+            fd = fields_by_name.get(name)
+            if fd is None:
+                self.unknown_field(tok, desc, path)
+                continue
+            self.quiet = False
+            if fd.cpp_type == _CPP.CPPTYPE_MESSAGE:
+                self.parse_message_field(msg, fd, tok, path, depth)
+            else:
+                self.parse_scalar_field(msg, fd, tok, path)
+            nxt = tokens[self.pos]
+            if nxt.kind == PUNCT and nxt.text in ",;":
+                self.pos += 1
+
+    def unknown_field(self, tok: Token, desc: Descriptor, path: Path) -> None:
+        choices = [(f.name, f.number) for f in desc.fields]
+        guess = did_you_mean(tok.text, choices)
+        hint = f"did you mean `{guess}`?" if guess else ""
+        end = self.skip_value()
+        self.incomplete.add(path)
+        self.error(
+            "P002",
+            f'Message type "{desc.full_name}" has no field named "{tok.text}".',
+            tok,
+            hint=hint,
+            key=(desc.full_name, tok.text),
+            end=max(end, tok.end),
+        )
+        self.quiet = False
+
+    def _check_duplicate(self, msg: Message, fd: FieldDescriptor, tok: Token) -> None:
+        if not is_repeated(fd) and msg.HasField(fd.name):
+            self.error(
+                "P004",
+                f'Non-repeated field "{fd.name}" is specified multiple times.',
+                tok,
+                hint="keep one of them: Caffe refuses the file",
+            )
+
+    def parse_message_field(
+        self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path, depth: int
+    ) -> None:
+        tokens = self.tokens
+        tok = tokens[self.pos]
+        if tok.kind == PUNCT and tok.text == ":":
+            self.pos += 1
+            tok = tokens[self.pos]
+        repeated = is_repeated(fd)
+        if tok.kind == PUNCT and tok.text == "[":
+            self.pos += 1
+            while True:
+                tok = tokens[self.pos]
+                if tok.kind == PUNCT and tok.text == "]":
+                    self.pos += 1
+                    return
+                if tok.kind == PUNCT and tok.text in "{<":
+                    self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
+                else:
+                    self.error("P001", f'Expected "{{", found "{describe(tok)}".', tok)
+                    self.skip_block_rest("]")
+                    return
+                tok = tokens[self.pos]
+                if tok.kind == PUNCT and tok.text == ",":
+                    self.pos += 1
+        if tok.kind == PUNCT and tok.text in "{<":
+            self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
+            return
+        self.error("P001", f'Expected "{{", found "{describe(tok)}".', tok)
+        self.incomplete.add(path)
+        self.skip_value()
+
+    def skip_block_rest(self, close: str) -> None:
+        tokens = self.tokens
+        while tokens[self.pos].kind != EOF:
+            tok = tokens[self.pos]
+            if tok.kind == PUNCT and tok.text == close:
+                self.pos += 1
+                return
+            if tok.kind == PUNCT and tok.text in "{<[":
+                self.skip_block()
+            else:
+                self.pos += 1
+
+    def parse_one_message(
+        self,
+        msg: Message,
+        fd: FieldDescriptor,
+        name_tok: Token,
+        path: Path,
+        depth: int,
+        repeated: bool,
+    ) -> None:
+        open_tok = self.tokens[self.pos]
+        if repeated:
+            container = getattr(msg, fd.name)
+            sub_path = (*path, fd.name, len(container))
+            sub = container.add()
+        else:
+            self._check_duplicate(msg, fd, name_tok)
+            sub_path = (*path, fd.name)
+            sub = getattr(msg, fd.name)
+            sub.SetInParent()
+        if depth >= MAX_DEPTH:
+            self.error("P001", f"Message nested more than {MAX_DEPTH} levels deep.", open_tok)
+            end = self.skip_block()
+            self.locs[sub_path] = FieldLoc(name_tok.offset, open_tok.end, open_tok.offset, end)
+            return
+        self.pos += 1
+        close = _OPEN_TO_CLOSE[open_tok.text]
+        loc = FieldLoc(name_tok.offset, open_tok.end, open_tok.offset, open_tok.end)
+        self.locs[sub_path] = loc
+        closing = self.parse_fields(sub, fd.message_type, sub_path, close, depth + 1)
+        if closing is None:
+            eof = self.tokens[self.pos]
+            self.error(
+                "P001",
+                f'Expected "{close}" to close "{name_tok.text} {open_tok.text}" opened here,'
+                " found end of input.",
+                name_tok,
+                end=open_tok.end,
+            )
+            loc.block_end = eof.offset
+        else:
+            loc.block_end = closing.end
+
+    def parse_scalar_field(
+        self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path
+    ) -> None:
+        tokens = self.tokens
+        tok = tokens[self.pos]
+        if not (tok.kind == PUNCT and tok.text == ":"):
+            self.error("P001", f'Expected ":", found "{describe(tok)}".', tok)
+            self.incomplete.add(path)
+            if tok.kind == PUNCT and tok.text in "{<":
+                self.skip_block()
+            return
+        self.pos += 1
+        repeated = is_repeated(fd)
+        tok = tokens[self.pos]
+        if tok.kind == PUNCT and tok.text == "[":
+            if not repeated:
+                self.error(
+                    "P001",
+                    f'Expected a value for non-repeated field "{fd.name}", found "[".'
+                    " The [a, b] list form is only for repeated fields.",
+                    tok,
+                )
+                self.incomplete.add(path)
+                self.skip_block()
+                return
+            self.pos += 1
+            if tokens[self.pos].kind == PUNCT and tokens[self.pos].text == "]":
+                self.pos += 1
+                return
+            while True:
+                self.parse_one_scalar(msg, fd, name_tok, path, True, in_list=True)
+                tok = tokens[self.pos]
+                if tok.kind == PUNCT and tok.text == ",":
+                    self.pos += 1
+                    continue
+                if tok.kind == PUNCT and tok.text == "]":
+                    self.pos += 1
+                    return
+                self.error("P001", f'Expected "]", found "{describe(tok)}".', tok)
+                self.skip_block_rest("]")
+                return
+        self.parse_one_scalar(msg, fd, name_tok, path, repeated, in_list=False)
+
+    def parse_one_scalar(
+        self,
+        msg: Message,
+        fd: FieldDescriptor,
+        name_tok: Token,
+        path: Path,
+        repeated: bool,
+        in_list: bool,
+    ) -> None:
+        value_tok = self.tokens[self.pos]
+        value, end = self.read_value(fd)
+        if value is _BAD:
+            self.incomplete.add(path)
+            return
+        start = value_tok.offset if in_list else name_tok.offset
+        if repeated:
+            container = getattr(msg, fd.name)
+            self.locs[(*path, fd.name, len(container))] = FieldLoc(
+                start, end, value_tok.offset, end
+            )
+            container.append(value)
+        else:
+            self._check_duplicate(msg, fd, name_tok)
+            self.locs[(*path, fd.name)] = FieldLoc(start, end, value_tok.offset, end)
+            setattr(msg, fd.name, value)
+
+    # --- values --------------------------------------------------------------------------------
+    def read_value(self, fd: FieldDescriptor) -> tuple[Any, int]:
+        """Read one value for ``fd``; on error report it, skip it and return ``_BAD``."""
+        tokens = self.tokens
+        tok = tokens[self.pos]
+        cpp = fd.cpp_type
+        if cpp == _CPP.CPPTYPE_STRING:
+            if tok.kind != STRING:
+                return self.bad_value(tok, "Expected string, got: " + describe(tok))
+            parts = []
+            end = tok.end
+            while tokens[self.pos].kind == STRING:
+                part = tokens[self.pos]
+                parts.append(part.text[1:-1])
+                end = part.end
+                self.pos += 1
+            raw = "".join(parts)
+            if fd.type == _CPP.TYPE_BYTES:
+                return text_encoding.CUnescape(raw), end
+            if "\\" not in raw:
+                return raw, end
+            try:
+                return text_encoding.CUnescape(raw).decode("utf-8"), end
+            except (UnicodeDecodeError, ValueError) as exc:
+                return self.bad_value(tok, f"Invalid string escape or UTF-8: {exc}", skip=False)
+        negative = False
+        sign_tok = None
+        if tok.kind == PUNCT and tok.text == "-":
+            sign_tok = tok
+            negative = True
+            self.pos += 1
+            tok = tokens[self.pos]
+        start_tok = sign_tok or tok
+        if cpp == _CPP.CPPTYPE_ENUM:
+            return self.read_enum(fd, tok, negative, start_tok)
+        if cpp == _CPP.CPPTYPE_BOOL:
+            if tok.kind == IDENT and tok.text in _BOOL_WORDS and not negative:
+                self.pos += 1
+                return _BOOL_WORDS[tok.text], tok.end
+            if tok.kind == NUMBER and tok.text in ("0", "1") and not negative:
+                self.pos += 1
+                return tok.text == "1", tok.end
+            return self.bad_value(
+                tok, f'Invalid value for boolean field "{fd.name}". Value: "{describe(tok)}".'
+            )
+        if cpp in (_CPP.CPPTYPE_FLOAT, _CPP.CPPTYPE_DOUBLE):
+            number = _parse_float(tok)
+            if number is None:
+                return self.bad_value(tok, "Expected double, got: " + describe(tok))
+            self.pos += 1
+            return (-number if negative else number), tok.end
+        # integers
+        integer = _parse_int(tok.text) if tok.kind == NUMBER else None
+        if integer is None:
+            return self.bad_value(tok, "Expected integer, got: " + describe(tok))
+        if negative:
+            integer = -integer
+        low, high = _INT_RANGES[cpp]
+        if not low <= integer <= high:
+            self.pos += 1
+            what = "Integer out of range" if integer >= 0 else "Expected an unsigned integer"
+            self.error("P003", f"{what} ({start_tok.text if negative else ''}{tok.text})", tok)
+            return _BAD, tok.end
+        self.pos += 1
+        return integer, tok.end
+
+    def read_enum(
+        self, fd: FieldDescriptor, tok: Token, negative: bool, start_tok: Token
+    ) -> tuple[Any, int]:
+        enum: EnumDescriptor = fd.enum_type
+        if tok.kind == IDENT and not negative:
+            value = enum.values_by_name.get(tok.text)
+            if value is None:
+                guess = did_you_mean(tok.text, [(v.name, v.number) for v in enum.values])
+                self.pos += 1
+                self.error(
+                    "P003",
+                    f'Unknown enumeration value of "{tok.text}" for field "{fd.name}".',
+                    tok,
+                    hint=(f"did you mean `{guess}`? " if guess else "")
+                    + "valid values: "
+                    + ", ".join(v.name for v in enum.values),
+                    key=(fd.full_name, tok.text),
+                )
+                return _BAD, tok.end
+            self.pos += 1
+            return value.number, tok.end
+        if tok.kind == NUMBER:
+            number = _parse_int(tok.text)
+            if number is not None:
+                number = -number if negative else number
+                if number in enum.values_by_number:
+                    self.pos += 1
+                    return number, tok.end
+                self.pos += 1
+                self.error(
+                    "P003",
+                    f'Unknown enumeration value of "{number}" for field "{fd.name}".',
+                    tok,
+                )
+                return _BAD, tok.end
+        return self.bad_value(tok, "Expected integer or identifier, got: " + describe(tok))
+
+    def bad_value(self, tok: Token, message: str, skip: bool = True) -> tuple[Any, int]:
+        if skip and tok.kind != EOF and not (tok.kind == PUNCT and tok.text in "{}<>[]"):
+            self.pos += 1
+            while tok.kind == STRING and self.tokens[self.pos].kind == STRING:
+                self.pos += 1
+        code = "P003" if tok.kind in (IDENT, NUMBER, STRING) else "P001"
+        self.error(code, message, tok)
+        return _BAD, tok.end
+
+
+_BAD: Any = object()
+
+
+def _parse_int(text: str) -> int | None:
+    try:
+        if text[:2] in ("0x", "0X"):
+            return int(text[2:], 16)
+        if len(text) > 1 and text[0] == "0":
+            return int(text[1:], 8)
+        return int(text, 10)
+    except ValueError:
+        return None
+
+
+def _parse_float(tok: Token) -> float | None:
+    text = tok.text
+    if tok.kind == IDENT:
+        lowered = text.lower()
+        if lowered in ("inf", "infinity", "inff", "infinityf"):
+            return math.inf
+        if lowered in ("nan", "nanf"):
+            return math.nan
+        return None
+    if tok.kind != NUMBER:
+        return None
+    if text[:2] in ("0x", "0X"):
+        value = _parse_int(text)
+        return None if value is None else float(value)
+    if text[-1] in "fF":
+        text = text[:-1]
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def parse(
+    text: str, message: Message, scanned: tuple[list[Token], list[Comment]] | None = None
+) -> ParseResult:
+    """Parse ``text`` into ``message`` (which is filled in place), recovering from errors.
+    ``scanned`` is ``tokenize(text)`` when the caller already has it."""
+    parser = _Parser(*(scanned or tokenize(text)))
+    parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
+    return ParseResult(
+        message=message,
+        locs=parser.locs,
+        errors=parser.errors,
+        comments=parser.comments,
+        incomplete=parser.incomplete,
+        too_many_errors=parser.too_many,
+    )
+
+
+def top_level_names(tokens: list[Token]) -> list[str]:
+    """Field names at nesting depth 0, used to tell a net from a solver before parsing."""
+    names = []
+    depth = 0
+    for i, tok in enumerate(tokens):
+        if tok.kind == PUNCT:
+            if tok.text in "{<[":
+                depth += 1
+            elif tok.text in "}>]":
+                depth = max(0, depth - 1)
+        elif tok.kind == IDENT and depth == 0:
+            nxt = tokens[i + 1]
+            if nxt.kind == PUNCT and nxt.text in ":{<":
+                names.append(tok.text)
+    return names
+
+
+__all__ = ["FieldLoc", "ParseError", "ParseResult", "Path", "parse", "did_you_mean", "OTHER"]

@@ -1,0 +1,71 @@
+"""Protobuf text-format tokens, with offsets, in one regular-expression pass.
+
+Tokens are plain tuples ``(kind, text, offset)`` for speed: the tokenizer runs on every file and
+its cost is most of the parse. Comments are kept aside (suppression comments live there).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+IDENT = "i"
+NUMBER = "n"
+STRING = "s"
+BAD_STRING = "u"  # a string with no closing quote on its line
+PUNCT = "p"
+OTHER = "o"  # a character that cannot start any token
+EOF = "e"
+
+_TOKEN_RE = re.compile(
+    r"""
+    [ \t\r\n\f\v]+
+    |(?P<c>\#[^\n]*)
+    |(?P<i>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<n>(?:[0-9]|\.[0-9])(?:[eE][+-][0-9]|[0-9A-Za-z_.])*)
+    |(?P<s>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    |(?P<u>["'][^\n]*)
+    |(?P<p>[{}<>\[\]:;,\-])
+    |(?P<o>.)
+    """,
+    re.VERBOSE,
+)
+
+
+class Token(NamedTuple):
+    kind: str
+    text: str
+    offset: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.text)
+
+
+class Comment(NamedTuple):
+    text: str  # without the leading '#'
+    offset: int
+
+
+def tokenize(text: str) -> tuple[list[Token], list[Comment]]:
+    """All tokens of ``text`` (ending with an EOF token) and all ``#`` comments."""
+    tokens: list[Token] = []
+    comments: list[Comment] = []
+    append = tokens.append
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup
+        if kind is None:
+            continue
+        if kind == "c":
+            comments.append(Comment(match.group()[1:], match.start()))
+            continue
+        append(Token(kind, match.group(), match.start()))
+    append(Token(EOF, "", len(text)))
+    return tokens, comments
+
+
+def describe(token: Token) -> str:
+    """How protobuf's C++ parser names a token in its messages (what Caffe users see)."""
+    if token.kind == EOF:
+        return "end of input"
+    return token.text
