@@ -1,0 +1,180 @@
+"""The ``prototxt-lint`` command.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+import click
+
+from prototxt_lint.config import Config, ConfigError, find_config
+from prototxt_lint.findings import Severity
+from prototxt_lint.linter import FileReport, Input, Linter, Options
+from prototxt_lint.plugin import Rule
+from prototxt_lint.registry import RuleLoadError, load_rules
+
+EXTENSIONS = (".prototxt", ".pbtxt")
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def iter_files(path: str) -> Iterator[str]:
+    """Files to lint under ``path``: the file itself, or every ``*.prototxt``/``*.pbtxt``
+    below a directory, sorted, without following symlinked directories (no loops)."""
+    if not os.path.isdir(path):
+        yield path
+        return
+    for root, dirs, files in os.walk(path, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(EXTENSIONS):
+                yield os.path.join(root, name)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def explain(rule: Rule) -> str:
+    return (
+        f"{rule.code} {rule.name} ({rule.severity.label})\n{rule.summary}\n\n{rule.docs}\n"
+    )
+
+
+def list_rules(rules: Sequence[Rule]) -> str:
+    width = max(len(r.name) for r in rules)
+    return "\n".join(
+        f"{r.code}  {r.name:<{width}}  {r.severity.label:<7}  {r.summary}" for r in rules
+    )
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these rules (codes, code prefixes such as S1, or names; comma-separated).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--stdin-filename", default=None, metavar="NAME",
+              help="Name to report for input read from '-' (stdin).")
+@click.option("--max-file-size", type=float, default=None, metavar="MB",
+              help="Refuse files larger than this many megabytes [default: 16].")
+@click.option("--explain", "explain_code", metavar="CODE", default=None,
+              help="Print a rule's documentation and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--color/--no-color", default=None,
+              help="Colour the output [default: on a terminal, unless NO_COLOR is set].")
+@click.version_option(package_name="prototxt-lint")
+def lint_command(
+    paths: tuple[str, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    stdin_filename: str | None,
+    max_file_size: float | None,
+    explain_code: str | None,
+    list_rules: bool,
+    color: bool | None,
+) -> None:
+    """Lint Caffe net and solver prototxt files.
+
+    PATHS are files or directories (searched for *.prototxt and *.pbtxt); '-' reads stdin.
+    A solver's net (net, train_net, test_net) is linted with it.
+    """
+    try:
+        rules = load_rules()
+    except RuleLoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    if list_rules:
+        click.echo(_list(rules))
+        return
+    if explain_code:
+        wanted = explain_code.strip()
+        rule = next((r for r in rules if wanted in (r.code, r.name)), None)
+        if rule is None:
+            raise click.UsageError(f"no rule {wanted!r}; see --list-rules")
+        click.echo(explain(rule))
+        return
+    if not paths:
+        raise click.UsageError("no PATH given (try: prototxt-lint net.prototxt solver.prototxt)")
+
+    inputs: list[tuple[str, Input]] = []  # (config directory, input)
+    for path in paths:
+        if path == "-":
+            data = click.get_binary_stream("stdin").read()
+            name = stdin_filename or "<stdin>"
+            inputs.append((os.path.dirname(os.path.abspath(name)), Input(name, data)))
+            continue
+        found = list(iter_files(path))
+        if not found:
+            click.echo(f"prototxt-lint: {path}: no *.prototxt or *.pbtxt files found", err=True)
+        for file in found:
+            inputs.append((os.path.dirname(os.path.abspath(file)), Input(file)))
+    if not inputs:
+        sys.exit(EXIT_ERROR)
+
+    try:
+        groups: dict[Config, list[Input]] = {}
+        for directory, item in inputs:
+            groups.setdefault(find_config(directory), []).append(item)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+
+    reports: list[FileReport] = []
+    threshold = Severity.WARNING
+    for config, items in groups.items():
+        size_mb = max_file_size if max_file_size is not None else config.max_file_size_mb
+        options = Options(
+            select=_split(select) or list(config.select),
+            ignore=_split(ignore) + list(config.ignore),
+            max_bytes=int(size_mb * 1024 * 1024) if size_mb else Options.max_bytes,
+            debug=bool(os.environ.get("PROTOTXT_LINT_DEBUG")),
+        )
+        if fail_on:
+            threshold = Severity.parse(fail_on)
+        elif config.fail_on is not None:
+            threshold = config.fail_on
+        reports.extend(Linter(rules, options).lint(items))
+
+    if fmt == "json":
+        from prototxt_lint.output import render_json
+
+        click.echo(render_json(reports))
+    else:
+        from prototxt_lint.output import render_text
+
+        use_colour = color if color is not None else (
+            sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        )
+        click.echo(render_text(reports, use_colour))
+
+    if any(r.fatal for r in reports):
+        sys.exit(EXIT_ERROR)
+    if any(f.severity >= threshold for r in reports for f in r.findings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _list(rules: Sequence[Rule]) -> str:
+    return list_rules(rules)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point."""
+    try:
+        lint_command.main(args=list(argv) if argv is not None else None,
+                          prog_name="prototxt-lint")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

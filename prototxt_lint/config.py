@@ -1,0 +1,96 @@
+"""Configuration from ``[tool.prototxt-lint]`` in ``pyproject.toml`` or from
+``.prototxt-lint.toml``, found by walking up from the linted file. Command-line options win."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from prototxt_lint.findings import Severity
+
+CONFIG_FILES = (".prototxt-lint.toml", "pyproject.toml")
+KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size"}
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None  # the file it came from
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    max_file_size_mb: float | None = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+
+def _codes(value: object, key: str, path: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: `{key}` must be a list of rule codes or names")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def parse_config(path: str, table: dict[str, object]) -> Config:
+    unknown = set(table) - KNOWN_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}"
+            f" (known: {', '.join(sorted(KNOWN_KEYS))})"
+        )
+    fail_on = None
+    if "fail-on" in table:
+        try:
+            fail_on = Severity.parse(str(table["fail-on"]))
+        except ValueError as exc:
+            raise ConfigError(f"{path}: fail-on: {exc}") from None
+    size = table.get("max-file-size")
+    if size is not None and not isinstance(size, int | float):
+        raise ConfigError(f"{path}: max-file-size must be a number of megabytes")
+    return Config(
+        path=path,
+        select=_codes(table.get("select", []), "select", path),
+        ignore=_codes(table.get("ignore", []), "ignore", path),
+        fail_on=fail_on,
+        max_file_size_mb=size,
+    )
+
+
+def load_config_file(path: str) -> Config | None:
+    """The config in ``path``, or None for a pyproject.toml without our table."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    if os.path.basename(path) == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("prototxt-lint") if isinstance(tool, dict) else None
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.prototxt-lint] must be a table")
+        return parse_config(path, table)
+    return parse_config(path, data)
+
+
+@lru_cache(maxsize=256)
+def find_config(directory: str) -> Config:
+    """The nearest config at or above ``directory`` (an empty Config when there is none)."""
+    current = os.path.abspath(directory)
+    while True:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(current, name)
+            if os.path.isfile(candidate):
+                config = load_config_file(candidate)
+                if config is not None:
+                    return config
+        parent = os.path.dirname(current)
+        if parent == current:
+            return Config()
+        current = parent

@@ -1,0 +1,179 @@
+"""Codes reported by the engine itself (reading, parsing, suppressions, solver links).
+
+They are :class:`~prototxt_lint.plugin.Rule` objects without a check function, so that
+``--list-rules``, ``--explain`` and the README table treat them like every other rule.
+"""
+
+from __future__ import annotations
+
+from prototxt_lint.findings import Severity
+from prototxt_lint.plugin import Rule
+
+
+def _core(code: str, name: str, severity: Severity, summary: str, docs: str) -> Rule:
+    return Rule(code, name, severity, summary, docs.strip(), "core")
+
+
+SYNTAX_ERROR = _core("P001", "syntax-error", Severity.ERROR, "The text is not valid protobuf text format.", """
+## What it does
+Reports text that protobuf's text-format grammar does not accept: a missing `:` or `}`, a
+stray token, an unterminated string.
+
+## Why is this bad?
+Caffe reads nets and solvers with protobuf's C++ `TextFormat::Parse`
+(`ReadProtoFromTextFile` in `src/caffe/util/io.cpp`); it stops at the first such error with
+`Error parsing text-format caffe.NetParameter: LINE:COL: ...` and aborts. prototxt-lint
+recovers and reports every error in one run.
+
+## Fix
+Correct the syntax at the position shown.
+""")
+
+UNKNOWN_FIELD = _core("P002", "unknown-field", Severity.ERROR, "A field the schema does not have.", """
+## What it does
+Reports a field name that the message does not have in the schema in use, with the closest
+valid name (`kernel` in `pooling_param` -> `kernel_size`). Each distinct unknown field is
+reported once, at its first occurrence, with the count of further ones.
+
+## Why is this bad?
+BVLC Caffe refuses the file: `Message type "caffe.PoolingParameter" has no field named
+"kernel".` (protobuf's text parser, called from `ReadProtoFromTextFile`). Fields of forks
+(SSD, Faster R-CNN, PSPNet...) are unknown to BVLC Caffe's schema.
+
+## Example
+```
+pooling_param { pool: AVE stride: 2 kernel: 3 }
+```
+
+## Use instead
+```
+pooling_param { pool: AVE stride: 2 kernel_size: 3 }
+```
+
+## Fix
+Use the suggested name. For a fork's field, lint with the fork's schema (`--proto
+path/to/caffe.proto`). All other rules still run on the rest of the file.
+""")
+
+INVALID_VALUE = _core("P003", "invalid-value", Severity.ERROR, "A value of the wrong type, an unknown enum value, or out of range.", """
+## What it does
+Reports a value that does not fit its field: a string for a number, `1.5` for an integer,
+an enum name the schema does not define (with the closest valid one), a negative number for
+an unsigned field, or a string type on a V1 `layers` block (`type: "Convolution"` where V1
+wants `type: CONVOLUTION`).
+
+## Why is this bad?
+Caffe's text parser refuses the file (`Expected integer, got: ...`, `Unknown enumeration
+value of "AVG" for field "pool".`) and Caffe aborts in `ReadProtoFromTextFile`.
+
+## Fix
+Write a value of the field's type.
+""")
+
+DUPLICATE_FIELD = _core("P004", "duplicate-field", Severity.ERROR, "A non-repeated field given twice.", """
+## What it does
+Reports a non-repeated field (such as `kernel_size` in `pooling_param`) that appears twice in
+one message.
+
+## Why is this bad?
+Caffe uses protobuf's `TextFormat::Parse`, which refuses it: `Non-repeated field "x" is
+specified multiple times.` (Python's `text_format.Merge` would silently keep the last one.)
+
+## Fix
+Keep one of the two.
+""")
+
+NOT_A_NET = _core("P005", "not-a-net-or-solver", Severity.INFO, "A Caffe data file that is neither a net nor a solver.", """
+## What it does
+Recognises text-format files in a Caffe project that are not nets or solvers, such as SSD's
+`LabelMap` files (`item { name: ... label: ... }`), and says so once instead of reporting
+every line as an error.
+
+## Fix
+Nothing to fix; exclude the file from linting if the note is unwanted.
+""")
+
+UNREADABLE = _core("P006", "unreadable-input", Severity.ERROR, "The input could not be read.", """
+## What it does
+Reports an input that could not be read: a missing file, a directory named as a file, a
+file without read permission, or a file larger than `--max-file-size` (16 MB by default).
+Nothing is linted and the exit code is 2.
+
+## Fix
+Check the path, or raise `--max-file-size` for a real, huge net.
+""")
+
+BINARY_INPUT = _core("P007", "binary-input", Severity.ERROR, "The file contains binary data.", """
+## What it does
+Reports a file with NUL bytes: a binary protobuf (`.caffemodel`, `.binaryproto`, a binary
+solver state) rather than a text-format prototxt. Nothing is linted and the exit code is 2.
+
+## Why is this bad?
+Caffe's `ReadProtoFromTextFile` cannot read it; binary files are read with
+`ReadProtoFromBinaryFile` instead.
+
+## Fix
+Lint the text-format prototxt, not the weights.
+""")
+
+INVALID_UTF8 = _core("P008", "invalid-utf8", Severity.WARNING, "Bytes that are not valid UTF-8.", """
+## What it does
+Reports the first byte that is not valid UTF-8 (often a Latin-1 or GBK comment). The rest of
+the file is linted with such bytes replaced.
+
+## Why is this bad?
+Caffe itself reads bytes, so a comment in another encoding works there, but string values
+with invalid UTF-8 are rejected by protobuf, and editors and tools may mangle the file.
+
+## Fix
+Re-save the file as UTF-8.
+""")
+
+UNRECOGNISED = _core("P009", "unrecognised-file", Severity.ERROR, "Neither a net nor a solver.", """
+## What it does
+Reports a text file whose top-level fields belong neither to `NetParameter` nor to
+`SolverParameter` (nor to a known Caffe data file). Nothing is linted and the exit code is 2.
+
+## Fix
+Check that the file is a Caffe prototxt.
+""")
+
+EMPTY_FILE = _core("P010", "empty-file", Severity.WARNING, "The file has no content.", """
+## What it does
+Reports a file that is empty or holds only comments. Nothing is linted and the exit code is 2.
+
+## Why is this bad?
+Caffe reads an empty net as a net with no layers and an empty solver as one with no net:
+`caffe train` fails, after loading, with no useful message.
+
+## Fix
+Point the tool at the real prototxt.
+""")
+
+UNUSED_SUPPRESSION = _core("X001", "unused-suppression", Severity.INFO, "A suppression comment that suppresses nothing.", """
+## What it does
+Reports a `# prototxt-lint: disable=CODE` comment for which no finding with that code was
+reported on the line it covers (or, for `disable-file`, in the file).
+
+## Why is this bad?
+Stale suppressions hide future problems on that line and mislead readers.
+
+## Fix
+Delete the comment, or the code from its list.
+""")
+
+NET_NOT_FOUND = _core("X002", "net-file-not-found", Severity.INFO, "The net a solver names was not found.", """
+## What it does
+Reports a `net`, `train_net` or `test_net` path in a solver that could not be found. Caffe
+resolves such paths against the directory `caffe` is started from (usually the project
+root), so prototxt-lint tries the working directory, then the solver's folder and each of its
+parents. When none has the file, the solver is linted alone.
+
+## Fix
+Run from the project root, or lint the net file explicitly.
+""")
+
+CORE_RULES = [
+    SYNTAX_ERROR, UNKNOWN_FIELD, INVALID_VALUE, DUPLICATE_FIELD, NOT_A_NET, UNREADABLE,
+    BINARY_INPUT, INVALID_UTF8, UNRECOGNISED, EMPTY_FILE, UNUSED_SUPPRESSION, NET_NOT_FOUND,
+]

@@ -1,0 +1,61 @@
+"""What the linter reports: a :class:`Finding` with a stable code, severity, exact span and hint."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``severity >= fail_on`` decides the exit code."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    end_line: int
+    end_column: int  # exclusive
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    phases: tuple[str, ...] = ()  # TRAIN / TEST / deploy, where the finding applies
+    start: int = 0  # offsets into the text, for editors and suppressions
+    end: int = 0
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line, self.column, self.code, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.label,
+            "message": self.message,
+            "hint": self.hint,
+            "phase": list(self.phases),
+        }

@@ -1,0 +1,349 @@
+"""The engine: read inputs, link solvers to their nets, run rules, turn reports into findings.
+
+Kept free of any CLI or editor concerns so that the command line, the language server and
+tests all lint the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+
+from prototxt_lint import core_rules
+from prototxt_lint.findings import Finding, Severity
+from prototxt_lint.loading import load_bytes, load_path
+from prototxt_lint.model import (
+    TEST,
+    TRAIN,
+    Document,
+    NetContext,
+    NetLink,
+    SolverContext,
+    build_net_context,
+)
+from prototxt_lint.plugin import Report, Rule
+from prototxt_lint.schema import Schema, bvlc_schema
+from prototxt_lint.source import DEFAULT_MAX_BYTES
+from prototxt_lint.suppressions import find_suppressions, matches
+
+FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
+
+
+@dataclass
+class Options:
+    select: Sequence[str] = ()  # codes, code prefixes or rule names; empty: all
+    ignore: Sequence[str] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
+    schema: Schema | None = None
+    debug: bool = False  # let exceptions in rules propagate
+
+    def enabled(self, rule: Rule) -> bool:
+        def hit(patterns: Sequence[str]) -> bool:
+            return any(rule.code.startswith(p) or p in (rule.name, "ALL") for p in patterns)
+
+        if self.select and not hit(self.select):
+            return False
+        return not hit(self.ignore)
+
+
+@dataclass
+class Input:
+    """A file to lint; ``data`` is given for stdin (``path`` is then the display name)."""
+
+    path: str
+    data: bytes | None = None
+
+
+@dataclass
+class FileReport:
+    path: str
+    document: Document
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        """Nothing could be linted (exit code 2)."""
+        return self.document.kind in FATAL_KINDS
+
+
+class Linter:
+    def __init__(self, rules: Iterable[Rule], options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.all_rules = {rule.code: rule for rule in rules}
+        for rule in core_rules.CORE_RULES:
+            self.all_rules.setdefault(rule.code, rule)
+        active = [r for r in self.all_rules.values() if r.check and self.options.enabled(r)]
+        self.net_rules = [r for r in active if r.target == "net"]
+        self.solver_rules = [r for r in active if r.target == "solver"]
+        self.schema = self.options.schema or bvlc_schema()
+
+    # --- public entry points ---------------------------------------------------------------
+    def lint(self, inputs: Sequence[Input]) -> list[FileReport]:
+        """Lint inputs; nets named by solvers are linted with them (and reported under their
+        own path), each file once. Reports come in input order, linked nets after."""
+        docs: dict[str, Document] = {}
+        order: list[str] = []
+        for item in inputs:
+            key = _key(item.path) if item.data is None else f"<stdin>{item.path}"
+            if key in docs:
+                continue
+            docs[key] = self._load(item)
+            order.append(key)
+        collected: dict[str, list[tuple[Rule, Report]]] = {k: [] for k in order}
+        net_phases: dict[str, dict[str, object]] = {}
+        for key in list(order):
+            doc = docs[key]
+            if doc.kind != "solver":
+                continue
+            links = self._links(doc)
+            for link in links:
+                if link.resolved is None:
+                    continue
+                net_key = _key(link.resolved)
+                if net_key not in docs:
+                    docs[net_key] = self._load(Input(link.resolved))
+                    order.append(net_key)
+                    collected[net_key] = []
+                phases = net_phases.setdefault(net_key, {})
+                for phase in link.phases:
+                    phases.setdefault(phase, _solver_state(doc.message, phase, link))
+            ctx = SolverContext(doc, doc.message, links)
+            collected[key].extend(self._run(self.solver_rules, ctx))
+            for link in links:
+                if link.embedded is not None:
+                    net_ctx = build_net_context(doc, link.embedded, link.field_path, link.phases)
+                    collected[key].extend(self._run(self.net_rules, net_ctx))
+            collected[key].extend(self._link_notes(links))
+        for key in order:
+            doc = docs[key]
+            if doc.kind != "net":
+                continue
+            states = net_phases.get(key)
+            phases = tuple(p for p in (TRAIN, TEST) if p in states) if states else None
+            ctx_net = build_net_context(doc, doc.message, (), phases, states)  # type: ignore[arg-type]
+            collected[key].extend(self._run(self.net_rules, ctx_net))
+        return [self._finish(docs[key], collected[key]) for key in order]
+
+    def lint_paths(self, paths: Iterable[str]) -> list[FileReport]:
+        return self.lint([Input(p) for p in paths])
+
+    # --- steps -----------------------------------------------------------------------------
+    def _load(self, item: Input) -> Document:
+        if item.data is not None:
+            return load_bytes(item.path, item.data, self.schema)
+        return load_path(item.path, self.schema, self.options.max_bytes)
+
+    def _links(self, doc: Document) -> list[NetLink]:
+        solver = doc.message
+        num_test_nets = len(solver.test_net) + len(solver.test_net_param)
+        generic_phases: tuple[str, ...] = (TRAIN,)
+        if len(solver.test_iter) > num_test_nets:
+            generic_phases = (TRAIN, TEST)
+        links: list[NetLink] = []
+        base = os.path.dirname(os.path.abspath(doc.path)) if not doc.path.startswith("<") else None
+
+        def add(path: tuple[str | int, ...], phases: tuple[str, ...], name: str) -> None:
+            links.append(NetLink(path, phases, name, resolve_net_path(name, base)))
+
+        if solver.HasField("net"):
+            add(("net",), generic_phases, solver.net)
+        if solver.HasField("train_net"):
+            add(("train_net",), (TRAIN,), solver.train_net)
+        for i, name in enumerate(solver.test_net):
+            add(("test_net", i), (TEST,), name)
+        if solver.HasField("net_param"):
+            links.append(NetLink(("net_param",), generic_phases, embedded=solver.net_param))
+        if solver.HasField("train_net_param"):
+            links.append(NetLink(("train_net_param",), (TRAIN,), embedded=solver.train_net_param))
+        for i, net in enumerate(solver.test_net_param):
+            links.append(NetLink(("test_net_param", i), (TEST,), embedded=net))
+        return links
+
+    def _link_notes(self, links: list[NetLink]) -> list[tuple[Rule, Report]]:
+        rule = core_rules.NET_NOT_FOUND
+        if not self.options.enabled(rule):
+            return []
+        return [
+            (rule, Report(link.field_path,
+                          f'net file "{link.file_name}" not found (looked in the working'
+                          " directory, the solver's folder and its parents); the solver is"
+                          " linted alone",
+                          hint="run from the directory you start caffe from, or lint the net"
+                          " file explicitly"))
+            for link in links
+            if link.file_name is not None and link.resolved is None
+        ]
+
+    def _run(self, rules: list[Rule], ctx: NetContext | SolverContext) -> list[tuple[Rule, Report]]:
+        out: list[tuple[Rule, Report]] = []
+        for rule in rules:
+            assert rule.check is not None
+            try:
+                out.extend((rule, report) for report in rule.check(ctx))
+            except Exception as exc:
+                if self.options.debug:
+                    raise
+                out.append((rule, Report((), f"internal error in rule {rule.code} ({rule.name}):"
+                                             f" {type(exc).__name__}: {exc}",
+                                         hint="please report this with the file; set"
+                                         " PROTOTXT_LINT_DEBUG=1 for the traceback")))
+        return out
+
+    def _finish(self, doc: Document, reports: list[tuple[Rule, Report]]) -> FileReport:
+        raw = _input_findings(doc) + _parse_findings(doc)
+        # merge the same report from several phases into one finding
+        merged: dict[tuple[object, ...], tuple[Rule, Report, list[str]]] = {}
+        for rule, report in reports:
+            start, end = doc.span(report.at)
+            key = (rule.code, start, end, report.message, report.hint)
+            if key not in merged:
+                merged[key] = (rule, report, [])
+            if report.phase and report.phase not in merged[key][2]:
+                merged[key][2].append(report.phase)
+        for (_, start, end, _, _), (rule, report, phases) in merged.items():
+            raw.append((rule, start, end, report.message, report.hint, tuple(phases)))
+        findings = [_make(doc, *item) for item in raw]
+        findings = self._apply_suppressions(doc, findings)
+        findings = [f for f in findings if self.options.enabled(self.all_rules[f.code])]
+        findings.sort(key=Finding.sort_key)
+        return FileReport(doc.path, doc, findings)
+
+    def _apply_suppressions(self, doc: Document, findings: list[Finding]) -> list[Finding]:
+        if not doc.parsed or not doc.parsed.comments:
+            return findings
+        sups = find_suppressions(doc.source, doc.parsed.comments)
+        if not sups:
+            return findings
+        kept = []
+        for finding in findings:
+            hit = None
+            for sup in sups:
+                if sup.line is not None and sup.line != finding.line:
+                    continue
+                for wanted in sup.codes:
+                    if matches(finding.code, finding.name, wanted):
+                        hit = (sup, wanted)
+                        break
+                if hit:
+                    break
+            if hit:
+                hit[0].used.add(hit[1])
+            else:
+                kept.append(finding)
+        rule = core_rules.UNUSED_SUPPRESSION
+        for sup in sups:
+            for wanted in sup.codes:
+                if wanted in sup.used:
+                    continue
+                target = self.all_rules.get(wanted)
+                if target is not None and not self.options.enabled(target):
+                    continue  # the rule is off: the comment cannot be judged
+                scope = "this file" if sup.line is None else f"line {sup.line}"
+                kept.append(_make(doc, rule, sup.start, sup.end,
+                                  f"unused suppression: no {wanted} finding on {scope}",
+                                  "remove it from the comment", ()))
+        return kept
+
+
+def _key(path: str) -> str:
+    try:
+        return str(FsPath(path).resolve())
+    except (OSError, RuntimeError):
+        return os.path.abspath(path)
+
+
+def resolve_net_path(name: str, solver_dir: str | None) -> str | None:
+    """Where Caffe would find a net file named in a solver: relative to the directory
+    ``caffe`` runs from. We try the working directory, then the solver's folder and each of
+    its parents (the project root is usually one of them)."""
+    if not name:
+        return None
+    if os.path.isabs(name):
+        return name if os.path.isfile(name) else None
+    candidates = [os.getcwd()]
+    if solver_dir:
+        current = solver_dir
+        while True:
+            candidates.append(current)
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+    for folder in candidates:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return os.path.relpath(path) if not os.path.isabs(name) else path
+    return None
+
+
+def _solver_state(solver: object, phase: str, link: NetLink) -> object:
+    if phase == TRAIN:
+        return solver.train_state if solver.HasField("train_state") else None  # type: ignore[attr-defined]
+    states = solver.test_state  # type: ignore[attr-defined]
+    index = link.field_path[1] if link.field_path[0] == "test_net" else 0
+    return states[index] if isinstance(index, int) and index < len(states) else None
+
+
+def _make(doc: Document, rule: Rule, start: int, end: int, message: str, hint: str,
+          phases: tuple[str, ...]) -> Finding:
+    line, col = doc.source.line_col(start)
+    end_line, end_col = doc.source.line_col(max(end, start))
+    return Finding(doc.path, line, col, end_line, end_col, rule.code, rule.name, rule.severity,
+                   message, hint, phases, start, end)
+
+
+_INPUT_RULES = {r.code: r for r in core_rules.CORE_RULES}
+
+
+def _input_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple[str, ...]]]:
+    out = []
+    for problem in doc.problems:
+        out.append((_INPUT_RULES[problem.code], problem.offset, problem.offset, problem.message,
+                    "", ()))
+    if doc.kind == "empty":
+        out.append((core_rules.EMPTY_FILE, 0, 0, "empty file: no net or solver to lint", "", ()))
+    elif doc.kind == "labelmap":
+        out.append((core_rules.NOT_A_NET, 0, 0,
+                    "SSD LabelMap file (`item { name label display_name }`), not a net or"
+                    " solver: nothing to lint", "", ()))
+    elif doc.kind == "unrecognised":
+        out.append((core_rules.UNRECOGNISED, 0, 0,
+                    "not a Caffe net or solver: no top-level field of NetParameter or"
+                    " SolverParameter", "", ()))
+    return out
+
+
+def _parse_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple[str, ...]]]:
+    if doc.parsed is None:
+        return []
+    out = []
+    groups: dict[tuple[str, str], int] = {}
+    for error in doc.parsed.errors:
+        if error.key is not None:
+            groups[error.key] = groups.get(error.key, 0) + 1
+    seen: set[tuple[str, str]] = set()
+    for error in doc.parsed.errors:
+        message = error.message
+        if error.key is not None:
+            if error.key in seen:
+                continue
+            seen.add(error.key)
+            more = groups[error.key] - 1
+            if more:
+                message += f" ({more} more in this file, not shown)"
+            if error.code == "P002":
+                message += f" (not in the {doc.schema.name} schema)"
+        rule = _INPUT_RULES[error.code]
+        hint = error.hint
+        if error.code == "P002" and not hint:
+            hint = "if this is a fork's field, lint with the fork's schema: --proto path/to/caffe.proto"
+        out.append((rule, error.start, error.end, message, hint, ()))
+    if doc.parsed.too_many_errors:
+        out.append((core_rules.SYNTAX_ERROR, len(doc.source.text), len(doc.source.text),
+                    "too many errors; the rest of the file was not checked", "", ()))
+    return out
+
+
+__all__ = ["FileReport", "Input", "Linter", "Options", "Severity", "resolve_net_path"]

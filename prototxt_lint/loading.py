@@ -1,0 +1,67 @@
+"""From bytes to a :class:`~prototxt_lint.model.Document`: decide what the file is, then parse.
+
+Caffe needs to be told whether a file is a net or a solver; we tell by content, looking at the
+top-level field names, so a file is never parsed as the wrong message (a wall of errors).
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from prototxt_lint.model import Document
+from prototxt_lint.parser import parse, top_level_names
+from prototxt_lint.schema import Schema
+from prototxt_lint.source import InputProblem, Source, decode, read_source
+from prototxt_lint.tokenizer import tokenize
+
+
+def classify(names: list[str], schema: Schema) -> str:
+    """``net``, ``solver``, ``labelmap`` or ``unrecognised`` from top-level field names."""
+    net_fields = set(schema.descriptor("NetParameter").fields_by_name)
+    solver_fields = set(schema.descriptor("SolverParameter").fields_by_name)
+    shared = net_fields & solver_fields  # e.g. debug_info
+    net_score = sum(1 for n in names if n in net_fields and n not in shared)
+    solver_score = sum(1 for n in names if n in solver_fields and n not in shared)
+    if solver_score > net_score:
+        return "solver"
+    if net_score:
+        return "net"
+    if names and all(n == "item" for n in names):
+        return "labelmap"
+    # Only misspelled names: go by the closest spellings.
+    for name in names:
+        if difflib.get_close_matches(name, sorted(net_fields - shared), n=1, cutoff=0.75):
+            return "net"
+        if difflib.get_close_matches(name, sorted(solver_fields - shared), n=1, cutoff=0.75):
+            return "solver"
+    if names and all(n in shared for n in names):
+        return "net"
+    return "unrecognised"
+
+
+def load_text(path: str, source: Source, problems: list[InputProblem], schema: Schema) -> Document:
+    if problems and problems[0].fatal:
+        return Document(source, schema, "unreadable", problems=problems)
+    scanned = tokenize(source.text)
+    if len(scanned[0]) == 1:  # only EOF: empty or comments only
+        return Document(source, schema, "empty", problems=problems)
+    kind = classify(top_level_names(scanned[0]), schema)
+    if kind not in ("net", "solver"):
+        return Document(source, schema, kind, problems=problems)
+    cls = schema.message_class("NetParameter" if kind == "net" else "SolverParameter")
+    message = cls()
+    parsed = parse(source.text, message, scanned)
+    return Document(source, schema, kind, message, parsed, problems)
+
+
+def load_path(path: str, schema: Schema, max_bytes: int) -> Document:
+    source, problems = read_source(path, max_bytes)
+    if source is None:
+        return Document(Source(path, ""), schema, "unreadable", problems=problems)
+    return load_text(path, source, problems, schema)
+
+
+def load_bytes(path: str, data: bytes, schema: Schema) -> Document:
+    source, problems = decode(path, data)
+    assert source is not None
+    return load_text(path, source, problems, schema)

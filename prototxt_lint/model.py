@@ -1,0 +1,361 @@
+"""The parsed document and the views rules work on: layers, phases, solver links.
+
+Caffe builds a different net for each phase by filtering layers with their ``include`` /
+``exclude`` rules (``Net::FilterNet`` and ``Net::StateMeetsRule`` in ``src/caffe/net.cpp``);
+:func:`layer_included` reproduces that filter exactly. V2 ``layer``, V1 ``layers`` (enum
+types) and V0 ``layers { layer {...} }`` blocks all become :class:`LayerView` objects with
+Caffe's V2 type names, so every rule works on old files too, with positions kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf.message import Message
+
+from prototxt_lint.parser import FieldLoc, ParseResult, Path
+from prototxt_lint.schema import Schema
+from prototxt_lint.source import InputProblem, Source
+
+# UpgradeV1LayerType in src/caffe/util/upgrade_proto.cpp: V1 enum name -> V2 type string.
+V1_TYPES = {
+    "NONE": "",
+    "ABSVAL": "AbsVal",
+    "ACCURACY": "Accuracy",
+    "ARGMAX": "ArgMax",
+    "BNLL": "BNLL",
+    "CONCAT": "Concat",
+    "CONTRASTIVE_LOSS": "ContrastiveLoss",
+    "CONVOLUTION": "Convolution",
+    "DECONVOLUTION": "Deconvolution",
+    "DATA": "Data",
+    "DROPOUT": "Dropout",
+    "DUMMY_DATA": "DummyData",
+    "EUCLIDEAN_LOSS": "EuclideanLoss",
+    "ELTWISE": "Eltwise",
+    "EXP": "Exp",
+    "FLATTEN": "Flatten",
+    "HDF5_DATA": "HDF5Data",
+    "HDF5_OUTPUT": "HDF5Output",
+    "HINGE_LOSS": "HingeLoss",
+    "IM2COL": "Im2col",
+    "IMAGE_DATA": "ImageData",
+    "INFOGAIN_LOSS": "InfogainLoss",
+    "INNER_PRODUCT": "InnerProduct",
+    "LRN": "LRN",
+    "MEMORY_DATA": "MemoryData",
+    "MULTINOMIAL_LOGISTIC_LOSS": "MultinomialLogisticLoss",
+    "MVN": "MVN",
+    "POOLING": "Pooling",
+    "POWER": "Power",
+    "RELU": "ReLU",
+    "SIGMOID": "Sigmoid",
+    "SIGMOID_CROSS_ENTROPY_LOSS": "SigmoidCrossEntropyLoss",
+    "SILENCE": "Silence",
+    "SOFTMAX": "Softmax",
+    "SOFTMAX_LOSS": "SoftmaxWithLoss",
+    "SPLIT": "Split",
+    "SLICE": "Slice",
+    "TANH": "TanH",
+    "WINDOW_DATA": "WindowData",
+    "THRESHOLD": "Threshold",
+}
+
+# UpgradeV0LayerType (same file): V0 type string -> V2 type string.
+V0_TYPES = {
+    "accuracy": "Accuracy",
+    "bnll": "BNLL",
+    "concat": "Concat",
+    "conv": "Convolution",
+    "data": "Data",
+    "dropout": "Dropout",
+    "euclidean_loss": "EuclideanLoss",
+    "flatten": "Flatten",
+    "hdf5_data": "HDF5Data",
+    "hdf5_output": "HDF5Output",
+    "im2col": "Im2col",
+    "images": "ImageData",
+    "infogain_loss": "InfogainLoss",
+    "innerproduct": "InnerProduct",
+    "lrn": "LRN",
+    "multinomial_logistic_loss": "MultinomialLogisticLoss",
+    "pool": "Pooling",
+    "relu": "ReLU",
+    "sigmoid": "Sigmoid",
+    "softmax": "Softmax",
+    "softmax_loss": "SoftmaxWithLoss",
+    "split": "Split",
+    "tanh": "TanH",
+    "window_data": "WindowData",
+}
+
+TRAIN, TEST, DEPLOY = "TRAIN", "TEST", "deploy"
+DATA_LAYER_TYPES = frozenset({"Data", "ImageData", "HDF5Data", "WindowData"})
+
+
+@dataclass
+class Document:
+    """One input file after reading and parsing."""
+
+    source: Source
+    schema: Schema
+    kind: str  # net | solver | labelmap | unrecognised | empty | unreadable
+    message: Any = None  # NetParameter / SolverParameter
+    parsed: ParseResult | None = None
+    problems: list[InputProblem] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def loc(self, path: Path) -> FieldLoc | None:
+        return self.parsed.locs.get(path) if self.parsed else None
+
+    def span(self, path: Path) -> tuple[int, int]:
+        """Offsets of the field at ``path``, or of its nearest ancestor written in the file."""
+        locs = self.parsed.locs if self.parsed else {}
+        while path:
+            loc = locs.get(path)
+            if loc is not None:
+                return loc.start, loc.end
+            path = path[:-1]
+        return 0, 0
+
+    def is_complete(self, path: Path) -> bool:
+        """False when something inside ``path`` was skipped (unknown field, bad value), so
+        that its defaults cannot be trusted."""
+        if not self.parsed or not self.parsed.incomplete:
+            return True
+        size = len(path)
+        return not any(p[:size] == path for p in self.parsed.incomplete)
+
+
+@dataclass
+class LayerView:
+    """A layer in any syntax, seen the V2 way."""
+
+    index: int
+    path: Path  # ("layer", 3), ("layers", 3) or ("net_param", "layer", 3)
+    msg: Any  # LayerParameter, or V1LayerParameter for V1 and V0 files
+    syntax: str  # v2 | v1 | v0
+    name: str
+    type: str
+    bottoms: list[str]
+    tops: list[str]
+
+    def param(self, name: str) -> Any:
+        """The ``name`` sub-message (e.g. ``"pooling_param"``) when written, else None.
+        V0 layers keep their parameters flat and never have one."""
+        if self.syntax == "v0" or name not in self.msg.DESCRIPTOR.fields_by_name:
+            return None
+        return getattr(self.msg, name) if self.msg.HasField(name) else None
+
+    def at(self, *rest: str | int) -> Path:
+        return (*self.path, *rest)
+
+    def bottom_path(self, i: int) -> Path:
+        return self.at("bottom", i)
+
+    def lr_mults(self) -> list[float]:
+        """Per-blob learning-rate multipliers as written (``param { lr_mult }`` or V1
+        ``blobs_lr``); an empty list when none are given."""
+        if self.syntax == "v2":
+            return [p.lr_mult for p in self.msg.param]
+        if self.syntax == "v1":
+            return list(self.msg.blobs_lr)
+        return []
+
+    @property
+    def is_loss(self) -> bool:
+        if self.type.endswith("Loss"):
+            return True
+        return any(w > 0 for w in getattr(self.msg, "loss_weight", ()))
+
+
+def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
+    """All layers of a NetParameter in file order, and the file's syntax."""
+    views: list[LayerView] = []
+    for i, layer in enumerate(net.layer):
+        views.append(
+            LayerView(i, (*root, "layer", i), layer, "v2", layer.name, layer.type,
+                      list(layer.bottom), list(layer.top))
+        )
+    v1_enum = None
+    old_syntax = set()
+    for i, layer in enumerate(net.layers):
+        if layer.HasField("layer"):  # V0: the real definition is nested
+            inner = layer.layer
+            old_syntax.add("v0")
+            views.append(
+                LayerView(i, (*root, "layers", i), layer, "v0", inner.name or layer.name,
+                          V0_TYPES.get(inner.type, inner.type), list(layer.bottom),
+                          list(layer.top))
+            )
+            continue
+        if v1_enum is None:
+            v1_enum = layer.DESCRIPTOR.fields_by_name["type"].enum_type
+        enum_value = v1_enum.values_by_number.get(layer.type)
+        type_name = V1_TYPES.get(enum_value.name, enum_value.name) if enum_value else ""
+        old_syntax.add("v1")
+        views.append(
+            LayerView(i, (*root, "layers", i), layer, "v1", layer.name, type_name,
+                      list(layer.bottom), list(layer.top))
+        )
+    if net.layer and net.layers:
+        syntax = "mixed"
+    elif net.layers:
+        syntax = "v0" if old_syntax == {"v0"} else "v1"
+    elif net.layer:
+        syntax = "v2"
+    else:
+        syntax = "none"
+    return views, syntax
+
+
+def state_meets_rule(state: Any, rule: Any) -> bool:
+    """``Net::StateMeetsRule``: does the NetState satisfy one NetStateRule?"""
+    if rule.HasField("phase") and rule.phase != state.phase:
+        return False
+    if rule.HasField("min_level") and state.level < rule.min_level:
+        return False
+    if rule.HasField("max_level") and state.level > rule.max_level:
+        return False
+    stages = set(state.stage)
+    if any(stage not in stages for stage in rule.stage):
+        return False
+    return not any(stage in stages for stage in rule.not_stage)
+
+
+def layer_included(layer: LayerView, state: Any) -> bool:
+    """``Net::FilterNet``: with no include rules a layer is in unless an exclude rule matches;
+    with include rules it is in only if one matches. (A layer with both is a Caffe error.)"""
+    if layer.syntax == "v0":
+        return True
+    msg = layer.msg
+    included = len(msg.include) == 0
+    for rule in msg.exclude:
+        if not included:
+            break
+        if state_meets_rule(state, rule):
+            included = False
+    for rule in msg.include:
+        if included:
+            break
+        if state_meets_rule(state, rule):
+            included = True
+    return included
+
+
+@dataclass
+class PhaseNet:
+    """The net Caffe would build for one NetState."""
+
+    name: str  # TRAIN, TEST or deploy
+    state: Any  # NetState message
+    layers: list[LayerView]
+
+
+@dataclass
+class NetContext:
+    """What a net rule sees."""
+
+    doc: Document
+    net: Any  # NetParameter
+    root: Path  # () for a net file, ("net_param",) etc. for a net inside a solver
+    layers: list[LayerView]
+    syntax: str
+    phases: list[PhaseNet]
+
+    @property
+    def schema(self) -> Schema:
+        return self.doc.schema
+
+    def phase(self, name: str) -> PhaseNet | None:
+        return next((p for p in self.phases if p.name == name), None)
+
+    def active_phases(self, layer: LayerView) -> list[str]:
+        return [p.name for p in self.phases if any(v is layer for v in p.layers)]
+
+    def is_complete(self, path: Path) -> bool:
+        return self.doc.is_complete(path)
+
+    def at(self, *rest: str | int) -> Path:
+        return (*self.root, *rest)
+
+    def input_names(self) -> list[tuple[str, Path]]:
+        """Net-level inputs (deprecated ``input:`` fields) with their paths."""
+        return [(name, self.at("input", i)) for i, name in enumerate(self.net.input)]
+
+    def next_consumers(self, phase: PhaseNet, layer: LayerView) -> list[LayerView]:
+        """Layers after ``layer`` in ``phase`` that read one of its tops."""
+        tops = set(layer.tops)
+        after = phase.layers[phase.layers.index(layer) + 1 :]
+        return [v for v in after if tops.intersection(v.bottoms)]
+
+
+@dataclass
+class NetLink:
+    """A net a solver names: ``net``, ``train_net``, ``test_net[i]`` or an embedded param."""
+
+    field_path: Path
+    phases: tuple[str, ...]
+    file_name: str | None = None  # as written in the solver
+    resolved: str | None = None  # path found on disk, if any
+    embedded: Any = None  # NetParameter for net_param / train_net_param / test_net_param
+
+
+@dataclass
+class SolverContext:
+    """What a solver rule sees."""
+
+    doc: Document
+    solver: Any  # SolverParameter
+    links: list[NetLink]
+
+    @property
+    def schema(self) -> Schema:
+        return self.doc.schema
+
+    def is_complete(self, path: Path) -> bool:
+        return self.doc.is_complete(path)
+
+
+def make_state(schema: Schema, phase: str, *overrides: Message | None) -> Any:
+    """A NetState as ``Solver::InitTrainNet``/``InitTestNets`` build it: the phase, then the
+    net file's own ``state``, then the solver's ``train_state``/``test_state`` merged in."""
+    state = schema.message_class("NetState")()
+    state.phase = 0 if phase == TRAIN else 1
+    for extra in overrides:
+        if extra is not None:
+            state.MergeFrom(extra)
+    return state
+
+
+def looks_like_deploy(layers: list[LayerView], net: Any) -> bool:
+    """No phase rules, no loss and no training data layer: a net meant for inference."""
+    for view in layers:
+        if view.syntax != "v0" and (view.msg.include or view.msg.exclude):
+            return False
+        if view.is_loss or view.type in DATA_LAYER_TYPES:
+            return False
+    return True
+
+
+def build_net_context(
+    doc: Document, net: Any, root: Path = (), phases: tuple[str, ...] | None = None,
+    solver_states: dict[str, Message | None] | None = None,
+) -> NetContext:
+    """The per-phase nets of ``net``. ``phases`` comes from the solver that names this net;
+    without one, a net that looks like a deploy net gets a single ``deploy`` phase (built as
+    TEST, like pycaffe and ``caffe test`` do) and any other net both TRAIN and TEST."""
+    layers, syntax = layer_views(net, root)
+    if phases is None:
+        phases = (DEPLOY,) if looks_like_deploy(layers, net) else (TRAIN, TEST)
+    file_state = net.state if net.HasField("state") else None
+    built = []
+    for name in phases:
+        extra = (solver_states or {}).get(name)
+        state = make_state(doc.schema, TEST if name == DEPLOY else name, file_state, extra)
+        built.append(PhaseNet(name, state, [v for v in layers if layer_included(v, state)]))
+    return NetContext(doc, net, root, layers, syntax, built)

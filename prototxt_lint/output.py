@@ -1,0 +1,94 @@
+"""Rendering findings: human text with a source snippet and caret, or JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from prototxt_lint.findings import Finding, Severity
+from prototxt_lint.linter import FileReport
+
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _style(text: str, colour: bool, **kwargs: object) -> str:
+    if not colour:
+        return text
+    import click
+
+    return click.style(text, **kwargs)  # type: ignore[arg-type]
+
+
+def render_finding(finding: Finding, report: FileReport, colour: bool) -> str:
+    sev = finding.severity
+    phase = f" ({', '.join(finding.phases)})" if finding.phases else ""
+    head = (
+        _style(f"{finding.file}:{finding.line}:{finding.column}:", colour, bold=True)
+        + " "
+        + _style(finding.code, colour, fg=_COLOURS[sev], bold=True)
+        + f" {finding.message} "
+        + _style(f"[{sev.label}]", colour, fg=_COLOURS[sev])
+        + phase
+    )
+    lines = [head]
+    text = report.document.source.line_text(finding.line)
+    if text.strip():
+        gutter = str(finding.line)
+        pad = " " * len(gutter)
+        shown = text.expandtabs(1)
+        width = (
+            finding.end_column - finding.column
+            if finding.end_line == finding.line
+            else len(text) - finding.column + 1
+        )
+        caret = " " * (finding.column - 1) + "^" * max(1, width)
+        lines.append(f" {gutter} | {shown}")
+        lines.append(f" {pad} | " + _style(caret, colour, fg=_COLOURS[sev], bold=True))
+        if finding.hint:
+            lines.append(f" {pad} = " + _style("hint:", colour, bold=True) + f" {finding.hint}")
+    elif finding.hint:
+        lines.append("   = " + _style("hint:", colour, bold=True) + f" {finding.hint}")
+    return "\n".join(lines)
+
+
+def counts(reports: Sequence[FileReport]) -> dict[Severity, int]:
+    result = {sev: 0 for sev in Severity}
+    for report in reports:
+        for finding in report.findings:
+            result[finding.severity] += 1
+    return result
+
+
+def summary_line(reports: Sequence[FileReport]) -> str:
+    c = counts(reports)
+    total = sum(c.values())
+    files = len(reports)
+    noun = "file" if files == 1 else "files"
+    if not total:
+        return f"No problems found in {files} {noun}."
+    parts = [
+        f"{c[Severity.ERROR]} error{'s' if c[Severity.ERROR] != 1 else ''}",
+        f"{c[Severity.WARNING]} warning{'s' if c[Severity.WARNING] != 1 else ''}",
+        f"{c[Severity.INFO]} info",
+    ]
+    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files} {noun}."
+
+
+def render_text(reports: Sequence[FileReport], colour: bool) -> str:
+    blocks = [render_finding(f, r, colour) for r in reports for f in r.findings]
+    blocks.append(summary_line(reports))
+    return "\n\n".join(blocks) if len(blocks) > 1 else blocks[0]
+
+
+def render_json(reports: Sequence[FileReport]) -> str:
+    c = counts(reports)
+    payload = {
+        "findings": [f.to_dict() for r in reports for f in r.findings],
+        "summary": {
+            "files": len(reports),
+            "error": c[Severity.ERROR],
+            "warning": c[Severity.WARNING],
+            "info": c[Severity.INFO],
+        },
+    }
+    return json.dumps(payload, indent=2)

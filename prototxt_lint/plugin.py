@@ -1,0 +1,97 @@
+"""The public interface for rules. Built-in rules use exactly this, like a third party would.
+
+A rule is a function decorated with :func:`net_rule` or :func:`solver_rule`. Its docstring is
+its documentation (``prototxt-lint --explain CODE``), written in sections: What it does / Why is
+this bad? (naming the Caffe source it relies on) / Example / Use instead / Fix. It receives a
+:class:`~prototxt_lint.model.NetContext` or :class:`~prototxt_lint.model.SolverContext` and
+yields :class:`Report` objects; the engine adds the code, severity, position and phases.
+
+Packages publish rules through the entry-point group ``prototxt_lint.rules``; the entry point
+names a module (all :class:`Rule` objects in it are loaded) or a single rule::
+
+    [project.entry-points."prototxt_lint.rules"]
+    my_rules = "my_package.my_rules"
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from prototxt_lint.findings import Severity
+from prototxt_lint.parser import Path
+
+ENTRY_POINT_GROUP = "prototxt_lint.rules"
+Target = Literal["net", "solver", "core"]
+
+_CODE_RE = re.compile(r"^[A-Z]{1,3}[0-9]{3}$")
+_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One problem found by a rule.
+
+    ``at`` is a path into the parsed message, e.g. ``layer.path + ("pooling_param", "stride")``.
+    When that field is not written in the file (a missing field, a default), the finding
+    points at the nearest enclosing field that is, such as the ``pooling_param {`` opener.
+    """
+
+    at: Path
+    message: str
+    hint: str = ""
+    phase: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # stable, e.g. "S101"
+    name: str  # kebab-case, e.g. "poly-without-max-iter"
+    severity: Severity  # default severity
+    summary: str  # one line
+    docs: str  # What it does / Why is this bad? / Example / Use instead / Fix
+    target: Target
+    check: Callable[[Any], Iterable[Report]] | None = None
+
+    def __post_init__(self) -> None:
+        if not _CODE_RE.match(self.code):
+            raise ValueError(f"rule code {self.code!r} must look like S101")
+        if not _NAME_RE.match(self.name):
+            raise ValueError(f"rule name {self.name!r} must be kebab-case")
+
+
+def _decorator(
+    target: Target, code: str, name: str, severity: Severity, summary: str
+) -> Callable[[Callable[[Any], Iterable[Report]]], Rule]:
+    def wrap(func: Callable[[Any], Iterable[Report]]) -> Rule:
+        return Rule(
+            code=code,
+            name=name,
+            severity=severity,
+            summary=summary,
+            docs=inspect.cleandoc(func.__doc__ or summary),
+            target=target,
+            check=func,
+        )
+
+    return wrap
+
+
+def net_rule(
+    code: str, name: str, severity: Severity, summary: str
+) -> Callable[[Callable[[Any], Iterable[Report]]], Rule]:
+    """Declare a rule that checks a net (called once per net file, with every phase in it)."""
+    return _decorator("net", code, name, severity, summary)
+
+
+def solver_rule(
+    code: str, name: str, severity: Severity, summary: str
+) -> Callable[[Callable[[Any], Iterable[Report]]], Rule]:
+    """Declare a rule that checks a solver (and, through the context, the nets it names)."""
+    return _decorator("solver", code, name, severity, summary)
+
+
+__all__ = ["ENTRY_POINT_GROUP", "Report", "Rule", "Severity", "net_rule", "solver_rule"]

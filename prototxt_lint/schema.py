@@ -1,0 +1,40 @@
+"""The Caffe schema in use: message classes plus questions rules ask of it.
+
+Some rules depend on which Caffe the user runs (InfogainLoss applies its own softmax only where
+the schema has ``InfogainLossParameter.axis``), so rules ask the schema, never assume it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from google.protobuf import message_factory
+from google.protobuf.descriptor import Descriptor, FileDescriptor
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str  # "BVLC Caffe" or the path of a user's caffe.proto
+    file: FileDescriptor
+
+    def message_class(self, name: str) -> Any:
+        return message_factory.GetMessageClass(self.descriptor(name))
+
+    def descriptor(self, name: str) -> Descriptor:
+        return self.file.message_types_by_name[name]
+
+    def has_message(self, name: str) -> bool:
+        return name in self.file.message_types_by_name
+
+    def has_field(self, message: str, field: str) -> bool:
+        desc = self.file.message_types_by_name.get(message)
+        return desc is not None and field in desc.fields_by_name
+
+
+@cache
+def bvlc_schema() -> Schema:
+    from prototxt_lint import caffe_pb2
+
+    return Schema("BVLC Caffe", caffe_pb2.DESCRIPTOR)

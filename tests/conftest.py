@@ -1,0 +1,44 @@
+"""Shared test helpers: lint a fixture and get exact findings back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prototxt_lint.findings import Finding
+from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.registry import load_rules
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+_RULES = load_rules()
+
+
+def lint_files(*paths: str | Path, select: tuple[str, ...] = (), **kw: object) -> list[Finding]:
+    linter = Linter(_RULES, Options(select=select, **kw))  # type: ignore[arg-type]
+    reports = linter.lint([Input(str(p)) for p in paths])
+    return [f for r in reports for f in r.findings]
+
+
+def lint_fixture(name: str, select: tuple[str, ...] = ()) -> list[Finding]:
+    return lint_files(FIXTURES / name, select=select)
+
+
+def lint_text(text: str, name: str = "t.prototxt", select: tuple[str, ...] = ()) -> list[Finding]:
+    linter = Linter(_RULES, Options(select=select))
+    reports = linter.lint([Input(name, text.encode())])
+    return [f for r in reports for f in r.findings]
+
+
+def brief(findings: list[Finding]) -> list[tuple[str, int, int]]:
+    """(code, line, column) of each finding, for compact exact assertions."""
+    return [(f.code, f.line, f.column) for f in findings]
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
