@@ -27,9 +27,7 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 DESCRIPTOR_SET_PATH = Path(__file__).with_name("caffe.desc")
 
 
-def load_file_descriptor(
-    serialized_set: bytes, file_name: str = "caffe.proto"
-) -> FileDescriptor:
+def load_file_descriptor(serialized_set: bytes, file_name: str = "caffe.proto") -> FileDescriptor:
     """Load a serialized FileDescriptorSet into a fresh private pool; return ``file_name``."""
     pool = descriptor_pool.DescriptorPool()
     for file_proto in FileDescriptorSet.FromString(serialized_set).file:

@@ -39,9 +39,7 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def explain(rule: Rule) -> str:
-    return (
-        f"{rule.code} {rule.name} ({rule.severity.label})\n{rule.summary}\n\n{rule.docs}\n"
-    )
+    return f"{rule.code} {rule.name} ({rule.severity.label})\n{rule.summary}\n\n{rule.docs}\n"
 
 
 def list_rules(rules: Sequence[Rule]) -> str:
@@ -53,22 +51,53 @@ def list_rules(rules: Sequence[Rule]) -> str:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Only these rules (codes, code prefixes such as S1, or names; comma-separated).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Only these rules (codes, code prefixes such as S1, or names; comma-separated).",
+)
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Lowest severity that makes the exit code 1 [default: warning].")
-@click.option("--stdin-filename", default=None, metavar="NAME",
-              help="Name to report for input read from '-' (stdin).")
-@click.option("--max-file-size", type=float, default=None, metavar="MB",
-              help="Refuse files larger than this many megabytes [default: 16].")
-@click.option("--explain", "explain_code", metavar="CODE", default=None,
-              help="Print a rule's documentation and exit.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Lowest severity that makes the exit code 1 [default: warning].",
+)
+@click.option(
+    "--stdin-filename",
+    default=None,
+    metavar="NAME",
+    help="Name to report for input read from '-' (stdin).",
+)
+@click.option(
+    "--max-file-size",
+    type=float,
+    default=None,
+    metavar="MB",
+    help="Refuse files larger than this many megabytes [default: 16].",
+)
+@click.option(
+    "--explain",
+    "explain_code",
+    metavar="CODE",
+    default=None,
+    help="Print a rule's documentation and exit.",
+)
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-@click.option("--color/--no-color", default=None,
-              help="Colour the output [default: on a terminal, unless NO_COLOR is set].")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the output [default: on a terminal, unless NO_COLOR is set].",
+)
 @click.version_option(package_name="prototxt-lint")
 def lint_command(
     paths: tuple[str, ...],
@@ -149,8 +178,8 @@ def lint_command(
     else:
         from prototxt_lint.output import render_text
 
-        use_colour = color if color is not None else (
-            sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        use_colour = (
+            color if color is not None else (sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
         )
         click.echo(render_text(reports, use_colour))
 
@@ -168,8 +197,7 @@ def _list(rules: Sequence[Rule]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
     try:
-        lint_command.main(args=list(argv) if argv is not None else None,
-                          prog_name="prototxt-lint")
+        lint_command.main(args=list(argv) if argv is not None else None, prog_name="prototxt-lint")
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:

@@ -14,7 +14,12 @@ def _core(code: str, name: str, severity: Severity, summary: str, docs: str) -> 
     return Rule(code, name, severity, summary, docs.strip(), "core")
 
 
-SYNTAX_ERROR = _core("P001", "syntax-error", Severity.ERROR, "The text is not valid protobuf text format.", """
+SYNTAX_ERROR = _core(
+    "P001",
+    "syntax-error",
+    Severity.ERROR,
+    "The text is not valid protobuf text format.",
+    """
 ## What it does
 Reports text that protobuf's text-format grammar does not accept: a missing `:` or `}`, a
 stray token, an unterminated string.
@@ -27,9 +32,15 @@ recovers and reports every error in one run.
 
 ## Fix
 Correct the syntax at the position shown.
-""")
+""",
+)
 
-UNKNOWN_FIELD = _core("P002", "unknown-field", Severity.ERROR, "A field the schema does not have.", """
+UNKNOWN_FIELD = _core(
+    "P002",
+    "unknown-field",
+    Severity.ERROR,
+    "A field the schema does not have.",
+    """
 ## What it does
 Reports a field name that the message does not have in the schema in use, with the closest
 valid name (`kernel` in `pooling_param` -> `kernel_size`). Each distinct unknown field is
@@ -51,11 +62,18 @@ pooling_param { pool: AVE stride: 2 kernel_size: 3 }
 ```
 
 ## Fix
-Use the suggested name. For a fork's field, lint with the fork's schema (`--proto
-path/to/caffe.proto`). All other rules still run on the rest of the file.
-""")
+Use the suggested name. A fork's field is reported once per distinct name: BVLC Caffe cannot
+read it, and a fork's own build can. All other rules still run on the rest of the file; rules
+that depend on a message with a skipped field stay silent for that message.
+""",
+)
 
-INVALID_VALUE = _core("P003", "invalid-value", Severity.ERROR, "A value of the wrong type, an unknown enum value, or out of range.", """
+INVALID_VALUE = _core(
+    "P003",
+    "invalid-value",
+    Severity.ERROR,
+    "A value of the wrong type, an unknown enum value, or out of range.",
+    """
 ## What it does
 Reports a value that does not fit its field: a string for a number, `1.5` for an integer,
 an enum name the schema does not define (with the closest valid one), a negative number for
@@ -68,9 +86,15 @@ value of "AVG" for field "pool".`) and Caffe aborts in `ReadProtoFromTextFile`.
 
 ## Fix
 Write a value of the field's type.
-""")
+""",
+)
 
-DUPLICATE_FIELD = _core("P004", "duplicate-field", Severity.ERROR, "A non-repeated field given twice.", """
+DUPLICATE_FIELD = _core(
+    "P004",
+    "duplicate-field",
+    Severity.ERROR,
+    "A non-repeated field given twice.",
+    """
 ## What it does
 Reports a non-repeated field (such as `kernel_size` in `pooling_param`) that appears twice in
 one message.
@@ -81,9 +105,15 @@ specified multiple times.` (Python's `text_format.Merge` would silently keep the
 
 ## Fix
 Keep one of the two.
-""")
+""",
+)
 
-NOT_A_NET = _core("P005", "not-a-net-or-solver", Severity.INFO, "A Caffe data file that is neither a net nor a solver.", """
+NOT_A_NET = _core(
+    "P005",
+    "not-a-net-or-solver",
+    Severity.INFO,
+    "A Caffe data file that is neither a net nor a solver.",
+    """
 ## What it does
 Recognises text-format files in a Caffe project that are not nets or solvers, such as SSD's
 `LabelMap` files (`item { name: ... label: ... }`), and says so once instead of reporting
@@ -91,9 +121,15 @@ every line as an error.
 
 ## Fix
 Nothing to fix; exclude the file from linting if the note is unwanted.
-""")
+""",
+)
 
-UNREADABLE = _core("P006", "unreadable-input", Severity.ERROR, "The input could not be read.", """
+UNREADABLE = _core(
+    "P006",
+    "unreadable-input",
+    Severity.ERROR,
+    "The input could not be read.",
+    """
 ## What it does
 Reports an input that could not be read: a missing file, a directory named as a file, a
 file without read permission, or a file larger than `--max-file-size` (16 MB by default).
@@ -101,9 +137,15 @@ Nothing is linted and the exit code is 2.
 
 ## Fix
 Check the path, or raise `--max-file-size` for a real, huge net.
-""")
+""",
+)
 
-BINARY_INPUT = _core("P007", "binary-input", Severity.ERROR, "The file contains binary data.", """
+BINARY_INPUT = _core(
+    "P007",
+    "binary-input",
+    Severity.ERROR,
+    "The file contains binary data.",
+    """
 ## What it does
 Reports a file with NUL bytes: a binary protobuf (`.caffemodel`, `.binaryproto`, a binary
 solver state) rather than a text-format prototxt. Nothing is linted and the exit code is 2.
@@ -114,9 +156,15 @@ Caffe's `ReadProtoFromTextFile` cannot read it; binary files are read with
 
 ## Fix
 Lint the text-format prototxt, not the weights.
-""")
+""",
+)
 
-INVALID_UTF8 = _core("P008", "invalid-utf8", Severity.WARNING, "Bytes that are not valid UTF-8.", """
+INVALID_UTF8 = _core(
+    "P008",
+    "invalid-utf8",
+    Severity.WARNING,
+    "Bytes that are not valid UTF-8.",
+    """
 ## What it does
 Reports the first byte that is not valid UTF-8 (often a Latin-1 or GBK comment). The rest of
 the file is linted with such bytes replaced.
@@ -127,18 +175,30 @@ with invalid UTF-8 are rejected by protobuf, and editors and tools may mangle th
 
 ## Fix
 Re-save the file as UTF-8.
-""")
+""",
+)
 
-UNRECOGNISED = _core("P009", "unrecognised-file", Severity.ERROR, "Neither a net nor a solver.", """
+UNRECOGNISED = _core(
+    "P009",
+    "unrecognised-file",
+    Severity.ERROR,
+    "Neither a net nor a solver.",
+    """
 ## What it does
 Reports a text file whose top-level fields belong neither to `NetParameter` nor to
 `SolverParameter` (nor to a known Caffe data file). Nothing is linted and the exit code is 2.
 
 ## Fix
 Check that the file is a Caffe prototxt.
-""")
+""",
+)
 
-EMPTY_FILE = _core("P010", "empty-file", Severity.WARNING, "The file has no content.", """
+EMPTY_FILE = _core(
+    "P010",
+    "empty-file",
+    Severity.WARNING,
+    "The file has no content.",
+    """
 ## What it does
 Reports a file that is empty or holds only comments. Nothing is linted and the exit code is 2.
 
@@ -148,9 +208,15 @@ Caffe reads an empty net as a net with no layers and an empty solver as one with
 
 ## Fix
 Point the tool at the real prototxt.
-""")
+""",
+)
 
-UNUSED_SUPPRESSION = _core("X001", "unused-suppression", Severity.INFO, "A suppression comment that suppresses nothing.", """
+UNUSED_SUPPRESSION = _core(
+    "X001",
+    "unused-suppression",
+    Severity.INFO,
+    "A suppression comment that suppresses nothing.",
+    """
 ## What it does
 Reports a `# prototxt-lint: disable=CODE` comment for which no finding with that code was
 reported on the line it covers (or, for `disable-file`, in the file).
@@ -160,9 +226,15 @@ Stale suppressions hide future problems on that line and mislead readers.
 
 ## Fix
 Delete the comment, or the code from its list.
-""")
+""",
+)
 
-NET_NOT_FOUND = _core("X002", "net-file-not-found", Severity.INFO, "The net a solver names was not found.", """
+NET_NOT_FOUND = _core(
+    "X002",
+    "net-file-not-found",
+    Severity.INFO,
+    "The net a solver names was not found.",
+    """
 ## What it does
 Reports a `net`, `train_net` or `test_net` path in a solver that could not be found. Caffe
 resolves such paths against the directory `caffe` is started from (usually the project
@@ -171,9 +243,20 @@ parents. When none has the file, the solver is linted alone.
 
 ## Fix
 Run from the project root, or lint the net file explicitly.
-""")
+""",
+)
 
 CORE_RULES = [
-    SYNTAX_ERROR, UNKNOWN_FIELD, INVALID_VALUE, DUPLICATE_FIELD, NOT_A_NET, UNREADABLE,
-    BINARY_INPUT, INVALID_UTF8, UNRECOGNISED, EMPTY_FILE, UNUSED_SUPPRESSION, NET_NOT_FOUND,
+    SYNTAX_ERROR,
+    UNKNOWN_FIELD,
+    INVALID_VALUE,
+    DUPLICATE_FIELD,
+    NOT_A_NET,
+    UNREADABLE,
+    BINARY_INPUT,
+    INVALID_UTF8,
+    UNRECOGNISED,
+    EMPTY_FILE,
+    UNUSED_SUPPRESSION,
+    NET_NOT_FOUND,
 ]

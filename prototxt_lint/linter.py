@@ -166,12 +166,17 @@ class Linter:
         if not self.options.enabled(rule):
             return []
         return [
-            (rule, Report(link.field_path,
-                          f'net file "{link.file_name}" not found (looked in the working'
-                          " directory, the solver's folder and its parents); the solver is"
-                          " linted alone",
-                          hint="run from the directory you start caffe from, or lint the net"
-                          " file explicitly"))
+            (
+                rule,
+                Report(
+                    link.field_path,
+                    f'net file "{link.file_name}" not found (looked in the working'
+                    " directory, the solver's folder and its parents); the solver is"
+                    " linted alone",
+                    hint="run from the directory you start caffe from, or lint the net"
+                    " file explicitly",
+                ),
+            )
             for link in links
             if link.file_name is not None and link.resolved is None
         ]
@@ -185,10 +190,18 @@ class Linter:
             except Exception as exc:
                 if self.options.debug:
                     raise
-                out.append((rule, Report((), f"internal error in rule {rule.code} ({rule.name}):"
-                                             f" {type(exc).__name__}: {exc}",
-                                         hint="please report this with the file; set"
-                                         " PROTOTXT_LINT_DEBUG=1 for the traceback")))
+                out.append(
+                    (
+                        rule,
+                        Report(
+                            (),
+                            f"internal error in rule {rule.code} ({rule.name}):"
+                            f" {type(exc).__name__}: {exc}",
+                            hint="please report this with the file; set"
+                            " PROTOTXT_LINT_DEBUG=1 for the traceback",
+                        ),
+                    )
+                )
         return out
 
     def _finish(self, doc: Document, reports: list[tuple[Rule, Report]]) -> FileReport:
@@ -241,9 +254,17 @@ class Linter:
                 if target is not None and not self.options.enabled(target):
                     continue  # the rule is off: the comment cannot be judged
                 scope = "this file" if sup.line is None else f"line {sup.line}"
-                kept.append(_make(doc, rule, sup.start, sup.end,
-                                  f"unused suppression: no {wanted} finding on {scope}",
-                                  "remove it from the comment", ()))
+                kept.append(
+                    _make(
+                        doc,
+                        rule,
+                        sup.start,
+                        sup.end,
+                        f"unused suppression: no {wanted} finding on {scope}",
+                        "remove it from the comment",
+                        (),
+                    )
+                )
         return kept
 
 
@@ -286,12 +307,32 @@ def _solver_state(solver: object, phase: str, link: NetLink) -> object:
     return states[index] if isinstance(index, int) and index < len(states) else None
 
 
-def _make(doc: Document, rule: Rule, start: int, end: int, message: str, hint: str,
-          phases: tuple[str, ...]) -> Finding:
+def _make(
+    doc: Document,
+    rule: Rule,
+    start: int,
+    end: int,
+    message: str,
+    hint: str,
+    phases: tuple[str, ...],
+) -> Finding:
     line, col = doc.source.line_col(start)
     end_line, end_col = doc.source.line_col(max(end, start))
-    return Finding(doc.path, line, col, end_line, end_col, rule.code, rule.name, rule.severity,
-                   message, hint, phases, start, end)
+    return Finding(
+        doc.path,
+        line,
+        col,
+        end_line,
+        end_col,
+        rule.code,
+        rule.name,
+        rule.severity,
+        message,
+        hint,
+        phases,
+        start,
+        end,
+    )
 
 
 _INPUT_RULES = {r.code: r for r in core_rules.CORE_RULES}
@@ -300,18 +341,34 @@ _INPUT_RULES = {r.code: r for r in core_rules.CORE_RULES}
 def _input_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple[str, ...]]]:
     out = []
     for problem in doc.problems:
-        out.append((_INPUT_RULES[problem.code], problem.offset, problem.offset, problem.message,
-                    "", ()))
+        out.append(
+            (_INPUT_RULES[problem.code], problem.offset, problem.offset, problem.message, "", ())
+        )
     if doc.kind == "empty":
         out.append((core_rules.EMPTY_FILE, 0, 0, "empty file: no net or solver to lint", "", ()))
     elif doc.kind == "labelmap":
-        out.append((core_rules.NOT_A_NET, 0, 0,
-                    "SSD LabelMap file (`item { name label display_name }`), not a net or"
-                    " solver: nothing to lint", "", ()))
+        out.append(
+            (
+                core_rules.NOT_A_NET,
+                0,
+                0,
+                "SSD LabelMap file (`item { name label display_name }`), not a net or"
+                " solver: nothing to lint",
+                "",
+                (),
+            )
+        )
     elif doc.kind == "unrecognised":
-        out.append((core_rules.UNRECOGNISED, 0, 0,
-                    "not a Caffe net or solver: no top-level field of NetParameter or"
-                    " SolverParameter", "", ()))
+        out.append(
+            (
+                core_rules.UNRECOGNISED,
+                0,
+                0,
+                "not a Caffe net or solver: no top-level field of NetParameter or SolverParameter",
+                "",
+                (),
+            )
+        )
     return out
 
 
@@ -338,11 +395,22 @@ def _parse_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple
         rule = _INPUT_RULES[error.code]
         hint = error.hint
         if error.code == "P002" and not hint:
-            hint = "if this is a fork's field, lint with the fork's schema: --proto path/to/caffe.proto"
+            hint = (
+                "a fork's field (SSD, Faster R-CNN, ...)? BVLC Caffe cannot read it;"
+                " the other rules still checked the rest of the file"
+            )
         out.append((rule, error.start, error.end, message, hint, ()))
     if doc.parsed.too_many_errors:
-        out.append((core_rules.SYNTAX_ERROR, len(doc.source.text), len(doc.source.text),
-                    "too many errors; the rest of the file was not checked", "", ()))
+        out.append(
+            (
+                core_rules.SYNTAX_ERROR,
+                len(doc.source.text),
+                len(doc.source.text),
+                "too many errors; the rest of the file was not checked",
+                "",
+                (),
+            )
+        )
     return out
 
 

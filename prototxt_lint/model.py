@@ -178,8 +178,16 @@ def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
     views: list[LayerView] = []
     for i, layer in enumerate(net.layer):
         views.append(
-            LayerView(i, (*root, "layer", i), layer, "v2", layer.name, layer.type,
-                      list(layer.bottom), list(layer.top))
+            LayerView(
+                i,
+                (*root, "layer", i),
+                layer,
+                "v2",
+                layer.name,
+                layer.type,
+                list(layer.bottom),
+                list(layer.top),
+            )
         )
     v1_enum = None
     old_syntax = set()
@@ -188,9 +196,16 @@ def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
             inner = layer.layer
             old_syntax.add("v0")
             views.append(
-                LayerView(i, (*root, "layers", i), layer, "v0", inner.name or layer.name,
-                          V0_TYPES.get(inner.type, inner.type), list(layer.bottom),
-                          list(layer.top))
+                LayerView(
+                    i,
+                    (*root, "layers", i),
+                    layer,
+                    "v0",
+                    inner.name or layer.name,
+                    V0_TYPES.get(inner.type, inner.type),
+                    list(layer.bottom),
+                    list(layer.top),
+                )
             )
             continue
         if v1_enum is None:
@@ -199,8 +214,16 @@ def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
         type_name = V1_TYPES.get(enum_value.name, enum_value.name) if enum_value else ""
         old_syntax.add("v1")
         views.append(
-            LayerView(i, (*root, "layers", i), layer, "v1", layer.name, type_name,
-                      list(layer.bottom), list(layer.top))
+            LayerView(
+                i,
+                (*root, "layers", i),
+                layer,
+                "v1",
+                layer.name,
+                type_name,
+                list(layer.bottom),
+                list(layer.top),
+            )
         )
     if net.layer and net.layers:
         syntax = "mixed"
@@ -343,7 +366,10 @@ def looks_like_deploy(layers: list[LayerView], net: Any) -> bool:
 
 
 def build_net_context(
-    doc: Document, net: Any, root: Path = (), phases: tuple[str, ...] | None = None,
+    doc: Document,
+    net: Any,
+    root: Path = (),
+    phases: tuple[str, ...] | None = None,
     solver_states: dict[str, Message | None] | None = None,
 ) -> NetContext:
     """The per-phase nets of ``net``. ``phases`` comes from the solver that names this net;

@@ -71,7 +71,8 @@ def summary_line(reports: Sequence[FileReport]) -> str:
         f"{c[Severity.WARNING]} warning{'s' if c[Severity.WARNING] != 1 else ''}",
         f"{c[Severity.INFO]} info",
     ]
-    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files} {noun}."
+    plural = "s" if total != 1 else ""
+    return f"Found {total} problem{plural} ({', '.join(parts)}) in {files} {noun}."
 
 
 def render_text(reports: Sequence[FileReport], colour: bool) -> str:

@@ -596,4 +596,4 @@ def top_level_names(tokens: list[Token]) -> list[str]:
     return names
 
 
-__all__ = ["FieldLoc", "ParseError", "ParseResult", "Path", "parse", "did_you_mean", "OTHER"]
+__all__ = ["OTHER", "FieldLoc", "ParseError", "ParseResult", "Path", "did_you_mean", "parse"]

@@ -35,7 +35,9 @@ def load_rules(extra: Iterable[Rule] = ()) -> list[Rule]:
         try:
             found.extend(rules_in(entry.load()))
         except Exception as exc:  # a broken plugin must not take the linter down
-            raise RuleLoadError(f"cannot load rule plugin {entry.name!r} ({entry.value}): {exc}")
+            raise RuleLoadError(
+                f"cannot load rule plugin {entry.name!r} ({entry.value}): {exc}"
+            ) from exc
     for rule in found:
         other = rules.get(rule.code)
         if other is not None and other is not rule:
