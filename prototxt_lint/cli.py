@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import click
 
@@ -136,7 +136,7 @@ def lint_command(
     inputs: list[tuple[str, Input]] = []  # (config directory, input)
     for path in paths:
         if path == "-":
-            data = click.get_binary_stream("stdin").read()
+            data = sys.stdin.buffer.read()
             name = stdin_filename or "<stdin>"
             inputs.append((os.path.dirname(os.path.abspath(name)), Input(name, data)))
             continue
@@ -188,6 +188,13 @@ def lint_command(
     if any(f.severity >= threshold for r in reports for f in r.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def want_colour(flag: bool | None, is_tty: bool, env: Mapping[str, str]) -> bool:
+    """--color/--no-color win; otherwise colour on a terminal unless NO_COLOR is set."""
+    if flag is not None:
+        return flag
+    return is_tty and not env.get("NO_COLOR")
 
 
 def _list(rules: Sequence[Rule]) -> str:

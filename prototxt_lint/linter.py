@@ -387,11 +387,9 @@ def _parse_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple
             if error.key in seen:
                 continue
             seen.add(error.key)
-            more = groups[error.key] - 1
-            if more:
-                message += f" ({more} more in this file, not shown)"
-            if error.code == "P002":
-                message += f" (not in the {doc.schema.name} schema)"
+            count = groups[error.key]
+            if count > 1:
+                message += f" (found {count} times in this file; reported once)"
         rule = _INPUT_RULES[error.code]
         hint = error.hint
         if error.code == "P002" and not hint:

@@ -222,7 +222,7 @@ class _Parser:
             name = tok.text
             fd = fields_by_name.get(name)
             if fd is None:
-                self.unknown_field(tok, desc, path)
+                self.unknown_field(tok, msg, desc, path)
                 continue
             self.quiet = False
             if fd.cpp_type == _CPP.CPPTYPE_MESSAGE:
@@ -233,11 +233,13 @@ class _Parser:
             if nxt.kind == PUNCT and nxt.text in ",;":
                 self.pos += 1
 
-    def unknown_field(self, tok: Token, desc: Descriptor, path: Path) -> None:
+    def unknown_field(self, tok: Token, msg: Message, desc: Descriptor, path: Path) -> None:
         choices = [(f.name, f.number) for f in desc.fields]
         guess = did_you_mean(tok.text, choices)
+        if guess and not _plausible_param(guess, msg):
+            guess = None
         hint = f"did you mean `{guess}`?" if guess else ""
-        end = self.skip_value()
+        self.skip_value()
         self.incomplete.add(path)
         self.error(
             "P002",
@@ -245,7 +247,6 @@ class _Parser:
             tok,
             hint=hint,
             key=(desc.full_name, tok.text),
-            end=max(end, tok.end),
         )
         self.quiet = False
 
@@ -527,6 +528,17 @@ class _Parser:
 
 
 _BAD: Any = object()
+
+
+def _plausible_param(guess: str, msg: Message) -> bool:
+    """A ``*_param`` suggestion on a layer only when it belongs to the layer's type: a fork's
+    ``bn_param`` on a ``type: "BN"`` layer is not a typo of ``mvn_param``."""
+    if not guess.endswith("_param") or "type" not in msg.DESCRIPTOR.fields_by_name:
+        return True
+    layer_type = msg.type if isinstance(msg.type, str) else ""  # V1 types are enums
+    stem = guess[: -len("_param")].replace("_", "")
+    kind = layer_type.lower().replace("_", "")
+    return not kind or kind.startswith(stem[:4]) or stem.startswith(kind[:4])
 
 
 def _parse_int(text: str) -> int | None:

@@ -1,0 +1,124 @@
+"""Bad input of every kind: one clear finding with a position, the right exit code, no traceback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES, brief, lint_fixture
+
+from prototxt_lint import source
+from prototxt_lint.cli import lint_command
+
+
+def run(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(lint_command, ["--no-color", *args], input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_binary_file() -> None:
+    (f,) = lint_fixture("parse/bad_binary.prototxt", select=("P",))
+    assert (f.code, f.line, f.column) == ("P007", 1, 8)
+    assert f.message.startswith("binary data (NUL byte at offset 7)")
+    code, _ = run(str(FIXTURES / "parse/bad_binary.prototxt"))
+    assert code == 2
+
+
+def test_invalid_utf8_is_reported_and_the_rest_linted() -> None:
+    (f,) = lint_fixture("parse/bad_latin1.prototxt", select=("P",))
+    assert (f.code, f.line, f.column) == ("P008", 2, 13)
+    assert f.severity.label == "warning"
+    code, _ = run(str(FIXTURES / "parse/bad_latin1.prototxt"))
+    assert code == 1
+
+
+@pytest.mark.parametrize("name", ["empty.prototxt", "only_comment.prototxt"])
+def test_empty_file(name: str) -> None:
+    (f,) = lint_fixture(f"parse/{name}", select=("P",))
+    assert (f.code, f.line, f.column) == ("P010", 1, 1)
+    code, out = run(str(FIXTURES / "parse" / name))
+    assert code == 2 and "P010 empty file" in out
+
+
+def test_missing_file() -> None:
+    code, out = run("no/such/net.prototxt")
+    assert code == 2
+    assert "no/such/net.prototxt:1:1: P006 no such file [error]" in out
+
+
+def test_directory_without_prototxt(tmp_path: Path) -> None:
+    folder = tmp_path / "weights.prototxt"  # a directory named like a file
+    folder.mkdir()
+    code, out = run(str(folder))
+    assert code == 2
+    assert "no *.prototxt or *.pbtxt files found" in out
+
+
+def test_directory_reported_when_read_as_file(tmp_path: Path) -> None:
+    doc_source, problems = source.read_source(str(tmp_path))
+    assert doc_source is None
+    assert problems[0].code == "P006" and problems[0].message.startswith("is a directory")
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "net.prototxt"
+    target.write_text('layer { name: "a" }\n')
+
+    def deny(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("builtins.open", deny)
+    doc_source, problems = source.read_source(str(target))
+    assert doc_source is None
+    assert (problems[0].code, problems[0].message) == ("P006", "permission denied")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without permission")
+def test_unreadable_file_cli(tmp_path: Path) -> None:
+    target = tmp_path / "net.prototxt"
+    target.write_text('layer { name: "a" }\n')
+    target.chmod(0)
+    code, out = run(str(target))
+    assert code == 2 and "P006 permission denied" in out
+
+
+def test_hundred_megabyte_file(tmp_path: Path) -> None:
+    big = tmp_path / "huge.prototxt"
+    with open(big, "wb") as handle:
+        handle.truncate(100 * 1024 * 1024)  # sparse: instant, no disk used
+    code, out = run(str(big))
+    assert code == 2
+    assert "P006 file too large (104.9 MB; the limit is 16.8 MB, see --max-file-size)" in out
+
+
+def test_labelmap_reported_once() -> None:
+    findings = lint_fixture("parse/labelmap.prototxt", select=("P",))
+    assert brief(findings) == [("P005", 1, 1)]
+    code, _ = run(str(FIXTURES / "parse/labelmap.prototxt"))
+    assert code == 0
+
+
+def test_unrecognised_text() -> None:
+    (f,) = lint_fixture("parse/unrecognised.prototxt", select=("P",))
+    assert (f.code, f.line, f.column) == ("P009", 1, 1)
+    code, _ = run(str(FIXTURES / "parse/unrecognised.prototxt"))
+    assert code == 2
+
+
+def test_random_bytes_on_stdin() -> None:
+    code, out = run("-", stdin=bytes(range(1, 256)) * 10)
+    assert code in (1, 2)
+    assert "<stdin>:" in out
+
+
+def test_symlink_loop_in_directory(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")
+    (tmp_path / "a" / "net.prototxt").write_text('input: "x"\ninput_dim: 1\n')
+    code, out = run(str(tmp_path))
+    assert code == 0, out
+    assert "in 1 file" in out

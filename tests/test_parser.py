@@ -1,0 +1,161 @@
+"""The parser: equal to protobuf's text_format on real files, exact positions, recovery."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+from conftest import CORPUS, brief, lint_fixture, lint_text
+from google.protobuf import text_format
+
+from prototxt_lint import caffe_pb2
+from prototxt_lint.parser import did_you_mean, parse
+
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir() and not os.environ.get("CI"),
+    reason="../shared/corpus is not next to this checkout",
+)
+
+
+def _bvlc_parseable() -> list[tuple[str, str]]:
+    if not CORPUS.is_dir():
+        return []
+    with open(CORPUS / "PARSE_BVLC.tsv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [(r["local_path"], r["parsed_as"]) for r in rows if r["parses_with_bvlc_proto"] == "yes"]
+
+
+@needs_corpus
+def test_same_messages_as_text_format_on_corpus() -> None:
+    files = _bvlc_parseable()
+    assert len(files) >= 190
+    for local, kind in files:
+        text = (CORPUS / local).read_bytes().decode("utf-8", errors="replace")
+        cls = caffe_pb2.NetParameter if kind == "NetParameter" else caffe_pb2.SolverParameter
+        expected = cls()
+        text_format.Merge(text, expected)
+        result = parse(text, cls())
+        assert result.errors == [], local
+        assert result.message == expected, local
+
+
+def test_positions_of_fields() -> None:
+    text = 'layer {\n  name: "p"\n  pooling_param { pool: AVE stride: 5 }\n}\n'
+    result = parse(text, caffe_pb2.NetParameter())
+    stride = result.locs[("layer", 0, "pooling_param", "stride")]
+    assert text[stride.start : stride.end] == "stride: 5"
+    opener = result.locs[("layer", 0, "pooling_param")]
+    assert text[opener.start : opener.end] == "pooling_param {"
+    assert text[opener.start : opener.block_end].endswith("stride: 5 }")
+    assert text[result.locs[("layer", 0, "name")].start :].startswith('name: "p"')
+
+
+def test_repeated_and_list_syntax_positions() -> None:
+    text = 'layer { bottom: "a" bottom: "b" }\ninput_dim: [1, 3, 224]\n'
+    result = parse(text, caffe_pb2.NetParameter())
+    assert list(result.message.input_dim) == [1, 3, 224]
+    assert text[result.locs[("layer", 0, "bottom", 1)].start :].startswith('bottom: "b"')
+    third = result.locs[("input_dim", 2)]
+    assert text[third.start : third.end] == "224"
+
+
+def test_every_error_reported_in_one_run() -> None:
+    findings = lint_fixture("parse/bad_many_errors.prototxt", select=("P",))
+    assert brief(findings) == [("P002", 7, 23), ("P003", 14, 25), ("P003", 21, 37)]
+    assert findings[0].message == (
+        'Message type "caffe.ConvolutionParameter" has no field named "num_outputs".'
+    )
+    assert findings[0].hint == "did you mean `num_output`?"
+    assert findings[1].message == 'Unknown enumeration value of "AVG" for field "pool".'
+    assert findings[1].hint.startswith("valid values: MAX, AVE, STOCHASTIC")
+    assert findings[2].message == "Expected integer, got: 1.5"
+
+
+def test_seed_kernel_typo_suggests_kernel_size() -> None:
+    findings = lint_text(
+        'layer { name: "faulty_pooling" type: "Pooling" bottom: "x" top: "y"\n'
+        "        pooling_param { pool: AVE stride: 5 kernel: 3 } }\n"
+    )
+    p002 = [f for f in findings if f.code == "P002"]
+    assert brief(p002) == [("P002", 2, 45)]
+    assert p002[0].message == ('Message type "caffe.PoolingParameter" has no field named "kernel".')
+    assert p002[0].hint == "did you mean `kernel_size`?"
+
+
+def test_did_you_mean() -> None:
+    fields = [(f.name, f.number) for f in caffe_pb2.PoolingParameter.DESCRIPTOR.fields]
+    assert did_you_mean("kernel", fields) == "kernel_size"
+    assert did_you_mean("strid", fields) == "stride"
+    assert did_you_mean("kernal_size", fields) == "kernel_size"
+    assert did_you_mean("zzzz", fields) is None
+
+
+def test_v1_layer_with_string_type_is_protobufs_message() -> None:
+    (f,) = lint_fixture("parse/bad_v1_string_type.prototxt", select=("P",))
+    assert (f.code, f.line, f.column) == ("P003", 3, 9)
+    assert f.message == 'Expected integer or identifier, got: "DummyData"'
+
+
+def test_v2_layer_with_enum_type() -> None:
+    findings = lint_text('layer { name: "d" type: DUMMY_DATA top: "d" }\n')
+    assert brief(findings)[0] == ("P003", 1, 25)
+    assert findings[0].message == "Expected string, got: DUMMY_DATA"
+
+
+def test_duplicate_non_repeated_field() -> None:
+    (f,) = lint_fixture("parse/bad_duplicate.prototxt", select=("P",))
+    assert (f.code, f.line, f.column) == ("P004", 6, 44)
+    assert f.message == 'Non-repeated field "kernel_size" is specified multiple times.'
+
+
+def test_unclosed_block() -> None:
+    findings = lint_fixture("parse/bad_unclosed.prototxt", select=("P",))
+    assert brief(findings) == [("P001", 1, 1)]
+    assert findings[0].message == (
+        'Expected "}" to close "layer {" opened here, found end of input.'
+    )
+
+
+def test_fork_fields_reported_once_each_and_rules_still_run() -> None:
+    findings = lint_fixture("parse/bad_fork_fields.prototxt", select=("P",))
+    assert brief(findings) == [("P002", 4, 58), ("P002", 7, 60)]
+    assert findings[0].message == (
+        'Message type "caffe.LayerParameter" has no field named "bn_param".'
+        " (found 2 times in this file; reported once)"
+    )
+    assert findings[0].hint.startswith("a fork's field")  # no false "did you mean mvn_param"
+
+
+def test_deep_nesting_does_not_crash() -> None:
+    depth = 10_000
+    text = "layer { " + "foo { " * depth + "} " * depth + "}\n"
+    findings = lint_text(text, select=("P",))
+    assert brief(findings) == [("P002", 1, 9)]
+
+
+def test_deep_known_nesting_hits_the_limit_cleanly() -> None:
+    from prototxt_lint import parser
+
+    # a recursive schema is the only way to nest known fields deeply; emulate with the limit
+    old = parser.MAX_DEPTH
+    parser.MAX_DEPTH = 1
+    try:
+        findings = lint_text('layer { pooling_param { pool: MAX } name: "x" }\n')
+    finally:
+        parser.MAX_DEPTH = old
+    assert brief(findings) == [("P001", 1, 23)]
+    assert findings[0].message == "Message nested more than 1 levels deep."
+
+
+def test_one_megabyte_single_line() -> None:
+    layer = 'layer { name: "r" type: "ReLU" bottom: "data" top: "data" } '
+    text = 'input: "data" input_shape { dim: 1 } ' + layer * (1_000_000 // len(layer))
+    assert "\n" not in text and len(text) > 990_000
+    assert lint_text(text) == []
+
+
+def test_error_flood_is_capped() -> None:
+    findings = lint_text("layer { " + "1 " * 5000 + "}\n")
+    assert len(findings) <= 101
+    assert findings[-1].message.startswith("too many errors") or len(findings) == 1
