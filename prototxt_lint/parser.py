@@ -51,7 +51,7 @@ _INT_RANGES = {
 
 
 def _repeated_via_label(fd: FieldDescriptor) -> bool:
-    return bool(is_repeated(fd))  # protobuf < 5 has no is_repeated
+    return bool(fd.label == _CPP.LABEL_REPEATED)  # protobuf < 5 has no is_repeated
 
 
 def _repeated_via_property(fd: FieldDescriptor) -> bool:
