@@ -40,8 +40,12 @@ def _known_policies(ctx: SolverContext) -> list[str]:
     return [*BVLC_POLICIES, *extra]
 
 
-@solver_rule("S101", "poly-without-max-iter", Severity.ERROR,
-             "`poly` learning-rate policy without `max_iter`: nothing is trained.")
+@solver_rule(
+    "S101",
+    "poly-without-max-iter",
+    Severity.ERROR,
+    "`poly` learning-rate policy without `max_iter`: nothing is trained.",
+)
 def poly_without_max_iter(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -83,8 +87,12 @@ def poly_without_max_iter(ctx: SolverContext) -> Iterator[Report]:
         )
 
 
-@solver_rule("S102", "missing-max-iter", Severity.ERROR,
-             "`max_iter` missing or 0: Caffe runs zero iterations.")
+@solver_rule(
+    "S102",
+    "missing-max-iter",
+    Severity.ERROR,
+    "`max_iter` missing or 0: Caffe runs zero iterations.",
+)
 def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -125,8 +133,12 @@ def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
     )
 
 
-@solver_rule("S103", "missing-stepsize", Severity.ERROR,
-             "`step` or `sigmoid` policy without a positive `stepsize`: Caffe aborts.")
+@solver_rule(
+    "S103",
+    "missing-stepsize",
+    Severity.ERROR,
+    "`step` or `sigmoid` policy without a positive `stepsize`: Caffe aborts.",
+)
 def missing_stepsize(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -159,14 +171,13 @@ def missing_stepsize(ctx: SolverContext) -> Iterator[Report]:
         yield Report(
             _anchor(ctx, "stepsize", "lr_policy"),
             f'`lr_policy: "{policy}"` needs `stepsize` > 0: Caffe aborts at the first update'
-            " with \"Check failed: this->param_.stepsize() > 0"
+            ' with "Check failed: this->param_.stepsize() > 0'
             f' ({ctx.solver.stepsize} vs. 0)"',
             hint="add `stepsize: N` (iterations between learning-rate changes)",
         )
 
 
-@solver_rule("S104", "negative-gamma", Severity.ERROR,
-             "Negative `gamma`: Caffe aborts.")
+@solver_rule("S104", "negative-gamma", Severity.ERROR, "Negative `gamma`: Caffe aborts.")
 def negative_gamma(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -202,8 +213,9 @@ def negative_gamma(ctx: SolverContext) -> Iterator[Report]:
         )
 
 
-@solver_rule("S105", "unknown-lr-policy", Severity.ERROR,
-             "Missing or unknown `lr_policy`: Caffe aborts.")
+@solver_rule(
+    "S105", "unknown-lr-policy", Severity.ERROR, "Missing or unknown `lr_policy`: Caffe aborts."
+)
 def unknown_lr_policy(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -256,8 +268,12 @@ def unknown_lr_policy(ctx: SolverContext) -> Iterator[Report]:
         )
 
 
-@solver_rule("S106", "missing-gamma", Severity.WARNING,
-             "`gamma` missing or 0: the learning rate drops to 0 or never changes.")
+@solver_rule(
+    "S106",
+    "missing-gamma",
+    Severity.WARNING,
+    "`gamma` missing or 0: the learning rate drops to 0 or never changes.",
+)
 def missing_gamma(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -294,12 +310,13 @@ def missing_gamma(ctx: SolverContext) -> Iterator[Report]:
         return
     effects = {
         "step": f"the learning rate drops to 0 at the first step (iteration {solver.stepsize})"
-        if solver.stepsize > 0 else "the learning rate drops to 0 at the first step",
+        if solver.stepsize > 0
+        else "the learning rate drops to 0 at the first step",
         "exp": "the learning rate is 0 from iteration 1 on",
         "multistep": (
-            f"the learning rate drops to 0 at the first stepvalue (iteration"
-            f" {solver.stepvalue[0]})" if solver.stepvalue else "the rate would drop to 0"
-            " at the first stepvalue"
+            f"the learning rate drops to 0 at the first stepvalue (iteration {solver.stepvalue[0]})"
+            if solver.stepvalue
+            else "the rate would drop to 0 at the first stepvalue"
         ),
         "inv": "the learning rate never changes",
         "sigmoid": "the learning rate is base_lr/2 at every iteration",
@@ -312,8 +329,12 @@ def missing_gamma(ctx: SolverContext) -> Iterator[Report]:
     )
 
 
-@solver_rule("S107", "missing-power", Severity.WARNING,
-             "`poly` or `inv` without `power`: the learning rate never changes.")
+@solver_rule(
+    "S107",
+    "missing-power",
+    Severity.WARNING,
+    "`poly` or `inv` without `power`: the learning rate never changes.",
+)
 def missing_power(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -352,8 +373,12 @@ def missing_power(ctx: SolverContext) -> Iterator[Report]:
         )
 
 
-@solver_rule("S108", "multistep-without-stepvalue", Severity.WARNING,
-             "`multistep` without `stepvalue`: the learning rate never changes.")
+@solver_rule(
+    "S108",
+    "multistep-without-stepvalue",
+    Severity.WARNING,
+    "`multistep` without `stepvalue`: the learning rate never changes.",
+)
 def multistep_without_stepvalue(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
@@ -390,8 +415,12 @@ def multistep_without_stepvalue(ctx: SolverContext) -> Iterator[Report]:
         )
 
 
-@solver_rule("S109", "stepvalue-not-ascending", Severity.WARNING,
-             "`stepvalue` entries not in ascending order.")
+@solver_rule(
+    "S109",
+    "stepvalue-not-ascending",
+    Severity.WARNING,
+    "`stepvalue` entries not in ascending order.",
+)
 def stepvalue_not_ascending(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does

@@ -33,7 +33,7 @@ def test_step_without_stepsize_and_gamma() -> None:
 def test_negative_gamma_and_unsorted_stepvalue() -> None:
     findings = lint_fixture("lr_policy/bad_family.prototxt")
     assert brief(findings) == [("S104", 3, 1), ("S109", 5, 1)]
-    assert 'Check failed: this->param_.gamma() >= 0 (-0.5 vs. 0)' in findings[0].message
+    assert "Check failed: this->param_.gamma() >= 0 (-0.5 vs. 0)" in findings[0].message
     assert findings[1].message.startswith("`stepvalue: 300` is not above the previous one (600)")
 
 
