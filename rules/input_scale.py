@@ -1,1 +1,186 @@
-"""placeholder"""
+"""Image data fed to a training net as raw 0-255 pixels (no scale, no mean).
+
+Mirrors ``DataTransformer<Dtype>::Transform`` in ``src/caffe/data_transformer.cpp`` (BVLC
+master): each value becomes ``(pixel - mean) * scale``, with no mean unless ``mean_file`` or
+``mean_value`` is given and ``scale`` defaulting to 1. ``WindowDataLayer::load_batch``
+(``src/caffe/layers/window_data_layer.cpp``) does the same by hand, with the scale taken from
+``window_data_param``. Old per-layer fields (``data_param { scale mean_file }`` ...) count only
+in V1/V0 files, where ``UpgradeNetDataTransformation`` / ``UpgradeV0LayerParameter``
+(``src/caffe/util/upgrade_proto.cpp``) move them into ``transform_param``. Measured effect:
+shared/caffe-behaviour row 7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
+from prototxt_lint.plugin import Report, Severity, net_rule
+
+#: Layer types that decode images (or, for Data, usually uint8 Datums) into the top blob.
+IMAGE_LAYERS = {"Data": "data_param", "ImageData": "image_data_param",
+                "WindowData": "window_data_param"}
+
+
+def _has(msg: Any, name: str) -> bool:
+    """Is the (singular) field ``name`` written in ``msg``? False if the schema lacks it."""
+    return msg is not None and name in msg.DESCRIPTOR.fields_by_name and msg.HasField(name)
+
+
+def _scaled(msg: Any, name: str = "scale") -> bool:
+    return _has(msg, name) and getattr(msg, name) != 1
+
+
+def _has_mean(msg: Any) -> bool:
+    if msg is None:
+        return False
+    values = getattr(msg, "mean_value", ())
+    return _has(msg, "mean_file") or len(values) > 0
+
+
+def _normalisation(layer: LayerView) -> tuple[bool, list[str]]:
+    """Does Caffe scale or centre this layer's pixels? And which written fields does it
+    ignore (the second item, for the message)?"""
+    if layer.syntax == "v0":
+        v0 = layer.msg.layer
+        return _scaled(v0) or _has(v0, "meanfile"), []
+    transform = layer.param("transform_param")
+    own_name = IMAGE_LAYERS[layer.type]
+    own = layer.param(own_name)
+    if _has_mean(transform):
+        return True, []
+    if layer.syntax == "v1":
+        # UpgradeNetDataTransformation moves the per-layer fields into transform_param.
+        return _scaled(transform) or _scaled(own) or _has(own, "mean_file"), []
+    ignored = []
+    if layer.type == "WindowData":
+        # WindowDataLayer reads its scale from window_data_param, its mean from
+        # transform_param: transform_param.scale and window_data_param.mean_file are unused.
+        if _scaled(own):
+            return True, []
+        if _scaled(transform):
+            ignored.append("`transform_param { scale }`")
+        if _has(own, "mean_file"):
+            ignored.append(f"`{own_name} {{ mean_file }}`")
+        return False, ignored
+    if _scaled(transform):
+        return True, []
+    for field in ("scale", "mean_file"):
+        if _has(own, field):
+            ignored.append(f"`{own_name} {{ {field} }}`")
+    return False, ignored
+
+
+def _normalises(layer: LayerView) -> bool:
+    """A layer that rescales its input whatever its range: BatchNorm (batch statistics in
+    TRAIN), MVN, or Power with a scale."""
+    if layer.type in ("BatchNorm", "MVN"):
+        return True
+    power = layer.param("power_param")
+    return layer.type == "Power" and _scaled(power)
+
+
+def _normalised_in_net(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> bool:
+    """Is the data top normalised by the net itself before anything else reads it? (The
+    cvjena models put a BatchNorm right after an unscaled ImageData layer.)"""
+    if not layer.tops:
+        return False
+    blob = layer.tops[0]
+    seen = False
+    for reader in ctx.next_consumers(phase, layer):
+        if blob not in reader.bottoms:
+            continue
+        if not _normalises(reader):
+            return False
+        seen = True
+        if blob in reader.tops:  # in place: every later reader sees normalised values
+            return True
+    return seen
+
+
+def _used_by_caffe(ctx: NetContext, layer: LayerView) -> bool:
+    """Old-syntax layers of a net embedded in a solver are never upgraded, so Caffe does not
+    build them (see N223)."""
+    return not ctx.root or layer.syntax == "v2"
+
+
+@net_rule("N231", "missing-input-scale", Severity.WARNING,
+          "Training image data layer without scale or mean: raw 0-255 pixels reach the net.")
+def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a `Data`, `ImageData` or `WindowData` layer active in the TRAIN phase whose pixels
+    are neither scaled nor mean-centred: no `transform_param { scale }` (for `WindowData`,
+    `window_data_param { scale }`) and no `transform_param { mean_file }` or `mean_value`.
+    In V1/V0 files the old per-layer fields (`data_param { scale mean_file }`,
+    `image_data_param { ... }`, `window_data_param { ... }`) count too, because Caffe's
+    upgrade moves them into `transform_param`. A mean without a scale is accepted (the BVLC
+    reference ImageNet models train that way), and so is a data blob whose first reader
+    normalises it (`BatchNorm`, `MVN`, or `Power` with a scale), as in the cvjena models.
+
+    ## Why is this bad?
+    `DataTransformer::Transform` (`src/caffe/data_transformer.cpp`) computes
+    `(pixel - mean) * scale` with no mean and scale 1 by default, so the first layer sees
+    values up to 255. Measured on BVLC Caffe (LMDB `Data` layer, MLP, 4 classes): without a
+    scale the loss was 67.87, 57.31, 62.77 (per-sample losses at the 87.3365 clamp) and then
+    stuck at ~1.38 = ln 4, chance, at lr 0.01 and 0.1: every ReLU had died
+    (`relu1 ... data: 0`). With `scale: 0.00390625` the same net trained to 0.009.
+
+    On a V2 `layer`, the old `data_param { scale mean_file }` and
+    `image_data_param { scale mean_file }` fields are not read at all (the upgrade that moves
+    them runs only for V1 `layers`), and `WindowDataLayer` ignores `transform_param { scale }`
+    and `window_data_param { mean_file }`; the message names such fields when present. In
+    V1/V0 files any written scale or mean is accepted (conservatively: the V1 upgrade moves a
+    `WindowData` layer's `window_data_param { scale }` into `transform_param`, where
+    `WindowDataLayer` does not read it).
+
+    Limitation: a `Data` layer may read an LMDB/LevelDB of float Datums (features already
+    normalised) rather than uint8 images; that cannot be seen from the prototxt, so this is
+    a warning. Suppress it for such a layer.
+
+    ## Example
+    ```
+    layer { name: "mnist" type: "Data" top: "data" top: "label"
+            include { phase: TRAIN }
+            data_param { source: "mnist_train_lmdb" backend: LMDB batch_size: 64 } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "mnist" type: "Data" top: "data" top: "label"
+            include { phase: TRAIN }
+            transform_param { scale: 0.00390625 }
+            data_param { source: "mnist_train_lmdb" backend: LMDB batch_size: 64 } }
+    ```
+
+    ## Fix
+    Add `transform_param { scale: 0.00390625 }` (1/256, as in BVLC's MNIST examples) or a
+    `mean_file`/`mean_value`, and use the same preprocessing in the TEST and deploy nets.
+    """
+    phase = ctx.phase(TRAIN)
+    if phase is None:
+        return
+    for layer in phase.layers:
+        if layer.type not in IMAGE_LAYERS or not _used_by_caffe(ctx, layer):
+            continue
+        if not ctx.is_complete(layer.path):
+            continue  # a fork's field was skipped: it may be the normalisation
+        normalised, ignored = _normalisation(layer)
+        if normalised or _normalised_in_net(ctx, phase, layer):
+            continue
+        note = (f" ({' and '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} written"
+                " but not read by Caffe for this layer)") if ignored else ""
+        hint = "add `transform_param { scale: 0.00390625 }` (1/256) or a `mean_file` / `mean_value`"
+        if layer.type == "Data":
+            hint += "; if this database holds already-normalised float data, suppress this"
+            hint += " warning"
+        yield Report(
+            layer.at("transform_param"),
+            f"`{layer.type}` layer \"{layer.name}\" has no scale and no mean{note}: it feeds"
+            " raw 0-255 pixel values to the net. Measured on BVLC Caffe, such a net's loss"
+            " jumps by multiples of 87.3365 for a few iterations, then every ReLU dies and the"
+            " loss stays at chance",
+            hint=hint,
+            phase=TRAIN,
+        )

@@ -1,1 +1,220 @@
-"""placeholder"""
+"""Old (V0/V1) layer syntax: mixed files Caffe refuses, old files it upgrades, embedded nets
+it does not upgrade at all.
+
+These mirror ``UpgradeNetAsNeeded``, ``NetNeedsV0ToV1Upgrade``, ``NetNeedsV1ToV2Upgrade``,
+``UpgradeV0Net`` and ``UpgradeV1Net`` in ``src/caffe/util/upgrade_proto.cpp`` (BVLC master),
+which ``ReadNetParamsFromTextFileOrDie`` runs on every net *file* Caffe reads, and
+``Net::FilterNet`` in ``src/caffe/net.cpp``, which builds a net from its ``layer`` fields only.
+Measured on a real BVLC build: shared/caffe-behaviour rows 4a (mixed file: FATAL) and 4b (pure
+V1 file: upgraded with INFO lines only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prototxt_lint.model import NetContext
+from prototxt_lint.plugin import Report, Severity, net_rule
+
+_REFUSAL = (
+    "Refusing to upgrade inconsistent NetParameter input; the definition includes both"
+    " 'layer' and 'layers' fields."
+)
+
+
+def _line(ctx: NetContext, *rest: str | int) -> int | None:
+    """1-based line of the field at ``ctx.at(*rest)``, when it is written in the file."""
+    loc = ctx.doc.loc(ctx.at(*rest))
+    return ctx.doc.source.line_col(loc.start)[0] if loc is not None else None
+
+
+def _blocks(n: int, word: str) -> str:
+    return f"{n} `{word}` block{'s' if n != 1 else ''}"
+
+
+def _embedded(ctx: NetContext) -> bool:
+    """A net written inside a solver (``net_param``, ``train_net_param``, ...)."""
+    return bool(ctx.root)
+
+
+@net_rule("N221", "mixed-layer-syntax", Severity.ERROR,
+          "Net mixes V2 `layer` and V1 `layers` blocks: Caffe refuses to load it.")
+def mixed_layer_syntax(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a net file that has both V2 `layer { type: "..." }` blocks and old V1
+    `layers { type: ENUM }` (or V0 `layers { layer { ... } }`) blocks. The finding points at
+    the first `layers {` block: whichever syntax is in the minority, the `layers` blocks are
+    the ones Caffe asks you to convert.
+
+    ## Why is this bad?
+    `UpgradeNetAsNeeded` (`src/caffe/util/upgrade_proto.cpp`) upgrades any net file with
+    `layers` blocks, and `UpgradeV1Net` refuses a net that also has `layer` blocks. Measured on
+    BVLC Caffe, both `caffe` and `upgrade_net_proto_text` abort (exit 134) with
+    `Refusing to upgrade inconsistent NetParameter input; the definition includes both 'layer'
+    and 'layers' fields. ... Manually switch the definition to 'layer' format to continue.`
+    Caffe builds before that check (BVLC issue #3381, 2015) instead logged an ERROR and dropped
+    the `layer` blocks silently. With V0 blocks, `UpgradeV0Net` rebuilds the net from the
+    `layers` blocks alone, so the `layer` blocks are dropped before the V1 check can see them
+    (read from the source, not measured). Either way the file is not the net it says.
+
+    Nets written inside a solver are not upgraded at all: see N223.
+
+    ## Example
+    ```
+    layers { name: "fc8" type: INNER_PRODUCT bottom: "fc7" top: "fc8"
+             inner_product_param { num_output: 16 } }
+    layer { name: "relu8" type: "ReLU" bottom: "fc8" top: "fc8" }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "fc8" type: "InnerProduct" bottom: "fc7" top: "fc8"
+            inner_product_param { num_output: 16 } }
+    layer { name: "relu8" type: "ReLU" bottom: "fc8" top: "fc8" }
+    ```
+
+    ## Fix
+    Convert every `layers` block to `layer`: the enum type becomes the V2 string
+    (`INNER_PRODUCT` -> `"InnerProduct"`, `SOFTMAX_LOSS` -> `"SoftmaxWithLoss"`, ...),
+    `blobs_lr: x` becomes `param { lr_mult: x }` and `weight_decay: y` becomes
+    `param { decay_mult: y }` (one `param` per blob, in order). Or put only the `layers` blocks
+    in a copy, run `upgrade_net_proto_text copy.prototxt upgraded.prototxt`, and paste the
+    `layer` blocks back.
+    """
+    if ctx.syntax != "mixed" or _embedded(ctx):
+        return
+    net = ctx.net
+    counts = f"{_blocks(len(net.layer), 'layer')} and {_blocks(len(net.layers), 'layers')}"
+    first_v2 = _line(ctx, "layer", 0)
+    where = f" (the first `layer` block is on line {first_v2})" if first_v2 else ""
+    if any(view.syntax == "v0" for view in ctx.layers):
+        message = (
+            f"this net has {counts}{where}, some in the V0 syntax: Caffe's V0 upgrade"
+            " (UpgradeV0Net) rebuilds the net from the `layers` blocks only, so the `layer`"
+            " blocks are silently dropped"
+        )
+    else:
+        message = (
+            f"this net mixes {counts}{where}: Caffe aborts when it reads the file with"
+            f' "{_REFUSAL}"'
+        )
+    yield Report(
+        ctx.at("layers", 0),
+        message,
+        hint='convert the `layers` blocks to `layer { type: "..." }` (enum -> string type,'
+        " `blobs_lr` -> `param { lr_mult }`, `weight_decay` -> `param { decay_mult }`), or"
+        " run `upgrade_net_proto_text` on a copy holding only the `layers` blocks",
+    )
+
+
+@net_rule("N222", "deprecated-layer-syntax", Severity.INFO,
+          "Net in the old V1/V0 `layers` syntax: Caffe upgrades it on every load.")
+def deprecated_layer_syntax(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Reports, once per file at the first `layers {`, a net file written only in the
+    deprecated V1 syntax (`layers { type: CONVOLUTION blobs_lr: 1 }`) or the older V0 syntax
+    (`layers { layer { type: "conv" } }`).
+
+    ## Why is this bad?
+    It works: `UpgradeNetAsNeeded` (`src/caffe/util/upgrade_proto.cpp`) converts it in memory
+    each time the file is read (`UpgradeV1Net`, after `UpgradeV0Net` for V0). Measured on BVLC
+    Caffe, a pure V1 file logs only `Attempting to upgrade input file specified using
+    deprecated V1LayerParameter` / `Successfully upgraded ...` at INFO level and runs (exit 0).
+    V0 files also get a WARNING that future releases will not support V0NetParameter. The cost
+    is elsewhere: current tools, forks and converters expect the V2 `layer` syntax, and mixing
+    a copied V2 block into this file makes it unloadable (N221).
+
+    ## Example
+    ```
+    layers { name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1"
+             blobs_lr: 1 blobs_lr: 2 convolution_param { num_output: 20 kernel_size: 5 } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            param { lr_mult: 1 } param { lr_mult: 2 }
+            convolution_param { num_output: 20 kernel_size: 5 } }
+    ```
+
+    ## Fix
+    Upgrade the file once with Caffe's tool: `upgrade_net_proto_text old.prototxt
+    new.prototxt` (in `build/tools/`).
+    """
+    if ctx.syntax not in ("v1", "v0") or _embedded(ctx):
+        return
+    if ctx.syntax == "v0":
+        message = (
+            "this net uses the deprecated V0 syntax (`layers { layer { ... } }`): Caffe"
+            " upgrades it to V1 and then to V2 `layer` blocks each time it reads the file,"
+            " with a WARNING that future releases will not support V0NetParameter"
+        )
+    else:
+        message = (
+            "this net uses the deprecated V1 `layers` syntax (enum layer types): Caffe"
+            " upgrades it to V2 `layer` blocks each time it reads the file, logging only"
+            ' INFO lines ("Attempting to upgrade input file specified using deprecated'
+            ' V1LayerParameter")'
+        )
+    yield Report(
+        ctx.at("layers", 0),
+        message,
+        hint="upgrade it once: `upgrade_net_proto_text old.prototxt new.prototxt`",
+    )
+
+
+@net_rule("N223", "embedded-net-not-upgraded", Severity.ERROR,
+          "V1/V0 `layers` inside a solver's net_param are ignored: Caffe never upgrades them.")
+def embedded_net_not_upgraded(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags `layers` blocks (V1 or V0 syntax) in a net written inside a solver: `net_param`,
+    `train_net_param` or `test_net_param`. Reported once, at the first `layers {`.
+
+    ## Why is this bad?
+    Caffe upgrades old syntax only for net *files*: `ReadNetParamsFromTextFileOrDie` calls
+    `UpgradeNetAsNeeded` (`src/caffe/util/upgrade_proto.cpp`). A net embedded in a solver is
+    copied as it is (`Solver::InitTrainNet` / `InitTestNets` in `src/caffe/solver.cpp`;
+    `ReadSolverParamsFromTextFileOrDie` upgrades only the solver type), and `Net::FilterNet`
+    (`src/caffe/net.cpp`) builds the net from the `layer` field alone. The `layers` blocks are
+    therefore skipped without a message: the net Caffe builds holds only the V2 `layer`
+    blocks, or nothing at all. This is read from the source, not measured; with an empty net
+    the first forward pass is expected to fail `Net::ForwardFromTo`'s `end < layers_.size()`
+    check. BVLC's own `examples/mnist/lenet_consolidated_solver.prototxt` is in this state.
+
+    ## Example
+    ```
+    net_param {
+      layers { name: "mnist" type: DATA top: "data" top: "label" ... }
+    }
+    ```
+
+    ## Use instead
+    ```
+    net_param {
+      layer { name: "mnist" type: "Data" top: "data" top: "label" ... }
+    }
+    ```
+
+    ## Fix
+    Convert the blocks to `layer { type: "..." }` (copy the net into a file, run
+    `upgrade_net_proto_text`, paste the result back), or move the net to its own file and
+    name it with `net: "..."`, which Caffe does upgrade.
+    """
+    if not _embedded(ctx) or not ctx.net.layers:
+        return
+    kept = len(ctx.net.layer)
+    result = (
+        f"the net is built from its {_blocks(kept, 'layer')} alone" if kept
+        else "the net is built empty"
+    )
+    yield Report(
+        ctx.at("layers", 0),
+        f"`layers` blocks (old syntax) inside the solver's `{ctx.root[0]}` are never upgraded:"
+        " Caffe upgrades only net files, and Net::FilterNet reads `layer` blocks only, so"
+        f" these {_blocks(len(ctx.net.layers), 'layers')} are silently ignored and {result}",
+        hint='convert them to `layer { type: "..." }` (e.g. with `upgrade_net_proto_text` on a'
+        ' copy), or move the net to a file named by `net: "..."`',
+    )

@@ -1,1 +1,425 @@
-"""placeholder"""
+"""Pooling settings that abort Caffe, produce NaN / -FLT_MAX, or silently skip input.
+
+All of these mirror ``PoolingLayer<Dtype>::LayerSetUp`` and ``PoolingLayer<Dtype>::Reshape``
+in ``src/caffe/layers/pooling_layer.cpp`` (BVLC master): kernel, stride and pad are resolved
+per axis exactly as ``LayerSetUp`` does (``kernel_size`` or ``kernel_h``/``kernel_w``,
+``stride`` (default 1) or ``stride_h``/``stride_w``, ``pad`` (default 0) or
+``pad_h``/``pad_w``), and the output size as ``Reshape`` computes it (``round_mode`` CEIL by
+default, FLOOR, and the "clip the last window" step that runs only when some pad is non-zero).
+The forward and backward behaviour is that of ``Forward_cpu`` / ``Backward_cpu`` (and, for
+STOCHASTIC, the GPU kernels in ``pooling_layer.cu``). Measured on a real BVLC CPU build in
+shared/caffe-behaviour, rows 2a-2e.
+
+A layer whose ``pooling_param`` Caffe would reject for another reason first (both
+``kernel_size`` and ``kernel_h``, ``stride_h`` without ``stride_w``, a zero kernel, padding
+with STOCHASTIC pooling) gets none of these findings: Caffe never reaches the check. Neither
+does a ``pooling_param`` the parser only partly read (a fork's field such as ``ceil_mode``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from prototxt_lint.model import LayerView, NetContext
+from prototxt_lint.parser import Path
+from prototxt_lint.plugin import Report, Severity, net_rule
+
+#: Input sizes (height or width) scanned for empty windows.
+SCAN_SIZES = range(1, 65)
+#: How many of them a message lists before "..." (all sizes, then the NaN / -0 ones).
+SHOWN = 6
+SHOWN_EACH = 3
+
+
+@dataclass(frozen=True)
+class _Axis:
+    """One spatial axis as ``LayerSetUp`` resolves it."""
+
+    name: str  # "h" or "w", as in Caffe's pad_h_ / kernel_w_
+    kernel: int
+    stride: int
+    pad: int
+    kernel_field: str  # the field the value came from, for messages and positions
+    stride_field: str
+    pad_field: str
+
+
+@dataclass(frozen=True)
+class _Pool:
+    layer: LayerView
+    phase: str
+    param: Any  # PoolingParameter
+    method: str  # MAX, AVE or STOCHASTIC
+    ceil: bool
+    h: _Axis
+    w: _Axis
+
+    def at(self, field: str) -> Path:
+        return self.layer.at("pooling_param", field)
+
+    @property
+    def axes(self) -> tuple[_Axis, _Axis]:
+        return self.h, self.w
+
+    @property
+    def padded(self) -> bool:
+        """``if (pad_h_ || pad_w_)``: the clip in ``Reshape`` runs for both axes."""
+        return self.h.pad != 0 or self.w.pad != 0
+
+
+def _written(param: Any, *names: str) -> list[str]:
+    return [n for n in names if param.HasField(n)]
+
+
+def _ceil_rounding(ctx: NetContext, param: Any) -> bool:
+    """CEIL unless ``round_mode: FLOOR`` (or a fork's ``ceil_mode: false`` when the schema
+    in use has that field). Caffe before round_mode always rounded up."""
+    if ctx.schema.has_field("PoolingParameter", "round_mode") and param.HasField("round_mode"):
+        enum = param.DESCRIPTOR.fields_by_name["round_mode"].enum_type
+        return enum.values_by_number[param.round_mode].name != "FLOOR"
+    if ctx.schema.has_field("PoolingParameter", "ceil_mode") and param.HasField("ceil_mode"):
+        return bool(param.ceil_mode)
+    return True
+
+
+def _structure_ok(param: Any, global_pooling: bool) -> bool:
+    """The ``CHECK``s at the top of ``LayerSetUp`` that are not ours (kernel/pad/stride
+    given either as one value or as an h/w pair)."""
+    if not global_pooling:
+        has_pair = param.HasField("kernel_h") and param.HasField("kernel_w")
+        if param.HasField("kernel_size") == has_pair:
+            return False
+    for one, pair in (("pad", ("pad_h", "pad_w")), ("stride", ("stride_h", "stride_w"))):
+        written = _written(param, *pair)
+        if written and (param.HasField(one) or len(written) != 2):
+            return False
+    return True
+
+
+def _axes(param: Any) -> tuple[_Axis, _Axis]:
+    axes = []
+    for name in ("h", "w"):
+        kernel_field = "kernel_size" if param.HasField("kernel_size") else f"kernel_{name}"
+        pad_field = f"pad_{name}" if param.HasField("pad_h") else "pad"
+        stride_field = f"stride_{name}" if param.HasField("stride_h") else "stride"
+        axes.append(_Axis(name, getattr(param, kernel_field), getattr(param, stride_field),
+                          getattr(param, pad_field), kernel_field, stride_field, pad_field))
+    return axes[0], axes[1]
+
+
+def _pooling_layers(ctx: NetContext) -> Iterator[tuple[_Pool, bool]]:
+    """Each active Pooling layer of each phase whose parameters pass Caffe's structural
+    checks, with its ``global_pooling`` flag."""
+    for phase in ctx.phases:
+        for layer in phase.layers:
+            if layer.type != "Pooling":
+                continue
+            param = layer.param("pooling_param")
+            if param is None or not ctx.is_complete(layer.at("pooling_param")):
+                continue
+            global_pooling = bool(param.global_pooling)
+            if not _structure_ok(param, global_pooling):
+                continue
+            method = param.DESCRIPTOR.fields_by_name["pool"].enum_type.values_by_number.get(
+                param.pool)
+            h, w = _axes(param)
+            yield _Pool(layer, phase.name, param, method.name if method else "?",
+                        _ceil_rounding(ctx, param), h, w), global_pooling
+
+
+def _set_up(ctx: NetContext) -> Iterator[_Pool]:
+    """Layers that get through ``LayerSetUp`` (not global, kernels > 0, pad < kernel, pad
+    only with AVE/MAX): the ones whose windows N201/N202 can judge."""
+    for pool, global_pooling in _pooling_layers(ctx):
+        if global_pooling or pool.h.kernel <= 0 or pool.w.kernel <= 0:
+            continue
+        if pool.padded and (pool.method not in ("AVE", "MAX")
+                            or any(a.pad >= a.kernel for a in pool.axes)):
+            continue
+        yield pool
+
+
+def _pooled(size: int, axis: _Axis, ceil: bool, clip: bool) -> int:
+    """``Reshape``: the number of windows along one axis for an input of ``size``."""
+    ratio = (size + 2 * axis.pad - axis.kernel) / axis.stride
+    pooled = (math.ceil(ratio) if ceil else math.floor(ratio)) + 1
+    if clip and (pooled - 1) * axis.stride >= size + axis.pad:
+        pooled -= 1
+    return pooled
+
+
+def _empty_last_window(axis: _Axis) -> tuple[list[int], list[int]]:
+    """Input sizes whose last window (CEIL, no pad anywhere) starts exactly at the input end
+    (AVE: pool_size 0, 0/0 = NaN) and past it (pool_size < 0, 0/negative = -0)."""
+    at_end, past_end = [], []
+    for size in SCAN_SIZES:
+        start = (_pooled(size, axis, True, False) - 1) * axis.stride
+        if start == size:
+            at_end.append(size)
+        elif start > size:
+            past_end.append(size)
+    return at_end, past_end
+
+
+def _sizes(sizes: list[int], shown: int = SHOWN) -> str:
+    listed = ", ".join(str(s) for s in sizes[:shown])
+    return listed + (", ..." if len(sizes) > shown else "")
+
+
+def _bad_axes(pool: _Pool) -> list[tuple[_Axis, str]]:
+    """Axes with stride > kernel, and how to name their input size in a message. Two equal
+    axes read from the same fields are reported once, as "input sizes"."""
+    bad = [a for a in pool.axes if a.stride > a.kernel]
+    if len(bad) == 2 and (pool.h.kernel, pool.h.stride, pool.h.pad, pool.h.stride_field) == (
+            pool.w.kernel, pool.w.stride, pool.w.pad, pool.w.stride_field):
+        return [(pool.h, "sizes")]
+    return [(a, "heights" if a.name == "h" else "widths") for a in bad]
+
+
+def _empty_window_effect(method: str) -> str:
+    if method == "MAX":
+        return ("MAX pooling outputs -FLT_MAX (-3.40282e+38) for it, and in training its CPU"
+                " backward pass writes before the gradient buffer (bottom_diff[-1], heap"
+                ' corruption): the run aborts at exit with "double free or corruption (out)"')
+    if method == "STOCHASTIC":
+        return ("STOCHASTIC pooling (GPU only) never writes that output in TRAIN (it keeps"
+                " stale memory) and outputs 0 in TEST")
+    return "AVE pooling divides by the empty window's size"
+
+
+@net_rule("N201", "pooling-stride-exceeds-kernel", Severity.ERROR,
+          "Pooling stride larger than the kernel with CEIL rounding and no pad: empty windows.")
+def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Pooling layer whose stride is larger than its kernel on an axis, with the default
+    `round_mode: CEIL` and no padding (`pad`, `pad_h` and `pad_w` all 0).
+
+    ## Why is this bad?
+    `PoolingLayer::Reshape` (`src/caffe/layers/pooling_layer.cpp`) sizes the output as
+    `ceil((H - kernel) / stride) + 1`. With stride > kernel, rounding up can add a last window
+    that starts at or past the end of the input, for some input sizes H: with kernel 3 and
+    stride 5, H = 4, 5, 9, 10, 14, 15, ... (every H with `(H - 3) % 5` in 1..2). The clip
+    that drops such a window runs only when some pad is non-zero. What the empty window
+    gives (`Forward_cpu` / `Backward_cpu`, measured on BVLC Caffe, rows 2a-2b):
+
+    - AVE divides the empty sum by the window size `(hend - hstart) * (wend - wstart)`: 0/0
+      = NaN when the window starts exactly at the end (H = 5, 10, 15), 0/negative = -0 when
+      it starts past it (H = 4, 9, 14). In training the loss is `-nan` from iteration 0.
+    - MAX outputs its initial value -FLT_MAX (-3.40282e+38); the mask index stays -1, and
+      the CPU backward pass does `bottom_diff[-1] += ...`: heap corruption, and the process
+      aborts at exit with `double free or corruption (out)` (exit 134) even though training
+      "finished".
+    - STOCHASTIC (GPU only; the CPU path is not implemented) never writes the output of an
+      empty window in TRAIN (`StoPoolForwardTrain` returns without a write, so the value is
+      stale memory) and outputs 0 in TEST. This is read from `pooling_layer.cu`, not measured.
+
+    Measured on the CPU build; with the cuDNN engine AVE pooling runs in cuDNN (not measured).
+
+    ## Example
+    ```
+    pooling_param { pool: AVE stride: 5 kernel_size: 3 }
+    ```
+
+    ## Use instead
+    ```
+    pooling_param { pool: AVE stride: 3 kernel_size: 3 }
+    ```
+
+    ## Fix
+    Make the stride at most the kernel size; or pad; or set `round_mode: FLOOR` (no empty
+    window, but input pixels between windows are still skipped: N202).
+    """
+    for pool in _set_up(ctx):
+        if not pool.ceil or pool.padded:
+            continue
+        for axis, what in _bad_axes(pool):
+            at_end, past_end = _empty_last_window(axis)
+            sizes = sorted(at_end + past_end)
+            effect = _empty_window_effect(pool.method)
+            if pool.method == "AVE":
+                parts = [f"NaN (0/0) for {_sizes(at_end, SHOWN_EACH)}"] if at_end else []
+                parts += [f"-0 for {_sizes(past_end, SHOWN_EACH)}"] if past_end else []
+                effect += ": " + " and ".join(parts)
+            yield Report(
+                pool.at(axis.stride_field),
+                f"`{axis.stride_field}: {axis.stride}` is larger than the kernel"
+                f" ({axis.kernel}) with pad 0 and round_mode CEIL: for input {what}"
+                f" {_sizes(sizes)} the last pooling window starts at or past the end of the"
+                f" input and is empty; {effect}",
+                hint=f"make `{axis.stride_field}` <= {axis.kernel}, or add pad, or set"
+                " `round_mode: FLOOR`",
+                phase=pool.phase,
+            )
+
+
+@net_rule("N202", "pooling-stride-skips-input", Severity.WARNING,
+          "Pooling stride larger than the kernel: input pixels between windows are skipped.")
+def pooling_stride_skips_input(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Pooling layer whose stride is larger than its kernel on an axis when no window
+    can be empty (N201 covers that case): with `round_mode: FLOOR`, or with some pad.
+
+    ## Why is this bad?
+    Windows start every `stride` pixels and cover `kernel` of them
+    (`PoolingLayer::Forward_cpu`, `src/caffe/layers/pooling_layer.cpp`), so `stride - kernel`
+    of every `stride` input rows or columns are never read, and get no gradient. The output
+    is finite: with FLOOR the last window ends inside the input; with pad >= 1,
+    `PoolingLayer::Reshape` drops a last window that would start in the bottom/right padding
+    (`if ((pooled_height_ - 1) * stride_h_ >= height_ + pad_h_) --pooled_height_;`), so every
+    window holds input pixels (measured: finite, row 2c). The pixels between windows are
+    still skipped, so pad with CEIL gets this warning too. Skipping may be intended
+    (subsampling with `kernel_size: 1 stride: 2`); the warning says what happens.
+
+    ## Example
+    ```
+    pooling_param { pool: MAX kernel_size: 2 stride: 3 round_mode: FLOOR }
+    ```
+
+    ## Use instead
+    ```
+    pooling_param { pool: MAX kernel_size: 3 stride: 3 round_mode: FLOOR }
+    ```
+
+    ## Fix
+    Make the kernel at least as large as the stride, or use a strided convolution if the
+    subsampling is what you want.
+    """
+    for pool in _set_up(ctx):
+        if pool.ceil and not pool.padded:
+            continue  # N201
+        for axis, what in _bad_axes(pool):
+            lines = {"sizes": "rows and columns", "heights": "rows", "widths": "columns"}[what]
+            yield Report(
+                pool.at(axis.stride_field),
+                f"`{axis.stride_field}: {axis.stride}` is larger than the kernel"
+                f" ({axis.kernel}), with {_no_empty_window_reason(pool, axis)}: no window is"
+                f" empty, but {axis.stride - axis.kernel} of every {axis.stride} input {lines}"
+                " lie between windows and are never read (they get no gradient either)",
+                hint=f"make `{axis.stride_field}` <= {axis.kernel} if every input pixel should"
+                " count",
+                phase=pool.phase,
+            )
+
+
+def _no_empty_window_reason(pool: _Pool, axis: _Axis) -> str:
+    if not pool.ceil:
+        return "round_mode FLOOR"
+    padded = next(a for a in (axis, *pool.axes) if a.pad)  # this axis first
+    return (f"`{padded.pad_field}: {padded.pad}` (Caffe then drops a last window that would"
+            " start past the input)")
+
+
+@net_rule("N203", "pooling-pad-not-less-than-kernel", Severity.ERROR,
+          "Pooling pad not smaller than the kernel: Caffe aborts.")
+def pooling_pad_not_less_than_kernel(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Pooling layer whose pad is at least its kernel size on an axis.
+
+    ## Why is this bad?
+    `PoolingLayer::LayerSetUp` (`src/caffe/layers/pooling_layer.cpp`) checks
+    `CHECK_LT(pad_h_, kernel_h_)` then `CHECK_LT(pad_w_, kernel_w_)` whenever a pad is set,
+    so Caffe aborts at net construction: `Check failed: pad_h_ < kernel_h_ (3 vs. 3)`
+    (measured with pad 3, kernel 3, row 2d). A window of padding only would have nothing to
+    pool. The message quotes the first check that fails, as Caffe does.
+
+    ## Example
+    ```
+    pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 3 }
+    ```
+
+    ## Use instead
+    ```
+    pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 }
+    ```
+
+    ## Fix
+    Use a pad smaller than the kernel, usually `(kernel - 1) / 2`.
+    """
+    for pool, global_pooling in _pooling_layers(ctx):
+        if global_pooling or pool.h.kernel <= 0 or pool.w.kernel <= 0:
+            continue  # global: N204 fires first; kernel 0: "Filter dimensions cannot be zero"
+        if not pool.padded or pool.method not in ("AVE", "MAX"):
+            continue  # no check, or "Padding implemented only for average and max pooling."
+        axis = next((a for a in pool.axes if a.pad >= a.kernel), None)
+        if axis is None:
+            continue
+        n = axis.name
+        yield Report(
+            pool.at(axis.pad_field),
+            f"`{axis.pad_field}: {axis.pad}` is not less than the kernel ({axis.kernel}):"
+            f' Caffe aborts at net setup with "Check failed: pad_{n}_ < kernel_{n}_'
+            f' ({axis.pad} vs. {axis.kernel})"',
+            hint=f"use a pad below {axis.kernel}, usually (kernel - 1) / 2"
+            f" = {(axis.kernel - 1) // 2}",
+            phase=pool.phase,
+        )
+
+
+@net_rule("N204", "global-pooling-with-kernel", Severity.ERROR,
+          "`global_pooling: true` with a kernel size, pad or stride: Caffe aborts.")
+def global_pooling_with_kernel(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags `global_pooling: true` together with `kernel_size`/`kernel_h`/`kernel_w`, or with a
+    non-zero pad or a stride other than 1.
+
+    ## Why is this bad?
+    With global pooling the kernel is the whole input (`kernel_h_ = bottom[0]->height()`), and
+    `PoolingLayer::LayerSetUp` (`src/caffe/layers/pooling_layer.cpp`) refuses anything else
+    (measured, row 2e):
+
+    - a kernel size: `Check failed: !(pool_param.has_kernel_size() ||
+      pool_param.has_kernel_h() || pool_param.has_kernel_w()) With Global_pooling: true
+      Filter size cannot specified` (checked first);
+    - pad or stride: `Check failed: pad_h_ == 0 && pad_w_ == 0 && stride_h_ == 1 &&
+      stride_w_ == 1 With Global_pooling: true; only pad = 0 and stride = 1`.
+
+    ## Example
+    ```
+    pooling_param { pool: AVE global_pooling: true kernel_size: 7 }
+    ```
+
+    ## Use instead
+    ```
+    pooling_param { pool: AVE global_pooling: true }
+    ```
+
+    ## Fix
+    Delete the kernel size, pad and stride: global pooling always covers the whole input.
+    """
+    for pool, global_pooling in _pooling_layers(ctx):
+        if not global_pooling:
+            continue
+        param = pool.param
+        kernels = _written(param, "kernel_size", "kernel_h", "kernel_w")
+        if kernels:
+            written = " ".join(f"`{k}: {getattr(param, k)}`" for k in kernels)
+            yield Report(
+                pool.at(kernels[0]),
+                f"`global_pooling: true` with {written}: Caffe aborts at net setup with"
+                ' "Check failed: !(pool_param.has_kernel_size() || pool_param.has_kernel_h()'
+                " || pool_param.has_kernel_w()) With Global_pooling: true Filter size cannot"
+                ' specified"',
+                hint="delete the kernel size: global pooling covers the whole input",
+                phase=pool.phase,
+            )
+            continue
+        bad = [f for f in ("pad", "pad_h", "pad_w") if param.HasField(f) and getattr(param, f)]
+        bad += [f for f in ("stride", "stride_h", "stride_w")
+                if param.HasField(f) and getattr(param, f) != 1]
+        if bad:
+            written = " ".join(f"`{f}: {getattr(param, f)}`" for f in bad)
+            yield Report(
+                pool.at(bad[0]),
+                f"`global_pooling: true` with {written}: Caffe aborts at net setup with"
+                ' "Check failed: pad_h_ == 0 && pad_w_ == 0 && stride_h_ == 1 &&'
+                ' stride_w_ == 1 With Global_pooling: true; only pad = 0 and stride = 1"',
+                hint="delete the pad and stride: global pooling covers the whole input",
+                phase=pool.phase,
+            )

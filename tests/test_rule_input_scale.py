@@ -1,0 +1,80 @@
+from conftest import brief, lint_fixture, lint_text
+
+SELECT = ("N231",)
+
+MESSAGE_END = (
+    ": it feeds raw 0-255 pixel values to the net. Measured on BVLC Caffe, such a net's loss"
+    " jumps by multiples of 87.3365 for a few iterations, then every ReLU dies and the loss"
+    " stays at chance"
+)
+
+
+def test_data_layer_without_scale_or_mean() -> None:
+    findings = lint_fixture("input_scale/bad_no_scale.prototxt", select=SELECT)
+    assert brief(findings) == [("N231", 10, 3)]  # the TRAIN layer's `transform_param {`
+    (f,) = findings
+    assert f.severity.label == "warning"
+    assert f.phases == ("TRAIN",)
+    assert f.message == '`Data` layer "mnist" has no scale and no mean' + MESSAGE_END
+    assert f.hint.startswith("add `transform_param { scale: 0.00390625 }` (1/256)")
+    assert f.hint.endswith("suppress this warning")
+
+
+def test_old_per_layer_scale_on_a_v2_layer_is_ignored() -> None:
+    findings = lint_fixture("input_scale/bad_ignored_old_field.prototxt", select=SELECT)
+    assert brief(findings) == [("N231", 2, 1)]  # no transform_param: the `layer {` opener
+    assert findings[0].message == (
+        '`ImageData` layer "images" has no scale and no mean (`image_data_param { scale }` is'
+        " written but not read by Caffe for this layer)" + MESSAGE_END
+    )
+    assert findings[0].phases == ("TRAIN",)
+
+
+def test_window_data_reads_its_own_scale() -> None:
+    text = """
+layer { name: "w" type: "WindowData" top: "data" top: "label" include { phase: TRAIN }
+  transform_param { scale: 0.00390625 crop_size: 227 }
+  window_data_param { source: "windows.txt" batch_size: 8 } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "data" bottom: "label" top: "loss" }
+"""
+    findings = lint_text(text, select=SELECT)
+    assert brief(findings) == [("N231", 3, 3)]
+    assert "(`transform_param { scale }` is written but not read" in findings[0].message
+    fixed = text.replace('batch_size: 8', 'batch_size: 8 scale: 0.00390625')
+    assert lint_text(fixed, select=SELECT) == []
+
+
+def test_v0_scale_counts() -> None:
+    text = """
+layers { layer { name: "mnist" type: "data" source: "mnist-train-leveldb" batchsize: 64
+                 scale: 0.00390625 } top: "data" top: "label" }
+layers { layer { name: "loss" type: "softmax_loss" } bottom: "data" bottom: "label" }
+"""
+    assert lint_text(text, select=SELECT) == []
+    assert brief(lint_text(text.replace("scale: 0.00390625", ""), select=SELECT)) == [
+        ("N231", 2, 1)
+    ]
+
+
+def test_scale_or_mean_is_enough() -> None:
+    assert lint_fixture("input_scale/good_scale_or_mean.prototxt", select=SELECT) == []
+
+
+def test_v1_per_layer_fields_are_honoured() -> None:
+    assert lint_fixture("input_scale/good_v1_old_fields.prototxt", select=SELECT) == []
+
+
+def test_batchnorm_on_the_input_normalises_it() -> None:
+    assert lint_fixture("input_scale/good_batchnorm_on_data.prototxt", select=SELECT) == []
+
+
+def test_batchnorm_after_another_reader_does_not_count() -> None:
+    text = """
+layer { name: "d" type: "ImageData" top: "data" top: "label" include { phase: TRAIN }
+  image_data_param { source: "train.txt" batch_size: 8 shuffle: true } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+  inner_product_param { num_output: 2 } }
+layer { name: "bn" type: "BatchNorm" bottom: "data" top: "data" }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+"""
+    assert brief(lint_text(text, select=SELECT)) == [("N231", 2, 1)]

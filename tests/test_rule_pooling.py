@@ -1,0 +1,150 @@
+from conftest import CORPUS, brief, lint_files, lint_fixture
+from prototxt_lint.rules import pooling
+
+SEL = ("N20",)
+
+
+def test_seed_kernel_typo_is_a_parse_error() -> None:
+    # The issue's example verbatim: `kernel:` is not a PoolingParameter field.
+    findings = lint_fixture("pooling/bad_seed_kernel_typo.prototxt", select=("P", "N20"))
+    assert brief(findings) == [("P002", 2, 45)]
+    (f,) = findings
+    assert f.end_column == 51  # the `kernel` token
+    assert f.message.startswith('Message type "caffe.PoolingParameter" has no field named'
+                                ' "kernel".')
+    assert f.hint == "did you mean `kernel_size`?"
+
+
+def test_seed_stride_exceeds_kernel_ave() -> None:
+    findings = lint_fixture("pooling/bad_seed_stride.prototxt", select=SEL)
+    assert brief(findings) == [("N201", 2, 35)]
+    (f,) = findings
+    assert f.end_column == 44  # `stride: 5`
+    assert f.severity.label == "error"
+    assert f.phases == ("deploy",)
+    assert f.message == (
+        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for input"
+        " sizes 4, 5, 9, 10, 14, 15, ... the last pooling window starts at or past the end of"
+        " the input and is empty; AVE pooling divides by the empty window's size: NaN (0/0)"
+        " for 5, 10, 15, ... and -0 for 4, 9, 14, ..."
+    )
+    assert f.hint == "make `stride` <= 3, or add pad, or set `round_mode: FLOOR`"
+
+
+def test_stride_exceeds_kernel_max_rect_stochastic_phases() -> None:
+    findings = lint_fixture("pooling/bad_stride_train_val.prototxt", select=SEL)
+    assert brief(findings) == [("N201", 33, 5), ("N201", 46, 5), ("N201", 55, 51)]
+    max_pool, rect, stochastic = findings
+    assert max_pool.phases == ("TRAIN", "TEST")  # one finding per layer, phases merged
+    assert max_pool.message == (
+        "`stride: 3` is larger than the kernel (2) with pad 0 and round_mode CEIL: for input"
+        " sizes 3, 6, 9, 12, 15, 18, ... the last pooling window starts at or past the end of"
+        " the input and is empty; MAX pooling outputs -FLT_MAX (-3.40282e+38) for it, and in"
+        " training its CPU backward pass writes before the gradient buffer (bottom_diff[-1],"
+        ' heap corruption): the run aborts at exit with "double free or corruption (out)"'
+    )
+    # only the width axis (kernel_w 2, stride_w 4) has empty windows; point at stride_w
+    assert rect.phases == ("TRAIN", "TEST")
+    assert rect.message.startswith(
+        "`stride_w: 4` is larger than the kernel (2) with pad 0 and round_mode CEIL: for input"
+        " widths 3, 4, 7, 8, 11, 12, ..."
+    )
+    assert rect.message.endswith(": NaN (0/0) for 4, 8, 12, ... and -0 for 3, 7, 11, ...")
+    assert stochastic.phases == ("TEST",)
+    assert stochastic.message.endswith(
+        "STOCHASTIC pooling (GPU only) never writes that output in TRAIN (it keeps stale"
+        " memory) and outputs 0 in TEST"
+    )
+
+
+def test_stride_exceeds_kernel_v1_syntax() -> None:
+    findings = lint_fixture("pooling/bad_stride_v1.prototxt", select=SEL)
+    assert brief(findings) == [("N201", 26, 5)]
+    (f,) = findings
+    assert f.phases == ("TRAIN", "TEST")
+    assert f.message.startswith("`stride: 5` is larger than the kernel (3) with pad 0")
+
+
+def test_empty_window_sizes_match_measurements() -> None:
+    # shared/caffe-behaviour rows 2a/2b: k3 s5, AVE NaN for 5, 10, 15 and -0 for 4, 9, 14
+    axis = pooling._Axis("h", 3, 5, 0, "kernel_size", "stride", "pad")
+    at_end, past_end = pooling._empty_last_window(axis)
+    assert at_end[:3] == [5, 10, 15]
+    assert past_end[:3] == [4, 9, 14]
+    fine = set(range(1, 16)) - set(at_end) - set(past_end)
+    assert {6, 7, 8, 11, 12, 13} <= fine
+
+
+def test_stride_skips_input() -> None:
+    findings = lint_fixture("pooling/bad_stride_skips_input.prototxt", select=SEL)
+    assert brief(findings) == [("N202", 12, 5), ("N202", 24, 5), ("N202", 38, 5)]
+    floor, padded, clip_from_other_axis = findings
+    assert floor.severity.label == "warning"
+    assert floor.message == (
+        "`stride: 3` is larger than the kernel (2), with round_mode FLOOR: no window is empty,"
+        " but 1 of every 3 input rows and columns lie between windows and are never read (they"
+        " get no gradient either)"
+    )
+    assert padded.message.startswith(
+        "`stride: 3` is larger than the kernel (2), with `pad: 1` (Caffe then drops a last"
+        " window that would start past the input): no window is empty"
+    )
+    # pad_w is 0, but Caffe clips both axes when any pad is set (`if (pad_h_ || pad_w_)`)
+    assert clip_from_other_axis.message.startswith(
+        "`stride_w: 3` is larger than the kernel (2), with `pad_h: 1`"
+    )
+    assert clip_from_other_axis.message.endswith(
+        "1 of every 3 input columns lie between windows and are never read (they get no"
+        " gradient either)"
+    )
+
+
+def test_pad_not_less_than_kernel() -> None:
+    findings = lint_fixture("pooling/bad_pad.prototxt", select=SEL)
+    assert brief(findings) == [("N203", 9, 54), ("N203", 21, 5), ("N203", 29, 54)]
+    assert findings[0].message == (
+        '`pad: 3` is not less than the kernel (3): Caffe aborts at net setup with "Check'
+        ' failed: pad_h_ < kernel_h_ (3 vs. 3)"'
+    )
+    assert findings[0].hint == "use a pad below 3, usually (kernel - 1) / 2 = 1"
+    assert findings[1].message.endswith('"Check failed: pad_w_ < kernel_w_ (2 vs. 2)"')
+    assert findings[2].message.endswith('"Check failed: pad_h_ < kernel_h_ (4 vs. 2)"')
+    assert all(f.severity.label == "error" for f in findings)
+
+
+def test_global_pooling_with_kernel_pad_stride() -> None:
+    findings = lint_fixture("pooling/bad_global.prototxt", select=SEL)
+    assert brief(findings) == [("N204", 12, 5), ("N204", 24, 5), ("N204", 32, 60)]
+    kernel, stride, pad = findings
+    assert kernel.message == (
+        "`global_pooling: true` with `kernel_size: 7`: Caffe aborts at net setup with"
+        ' "Check failed: !(pool_param.has_kernel_size() || pool_param.has_kernel_h() ||'
+        " pool_param.has_kernel_w()) With Global_pooling: true Filter size cannot"
+        ' specified"'
+    )
+    assert stride.message == (
+        "`global_pooling: true` with `stride: 2`: Caffe aborts at net setup with"
+        ' "Check failed: pad_h_ == 0 && pad_w_ == 0 && stride_h_ == 1 && stride_w_ == 1'
+        ' With Global_pooling: true; only pad = 0 and stride = 1"'
+    )
+    assert pad.message.startswith("`global_pooling: true` with `pad: 1`: Caffe aborts")
+    assert kernel.phases == ("deploy",)
+
+
+def test_good_pooling() -> None:
+    assert lint_fixture("pooling/good_pooling.prototxt", select=SEL) == []
+
+
+def test_other_checks_come_first() -> None:
+    assert lint_fixture("pooling/good_other_checks_first.prototxt", select=SEL) == []
+
+
+def test_incomplete_pooling_param_is_skipped() -> None:
+    findings = lint_fixture("pooling/good_fork_ceil_mode.prototxt", select=("P", "N20"))
+    assert brief(findings) == [("P002", 15, 5)]
+
+
+def test_corpus_has_no_pooling_findings() -> None:
+    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt"))
+    assert files, "corpus missing"
+    assert lint_files(*files, select=SEL) == []
