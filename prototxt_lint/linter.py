@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import Any
 
 from prototxt_lint import core_rules
 from prototxt_lint.findings import Finding, Severity
@@ -106,6 +107,7 @@ class Linter:
                     docs[net_key] = self._load(Input(link.resolved))
                     order.append(net_key)
                     collected[net_key] = []
+                link.document = docs[net_key]
                 phases = net_phases.setdefault(net_key, {})
                 for phase in link.phases:
                     phases.setdefault(phase, _solver_state(doc.message, phase, link))
@@ -113,7 +115,10 @@ class Linter:
             collected[key].extend(self._run(self.solver_rules, ctx))
             for link in links:
                 if link.embedded is not None:
-                    net_ctx = build_net_context(doc, link.embedded, link.field_path, link.phases)
+                    states = {p: _solver_state(doc.message, p, link) for p in link.phases}
+                    net_ctx = build_net_context(
+                        doc, link.embedded, link.field_path, link.phases, states
+                    )
                     collected[key].extend(self._run(self.net_rules, net_ctx))
             collected[key].extend(self._link_notes(links))
         for key in order:
@@ -299,12 +304,20 @@ def resolve_net_path(name: str, solver_dir: str | None) -> str | None:
     return None
 
 
-def _solver_state(solver: object, phase: str, link: NetLink) -> object:
+def _solver_state(solver: Any, phase: str, link: NetLink) -> Any:
+    """The solver's ``train_state``, or the ``test_state`` of this link's (first) test net,
+    indexed as ``Solver::InitTestNets`` orders test nets: ``test_net_param`` entries, then
+    ``test_net`` files, then the instances of the generic ``net``/``net_param``."""
     if phase == TRAIN:
-        return solver.train_state if solver.HasField("train_state") else None  # type: ignore[attr-defined]
-    states = solver.test_state  # type: ignore[attr-defined]
-    index = link.field_path[1] if link.field_path[0] == "test_net" else 0
-    return states[index] if isinstance(index, int) and index < len(states) else None
+        return solver.train_state if solver.HasField("train_state") else None
+    field, *rest = link.field_path
+    index = rest[0] if rest and isinstance(rest[0], int) else 0
+    if field == "test_net":
+        index += len(solver.test_net_param)
+    elif field in ("net", "net_param"):
+        index = len(solver.test_net_param) + len(solver.test_net)
+    states = solver.test_state
+    return states[index] if index < len(states) else None
 
 
 def _make(
@@ -376,20 +389,11 @@ def _parse_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple
     if doc.parsed is None:
         return []
     out = []
-    groups: dict[tuple[str, str], int] = {}
-    for error in doc.parsed.errors:
-        if error.key is not None:
-            groups[error.key] = groups.get(error.key, 0) + 1
-    seen: set[tuple[str, str]] = set()
     for error in doc.parsed.errors:
         message = error.message
-        if error.key is not None:
-            if error.key in seen:
-                continue
-            seen.add(error.key)
-            count = groups[error.key]
-            if count > 1:
-                message += f" (found {count} times in this file; reported once)"
+        count = doc.parsed.key_counts.get(error.key, 1) if error.key else 1
+        if count > 1:
+            message += f" (found {count} times in this file; reported once)"
         rule = _INPUT_RULES[error.code]
         hint = error.hint
         if error.code == "P002" and not hint:

@@ -289,6 +289,9 @@ class NetContext:
     layers: list[LayerView]
     syntax: str
     phases: list[PhaseNet]
+    #: True when a solver said which phases this net is built for; False when they were
+    #: guessed from the file alone (then a phase may be one the net is never used in).
+    phases_from_solver: bool = False
 
     @property
     def schema(self) -> Schema:
@@ -326,6 +329,16 @@ class NetLink:
     file_name: str | None = None  # as written in the solver
     resolved: str | None = None  # path found on disk, if any
     embedded: Any = None  # NetParameter for net_param / train_net_param / test_net_param
+    document: Document | None = None  # the linked net file, once loaded
+
+    @property
+    def net(self) -> Any:
+        """The linked NetParameter, when it is embedded or was found and parsed as a net."""
+        if self.embedded is not None:
+            return self.embedded
+        if self.document is not None and self.document.kind == "net":
+            return self.document.message
+        return None
 
 
 @dataclass
@@ -342,6 +355,24 @@ class SolverContext:
 
     def is_complete(self, path: Path) -> bool:
         return self.doc.is_complete(path)
+
+    def known_nets(self) -> list[Any]:
+        """The NetParameters of the nets this solver names that could be read."""
+        return [link.net for link in self.links if link.net is not None]
+
+
+SCRIPT_FED_TYPES = frozenset({"Python", "MemoryData"})
+
+
+def is_script_fed(net: Any) -> bool:
+    """A training net whose data comes from a Python or MATLAB script rather than from Caffe's
+    own data layers: Python/MemoryData layers, or ``input`` blobs in a net with a loss (as in
+    py-faster-rcnn and R-FCN). Such solvers are usually driven with ``solver.step(n)``."""
+    layers, _ = layer_views(net)
+    if any(v.type in SCRIPT_FED_TYPES for v in layers):
+        return True
+    has_inputs = bool(net.input) or any(v.type == "Input" for v in layers)
+    return has_inputs and any(v.is_loss for v in layers)
 
 
 def make_state(schema: Schema, phase: str, *overrides: Message | None) -> Any:
@@ -376,6 +407,7 @@ def build_net_context(
     without one, a net that looks like a deploy net gets a single ``deploy`` phase (built as
     TEST, like pycaffe and ``caffe test`` do) and any other net both TRAIN and TEST."""
     layers, syntax = layer_views(net, root)
+    from_solver = phases is not None
     if phases is None:
         phases = (DEPLOY,) if looks_like_deploy(layers, net) else (TRAIN, TEST)
     file_state = net.state if net.HasField("state") else None
@@ -384,4 +416,4 @@ def build_net_context(
         extra = (solver_states or {}).get(name)
         state = make_state(doc.schema, TEST if name == DEPLOY else name, file_state, extra)
         built.append(PhaseNet(name, state, [v for v in layers if layer_included(v, state)]))
-    return NetContext(doc, net, root, layers, syntax, built)
+    return NetContext(doc, net, root, layers, syntax, built, from_solver)

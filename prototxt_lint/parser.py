@@ -97,6 +97,8 @@ class ParseResult:
     #: that need the whole message must not trust its defaults.
     incomplete: set[Path] = field(default_factory=set)
     too_many_errors: bool = False
+    #: how often each keyed error (unknown field / enum value) occurred; reported once each
+    key_counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
@@ -128,6 +130,7 @@ class _Parser:
         self.incomplete: set[Path] = set()
         self.quiet = False  # after a syntax error, until the next good field (panic mode)
         self.too_many = False
+        self.key_counts: dict[tuple[str, str], int] = {}
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -141,6 +144,11 @@ class _Parser:
     ) -> None:
         if self.quiet and code == "P001":
             return
+        if key is not None:
+            seen = self.key_counts.get(key, 0)
+            self.key_counts[key] = seen + 1
+            if seen:
+                return  # the same unknown name again: counted, reported once
         if len(self.errors) >= MAX_ERRORS:
             self.too_many = True
             return
@@ -588,6 +596,7 @@ def parse(
         comments=parser.comments,
         incomplete=parser.incomplete,
         too_many_errors=parser.too_many,
+        key_counts=parser.key_counts,
     )
 
 

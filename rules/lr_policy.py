@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.model import SolverContext
+from prototxt_lint.model import SolverContext, is_script_fed
 from prototxt_lint.parser import did_you_mean
 from prototxt_lint.plugin import Report, Severity, solver_rule
 
@@ -105,6 +105,13 @@ def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
     `Optimization Done.` after iteration 0 and exits 0. The weights it snapshots are the
     initial ones.
 
+    Two cases stay silent. A solver whose net is fed by a script (Python or MemoryData
+    layers, or `input` blobs in a net with a loss, as in py-faster-rcnn and R-FCN) is driven
+    with `solver.step(n)`, which does not read `max_iter`. And `max_iter: 0` written out,
+    with test nets and a `test_interval`, is the evaluation-only idiom: `Solver::Solve`
+    runs one `TestAll()` after its zero iterations. When the solver's net cannot be found,
+    the rule assumes `caffe train`.
+
     ## Example
     ```
     base_lr: 0.01
@@ -121,8 +128,13 @@ def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
     ## Fix
     Set `max_iter` to the number of training iterations.
     """
-    if _policy(ctx) == "poly" or ctx.solver.max_iter > 0:
+    solver = ctx.solver
+    if _policy(ctx) == "poly" or solver.max_iter > 0:
         return
+    if any(is_script_fed(net) for net in ctx.known_nets()):
+        return  # driven by solver.step(n) from Python/MATLAB
+    if solver.HasField("max_iter") and solver.test_iter and solver.test_interval > 0:
+        return  # evaluation only: zero iterations, then one test pass
     at = ("max_iter",) if ctx.doc.loc(("max_iter",)) else _anchor(ctx, "lr_policy", "base_lr")
     yield Report(
         at,

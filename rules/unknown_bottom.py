@@ -1,1 +1,180 @@
-"""placeholder"""
+"""Bottom blobs that nothing produces in the net Caffe builds for a phase.
+
+Mirrors ``InsertSplits`` in ``src/caffe/util/insert_splits.cpp`` (BVLC master), which
+``Net::Init`` (``src/caffe/net.cpp``) runs on the phase-filtered net (``Net::FilterNet``)
+before any layer is built; ``Net::AppendBottom`` has the same check with the same words.
+Measured on a real BVLC build (shared/caffe-behaviour, row 6a):
+``F insert_splits.cpp:29] Unknown bottom blob 'xx' (layer 'ip', bottom index 0)``, exit 134,
+also when the producer exists but comes after the consumer.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from prototxt_lint.model import DEPLOY, LayerView, NetContext, PhaseNet
+from prototxt_lint.parser import Path
+from prototxt_lint.plugin import Report, Severity, net_rule
+
+
+@dataclass(frozen=True)
+class _Miss:
+    layer: LayerView
+    index: int  # bottom index
+    blob: str
+    why: str  # where the blob does come from, if anywhere
+    hint: str
+
+
+def _line(ctx: NetContext, layer: LayerView) -> int:
+    return ctx.doc.source.line_col(ctx.doc.span(layer.path)[0])[0]
+
+
+def _phase_words(names: list[str]) -> str:
+    if names == [DEPLOY]:
+        return "the deploy net"
+    return f"the {' and '.join(names)} net{'s' if len(names) > 1 else ''}"
+
+
+def _explain(ctx: NetContext, phase: PhaseNet, pos: int, blob: str,
+             available: set[str]) -> tuple[str, str]:
+    """Why ``blob`` is missing for the layer at ``pos`` in ``phase``, and how to fix it."""
+    layer = phase.layers[pos]
+    where = f"layer '{layer.name}'"
+    after = phase.layers[pos + 1:]
+    later = next((v for v in after if blob in v.tops), None)
+    if later is not None:
+        return (f"'{blob}' is produced later, by layer '{later.name}' at line"
+                f" {_line(ctx, later)}: Caffe needs a blob's producer before its consumers",
+                f"move layer '{later.name}' above {where}")
+    others: dict[str, LayerView] = {}
+    for other in ctx.phases:
+        if other is phase:
+            continue
+        producer = next((v for v in other.layers if blob in v.tops), None)
+        if producer is not None:
+            others[other.name] = producer
+    if others:
+        names = list(others)
+        producer = others[names[0]]
+        return (f"'{blob}' is produced only in {' and '.join(names)}, by layer"
+                f" '{producer.name}' (line {_line(ctx, producer)})",
+                f"give the {phase.name} net its own producer of '{blob}' (e.g. a data layer"
+                f" with `include {{ phase: {phase.name if phase.name != DEPLOY else 'TEST'} }}`),"
+                f" or limit {where} to {' and '.join(names)}")
+    active = {id(v) for v in phase.layers}
+    unused = next((v for v in ctx.layers if blob in v.tops and id(v) not in active), None)
+    if unused is not None:
+        return (f"'{blob}' is produced only by layer '{unused.name}' (line"
+                f" {_line(ctx, unused)}), which its include/exclude rules leave out of this net",
+                f"check the include/exclude rules of layer '{unused.name}' and {where}")
+    if blob in layer.tops:
+        return (f"only layer '{layer.name}' itself writes '{blob}', in place, and an in-place"
+                " layer needs the blob to exist already",
+                f"give layer '{layer.name}' a bottom that an earlier layer produces")
+    close = difflib.get_close_matches(blob, sorted(available), n=1, cutoff=0.75)
+    named = next((v for v in ctx.layers if v.name == blob and v.tops), None)
+    if named is not None and blob not in named.tops:
+        tops = ", ".join(f"'{t}'" for t in named.tops)
+        guess = f"'{blob}' names a layer, but a bottom names a blob (its tops: {tops}); "
+    else:
+        guess = f"did you mean '{close[0]}'? " if close else ""
+    if phase.name == DEPLOY:
+        fix = (f"a deploy net has no '{blob}' to read: remove {where} ({layer.type}), or"
+               f" declare '{blob}' with `input:` or an Input layer")
+    else:
+        fix = f"add a layer (or an `input:`) that produces '{blob}' before {where}"
+    return f"no layer and no net input produces '{blob}'", guess + fix
+
+
+def _misses(ctx: NetContext, phase: PhaseNet) -> Iterator[_Miss]:
+    available = {name for name, _ in ctx.input_names()}
+    for pos, layer in enumerate(phase.layers):
+        for i, blob in enumerate(layer.bottoms):
+            if blob not in available:
+                why, hint = _explain(ctx, phase, pos, blob, available)
+                yield _Miss(layer, i, blob, why, hint)
+        available.update(layer.tops)
+
+
+def _checked_phases(ctx: NetContext) -> list[PhaseNet]:
+    """The phases with a data source, or all when none has one. When a solver says which
+    phases the net is built for, every one of them is checked."""
+    if ctx.phases_from_solver:
+        return ctx.phases
+    inputs = bool(ctx.input_names())
+    fed = [p for p in ctx.phases if inputs or any(not v.bottoms for v in p.layers)]
+    return fed or ctx.phases
+
+
+@net_rule("N261", "unknown-bottom", Severity.ERROR,
+          "A bottom blob that no earlier layer of the phase produces: Caffe aborts.")
+def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a layer's `bottom` that, in the net Caffe builds for a phase (TRAIN, TEST, or the
+    deploy net, which Caffe builds as TEST), is produced neither by an earlier active layer
+    nor by a net input (`input:`). The message says where the blob does come from: a later
+    layer, another phase only, or a layer that its include/exclude rules leave out.
+    When the net is linted without the solver that uses it, a phase with no data source at
+    all (no `input:`, no layer without bottoms) while another phase has one is skipped: the
+    file is meant for the other phase only (a `train_net` or `test_net` file). Linted with
+    its solver, every phase the solver builds is checked.
+
+    ## Why is this bad?
+    `Net::Init` (`src/caffe/net.cpp`) first drops the layers whose include/exclude rules do
+    not match the phase (`Net::FilterNet`), then calls `InsertSplits`
+    (`src/caffe/util/insert_splits.cpp`), which walks the layers in file order and aborts at
+    the first bottom with no producer so far:
+    `Unknown bottom blob 'label' (layer 'accuracy', bottom index 1)` (measured, exit 134).
+    The typical cases are a TEST-only Accuracy layer whose `label` comes only from the
+    TRAIN data layer, an Accuracy or loss layer left in a deploy net (which has no labels),
+    and a layer written above its producer.
+
+    ## Example
+    ```
+    layer { name: "mnist" type: "Data" top: "data" top: "label"
+            include { phase: TRAIN } ... }
+    layer { name: "mnist" type: "Data" top: "data"
+            include { phase: TEST } ... }
+    ...
+    layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy"
+            include { phase: TEST } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "mnist" type: "Data" top: "data" top: "label"
+            include { phase: TRAIN } ... }
+    layer { name: "mnist" type: "Data" top: "data" top: "label"
+            include { phase: TEST } ... }
+    ...
+    layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy"
+            include { phase: TEST } }
+    ```
+
+    ## Fix
+    Give the phase a producer of the blob (a data layer or `input:`), place producers
+    before their consumers, or remove the consumer (e.g. Accuracy) from the deploy net.
+    """
+    if ctx.syntax == "mixed":
+        return  # Caffe refuses the whole file, and the model's layer order is not file order
+    groups: dict[tuple[Path, str, str], list[str]] = {}
+    misses: dict[tuple[Path, str, str], _Miss] = {}
+    for phase in _checked_phases(ctx):
+        for miss in _misses(ctx, phase):
+            key = (miss.layer.bottom_path(miss.index), miss.why, miss.hint)
+            groups.setdefault(key, []).append(phase.name)
+            misses.setdefault(key, miss)
+    for key, phases in groups.items():
+        miss = misses[key]
+        message = (
+            f"in {_phase_words(phases)}, Caffe aborts with \"Unknown bottom blob"
+            f" '{miss.blob}' (layer '{miss.layer.name}', bottom index {miss.index})\":"
+            f" {miss.why}"
+        )
+        for name in phases:
+            yield Report(miss.layer.bottom_path(miss.index), message, hint=miss.hint,
+                         phase=name)

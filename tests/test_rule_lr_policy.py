@@ -73,3 +73,21 @@ def test_exp_without_gamma() -> None:
 
 def test_step_good() -> None:
     assert lint_fixture("lr_policy/good_step.prototxt") == []
+
+
+def test_missing_max_iter_silent_for_script_driven_solver() -> None:
+    findings = lint_fixture("lr_policy/script_fed/solver.prototxt", select=("S",))
+    assert findings == []
+
+
+def test_missing_max_iter_silent_for_evaluation_only_solver() -> None:
+    text = (
+        'test_net: "t.prototxt"\ntest_iter: 10\ntest_interval: 1000\nbase_lr: 0.1\n'
+        'lr_policy: "fixed"\nmax_iter: 0\n'
+    )
+    assert brief(lint_text(text, name="s.prototxt", select=("S102",))) == []
+    # without the test pass it trains nothing and says so
+    text = 'base_lr: 0.1\nlr_policy: "fixed"\nmax_iter: 0\n'
+    findings = lint_text(text, name="s.prototxt", select=("S102",))
+    assert brief(findings) == [("S102", 3, 1)]
+    assert findings[0].message.startswith("`max_iter` is 0: Caffe runs zero")
