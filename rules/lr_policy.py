@@ -109,8 +109,9 @@ def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
     layers, or `input` blobs in a net with a loss, as in py-faster-rcnn and R-FCN) is driven
     with `solver.step(n)`, which does not read `max_iter`. And `max_iter: 0` written out,
     with test nets and a `test_interval`, is the evaluation-only idiom: `Solver::Solve`
-    runs one `TestAll()` after its zero iterations. When the solver's net cannot be found,
-    the rule assumes `caffe train`.
+    runs one `TestAll()` after its zero iterations. When the net the solver names cannot be
+    found (X002), the rule cannot tell how the solver is driven and stays silent too; lint
+    from the project root, or name the net file as well, to get the check.
 
     ## Example
     ```
@@ -131,8 +132,11 @@ def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
     solver = ctx.solver
     if _policy(ctx) == "poly" or solver.max_iter > 0:
         return
-    if any(is_script_fed(net) for net in ctx.known_nets()):
+    nets = ctx.known_nets()
+    if any(is_script_fed(net) for net in nets):
         return  # driven by solver.step(n) from Python/MATLAB
+    if not nets and any(link.file_name for link in ctx.links):
+        return  # the net was not found: how the solver is driven is unknown
     if solver.HasField("max_iter") and solver.test_iter and solver.test_interval > 0:
         return  # evaluation only: zero iterations, then one test pass
     at = ("max_iter",) if ctx.doc.loc(("max_iter",)) else _anchor(ctx, "lr_policy", "base_lr")

@@ -1,4 +1,6 @@
-from conftest import brief, lint_fixture, lint_text
+from pathlib import Path
+
+from conftest import FIXTURES, brief, lint_files, lint_fixture, lint_text
 
 
 def test_poly_without_max_iter_seed() -> None:
@@ -91,3 +93,13 @@ def test_missing_max_iter_silent_for_evaluation_only_solver() -> None:
     findings = lint_text(text, name="s.prototxt", select=("S102",))
     assert brief(findings) == [("S102", 3, 1)]
     assert findings[0].message.startswith("`max_iter` is 0: Caffe runs zero")
+
+
+def test_missing_max_iter_judged_from_the_named_net(tmp_path: Path) -> None:
+    net = FIXTURES / "project/models/lenet/train_val.prototxt"  # Caffe's own Data layers
+    solver = tmp_path / "solver.prototxt"
+    solver.write_text(f'net: "{net}"\nbase_lr: 0.1\nlr_policy: "fixed"\n')
+    assert brief(lint_files(solver, select=("S102",))) == [("S102", 3, 1)]
+    # the same solver whose net cannot be found: how it is driven is unknown, so no finding
+    solver.write_text('net: "missing.prototxt"\nbase_lr: 0.1\nlr_policy: "fixed"\n')
+    assert lint_files(solver, select=("S102",)) == []

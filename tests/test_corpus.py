@@ -1,0 +1,101 @@
+"""The real-world corpus in ../shared/corpus: never a crash, and what is reported is true.
+
+Skipped only where ../shared is absent; in CI (CI=true) a missing corpus is a failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import CORPUS, REPO
+
+from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.registry import load_rules
+
+if not CORPUS.is_dir():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs ../shared/corpus beside the checkout")
+    pytest.skip("../shared/corpus is not next to this checkout", allow_module_level=True)
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(CORPUS / name, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+MANIFEST = [r for r in _rows("MANIFEST.tsv") if r["kind"] != "proto"]
+PARSES = {r["local_path"]: r["parses_with_bvlc_proto"] == "yes" for r in _rows("PARSE_BVLC.tsv")}
+
+#: Every error the linter reports on a corpus file that BVLC Caffe's schema parses, each
+#: checked by hand against BVLC Caffe's source and the measured behaviour.
+VERIFIED_ERRORS = {
+    # a `layer` block among 37 `layers` blocks: UpgradeV1Net refuses the file (row 4a)
+    ("kevinlin311tw__cvpr16-deepbit/examples/deepbit-cifar10-16/deploy16.prototxt", "N221"),
+    ("kevinlin311tw__cvpr16-deepbit/examples/deepbit-cifar10-64/deploy64.prototxt", "N221"),
+    # V1 `layers` inside net_param are never upgraded: FilterNet builds an empty net
+    ("BVLC__caffe/examples/mnist/lenet_consolidated_solver.prototxt", "N223"),
+    # caffe2dml files name a layer ("mnist") as a bottom; BVLC Caffe aborts in InsertSplits
+    ("apache__systemds/scripts/nn/examples/caffe2dml/models/mnist_lenet/lenet.proto", "N261"),
+}
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, list[tuple[str, str]]]:
+    linter = Linter(load_rules(), Options(debug=True))  # a rule exception fails the test
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in MANIFEST:
+        reports = linter.lint([Input(str(CORPUS / row["local_path"]))])
+        first = reports[0]
+        out[row["local_path"]] = [(f.code, f.severity.label) for f in first.findings]
+    return out
+
+
+def test_every_file_linted(results: dict[str, list[tuple[str, str]]]) -> None:
+    assert len(results) == len(MANIFEST) > 270
+
+
+def test_no_parse_findings_where_bvlc_parses(results: dict[str, list[tuple[str, str]]]) -> None:
+    for path, findings in results.items():
+        if PARSES.get(path):
+            assert not [c for c, _ in findings if c.startswith("P")], path
+
+
+def test_errors_only_where_verified(results: dict[str, list[tuple[str, str]]]) -> None:
+    errors = {
+        (path, code)
+        for path, findings in results.items()
+        if PARSES.get(path)
+        for code, severity in findings
+        if severity == "error"
+    }
+    assert errors == VERIFIED_ERRORS
+
+
+def test_fork_files_get_one_finding_per_unknown_name(
+    results: dict[str, list[tuple[str, str]]],
+) -> None:
+    pspnet = "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt"
+    assert results[pspnet] == [("P002", "error"), ("P002", "error")]  # bn_param, interp_param
+
+
+def test_frozen_batchnorm_noted_once_per_net() -> None:
+    net = CORPUS / "daijifeng001__R-FCN/models/rfcn_prototxts/ResNet-50L_res3a/train_val.prototxt"
+    reports = Linter(load_rules(), Options(select=("N21",))).lint([Input(str(net))])
+    (finding,) = reports[0].findings
+    assert (finding.code, finding.line, finding.column) == ("N212", 60, 9)
+    assert "(and 52 more BatchNorm layers like it in this net)" in finding.message
+
+
+def test_cli_over_the_whole_corpus_never_crashes() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "prototxt_lint", "--no-color", str(CORPUS)],
+        capture_output=True, text=True, cwd=REPO, check=False, timeout=600,
+    )
+    assert proc.returncode in (0, 1, 2)
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "internal error in rule" not in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("Found ")
