@@ -29,7 +29,7 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check prototxt_lint rules
+	$(BIN)/mypy prototxt_lint rules
 
 gen-proto: $(VENV)/.installed-dev
 	PYTHON=$(BIN)/python scripts/gen_proto.sh

@@ -93,7 +93,7 @@ class Linter:
             docs[key] = self._load(item)
             order.append(key)
         collected: dict[str, list[tuple[Rule, Report]]] = {k: [] for k in order}
-        net_phases: dict[str, dict[str, object]] = {}
+        net_phases: dict[str, dict[str, Any]] = {}
         for key in list(order):
             doc = docs[key]
             if doc.kind != "solver":
@@ -125,9 +125,9 @@ class Linter:
             doc = docs[key]
             if doc.kind != "net":
                 continue
-            states = net_phases.get(key)
-            phases = tuple(p for p in (TRAIN, TEST) if p in states) if states else None
-            ctx_net = build_net_context(doc, doc.message, (), phases, states)  # type: ignore[arg-type]
+            linked = net_phases.get(key)
+            names = tuple(p for p in (TRAIN, TEST) if p in linked) if linked else None
+            ctx_net = build_net_context(doc, doc.message, (), names, linked)
             collected[key].extend(self._run(self.net_rules, ctx_net))
         return [self._finish(docs[key], collected[key]) for key in order]
 
@@ -212,7 +212,7 @@ class Linter:
     def _finish(self, doc: Document, reports: list[tuple[Rule, Report]]) -> FileReport:
         raw = _input_findings(doc) + _parse_findings(doc)
         # merge the same report from several phases into one finding
-        merged: dict[tuple[object, ...], tuple[Rule, Report, list[str]]] = {}
+        merged: dict[tuple[str, int, int, str, str], tuple[Rule, Report, list[str]]] = {}
         for rule, report in reports:
             start, end = doc.span(report.at)
             key = (rule.code, start, end, report.message, report.hint)
@@ -351,8 +351,11 @@ def _make(
 _INPUT_RULES = {r.code: r for r in core_rules.CORE_RULES}
 
 
-def _input_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple[str, ...]]]:
-    out = []
+_Raw = tuple[Rule, int, int, str, str, tuple[str, ...]]
+
+
+def _input_findings(doc: Document) -> list[_Raw]:
+    out: list[_Raw] = []
     for problem in doc.problems:
         out.append(
             (_INPUT_RULES[problem.code], problem.offset, problem.offset, problem.message, "", ())
@@ -385,10 +388,10 @@ def _input_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple
     return out
 
 
-def _parse_findings(doc: Document) -> list[tuple[Rule, int, int, str, str, tuple[str, ...]]]:
+def _parse_findings(doc: Document) -> list[_Raw]:
     if doc.parsed is None:
         return []
-    out = []
+    out: list[_Raw] = []
     for error in doc.parsed.errors:
         message = error.message
         count = doc.parsed.key_counts.get(error.key, 1) if error.key else 1
