@@ -115,6 +115,9 @@ def lint_command(
 
     PATHS are files or directories (searched for *.prototxt and *.pbtxt); '-' reads stdin.
     A solver's net (net, train_net, test_net) is linted with it.
+
+    Other commands: `prototxt-lint lsp` (language server), `prototxt-lint shapes NET`,
+    `prototxt-lint lr-schedule SOLVER`; each has --help.
     """
     try:
         rules = load_rules()
