@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prototxt_lint.plugin import Fix
 
 
 class Severity(enum.IntEnum):
@@ -41,6 +44,7 @@ class Finding:
     phases: tuple[str, ...] = ()  # TRAIN / TEST / deploy, where the finding applies
     start: int = 0  # offsets into the text, for editors and suppressions
     end: int = 0
+    fix: Fix | None = None  # the rule's own fix, when it has one
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.code, self.message)
@@ -58,4 +62,13 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
             "phase": list(self.phases),
+            "fix": None
+            if self.fix is None
+            else {
+                "title": self.fix.title,
+                "edits": [
+                    {"start": e.start, "end": e.end, "new_text": e.new_text}
+                    for e in self.fix.edits
+                ],
+            },
         }

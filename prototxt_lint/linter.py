@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -62,6 +62,8 @@ class FileReport:
     path: str
     document: Document
     findings: list[Finding] = field(default_factory=list)
+    #: the per-phase nets of a net file (for editors: hover, shapes); None for other files
+    net: NetContext | None = None
 
     @property
     def fatal(self) -> bool:
@@ -94,6 +96,7 @@ class Linter:
             order.append(key)
         collected: dict[str, list[tuple[Rule, Report]]] = {k: [] for k in order}
         net_phases: dict[str, dict[str, Any]] = {}
+        contexts: dict[str, NetContext] = {}
         for key in list(order):
             doc = docs[key]
             if doc.kind != "solver":
@@ -128,8 +131,12 @@ class Linter:
             linked = net_phases.get(key)
             names = tuple(p for p in (TRAIN, TEST) if p in linked) if linked else None
             ctx_net = build_net_context(doc, doc.message, (), names, linked)
+            contexts[key] = ctx_net
             collected[key].extend(self._run(self.net_rules, ctx_net))
-        return [self._finish(docs[key], collected[key]) for key in order]
+        reports = [self._finish(docs[key], collected[key]) for key in order]
+        for key, report in zip(order, reports, strict=True):
+            report.net = contexts.get(key)
+        return reports
 
     def lint_paths(self, paths: Iterable[str]) -> list[FileReport]:
         return self.lint([Input(p) for p in paths])
@@ -220,9 +227,16 @@ class Linter:
                 merged[key] = (rule, report, [])
             if report.phase and report.phase not in merged[key][2]:
                 merged[key][2].append(report.phase)
+        fixes = {}
         for (_, start, end, _, _), (rule, report, phases) in merged.items():
             raw.append((rule, start, end, report.message, report.hint, tuple(phases)))
+            if report.fix is not None:
+                fixes[(rule.code, start, end, report.message)] = report.fix
         findings = [_make(doc, *item) for item in raw]
+        if fixes:
+            findings = [
+                replace(f, fix=fixes.get((f.code, f.start, f.end, f.message))) for f in findings
+            ]
         findings = self._apply_suppressions(doc, findings)
         findings = [f for f in findings if self.options.enabled(self.all_rules[f.code])]
         findings.sort(key=Finding.sort_key)

@@ -122,6 +122,22 @@ class Document:
             path = path[:-1]
         return 0, 0
 
+    def deletion(self, path: Path) -> tuple[int, int]:
+        """Offsets that delete the field at ``path`` cleanly: with the blanks after it, and
+        with its whole line when nothing else is on that line. (0, 0) when not written."""
+        loc = self.loc(path)
+        if loc is None:
+            return 0, 0
+        text = self.source.text
+        start, end = loc.start, loc.block_end
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        line_start = text.rfind("\n", 0, start) + 1
+        if not text[line_start:start].strip() and (end == len(text) or text[end] in "\r\n"):
+            start = line_start
+            end = end + 2 if text.startswith("\r\n", end) else min(end + 1, len(text))
+        return start, end
+
     def is_complete(self, path: Path) -> bool:
         """False when something inside ``path`` was skipped (unknown field, bad value), so
         that its defaults cannot be trusted."""

@@ -32,6 +32,23 @@ _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` (offsets into the file) with ``new_text``."""
+
+    start: int
+    end: int
+    new_text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A rule's own fix: minimal edits that touch nothing else the user wrote."""
+
+    title: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
 class Report:
     """One problem found by a rule.
 
@@ -44,6 +61,7 @@ class Report:
     message: str
     hint: str = ""
     phase: str | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)
@@ -94,4 +112,13 @@ def solver_rule(
     return _decorator("solver", code, name, severity, summary)
 
 
-__all__ = ["ENTRY_POINT_GROUP", "Report", "Rule", "Severity", "net_rule", "solver_rule"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Edit",
+    "Fix",
+    "Report",
+    "Rule",
+    "Severity",
+    "net_rule",
+    "solver_rule",
+]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prototxt_lint.model import DEPLOY, TEST, TRAIN, LayerView, NetContext, PhaseNet
-from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.plugin import Edit, Fix, Report, Severity, net_rule
 
 
 def _explicit_stats(ctx: NetContext, phases: tuple[str, ...],
@@ -60,6 +60,14 @@ def _frozen_scale(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> LayerVi
     if blobs == 0 or len(lr) < blobs or any(m != 0 for m in lr[:blobs]):
         return None
     return first
+
+
+def _delete_fix(ctx: NetContext, path: tuple[str | int, ...]) -> Fix | None:
+    start, end = ctx.doc.deletion(path)
+    if start == end:
+        return None
+    return Fix("Delete `use_global_stats: true` (Caffe then chooses by phase)",
+               (Edit(start, end, ""),))
 
 
 def _gain(param: Any) -> str:
@@ -117,6 +125,7 @@ def batchnorm_global_stats_in_train(ctx: NetContext) -> Iterator[Report]:
             hint="delete `use_global_stats`: Caffe uses batch statistics in TRAIN and the"
             " stored ones in TEST",
             phase=phase.name,
+            fix=_delete_fix(ctx, layer.at("batch_norm_param", "use_global_stats")),
         )
 
 

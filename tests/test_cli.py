@@ -62,6 +62,7 @@ def test_json_output() -> None:
         "message",
         "hint",
         "phase",
+        "fix",
     }
     assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (
         4,

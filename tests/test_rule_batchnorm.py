@@ -1,4 +1,4 @@
-from conftest import CORPUS, brief, lint_files, lint_fixture
+from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text
 
 SEL = ("N21",)
 
@@ -85,3 +85,17 @@ def test_corpus_only_rfcn_finetuning_infos() -> None:
     assert {f.code for f in findings} == {"N212"}
     assert {f.phases for f in findings} == {("TRAIN",)}
     assert all("R-FCN" in f.file for f in findings)
+
+
+def test_global_stats_in_train_has_a_minimal_fix() -> None:
+    path = FIXTURES / "batchnorm/bad_global_stats_train.prototxt"
+    finding = next(f for f in lint_files(path) if f.code == "N211")
+    assert finding.fix is not None
+    text = path.read_text()
+    (edit,) = finding.fix.edits
+    assert text[edit.start : edit.end].strip() == "use_global_stats: true"
+    fixed = text[: edit.start] + edit.new_text + text[edit.end :]
+    assert fixed.count("\n") == text.count("\n") - 1  # the field was alone on its line
+    assert fixed.splitlines()[: finding.line - 1] == text.splitlines()[: finding.line - 1]
+    left = [f for f in lint_text(fixed) if f.code == "N211"]
+    assert len(left) == len([f for f in lint_files(path) if f.code == "N211"]) - 1
