@@ -13,12 +13,19 @@ import click
 
 from prototxt_lint.config import Config, ConfigError, find_config
 from prototxt_lint.findings import Severity
-from prototxt_lint.linter import FileReport, Input, Linter, Options
+from prototxt_lint.linter import Input, Options
 from prototxt_lint.plugin import Rule
 from prototxt_lint.registry import RuleLoadError, load_rules
+from prototxt_lint.schema import Schema
 
 EXTENSIONS = (".prototxt", ".pbtxt")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class SetupError(click.ClickException):
+    """Bad configuration, schema or plugin: nothing was linted (exit code 2)."""
+
+    exit_code = EXIT_ERROR
 
 
 def iter_files(path: str) -> Iterator[str]:
@@ -86,6 +93,22 @@ def list_rules(rules: Sequence[Rule]) -> str:
     help="Refuse files larger than this many megabytes [default: 16].",
 )
 @click.option(
+    "--proto",
+    default=None,
+    metavar="CAFFE_PROTO",
+    type=click.Path(dir_okay=False),
+    help="Lint with this caffe.proto (a fork's schema) instead of BVLC Caffe's."
+    " Needs grpcio-tools: pip install 'prototxt-lint[proto]'.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    default=0,
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Lint with N processes [default: 0, one per core when there are many files].",
+)
+@click.option(
     "--explain",
     "explain_code",
     metavar="CODE",
@@ -107,6 +130,8 @@ def lint_command(
     fail_on: str | None,
     stdin_filename: str | None,
     max_file_size: float | None,
+    proto: str | None,
+    jobs: int,
     explain_code: str | None,
     list_rules: bool,
     color: bool | None,
@@ -122,7 +147,7 @@ def lint_command(
     try:
         rules = load_rules()
     except RuleLoadError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise SetupError(str(exc)) from None
     if list_rules:
         click.echo(_list(rules))
         return
@@ -156,23 +181,38 @@ def lint_command(
         for directory, item in inputs:
             groups.setdefault(find_config(directory), []).append(item)
     except ConfigError as exc:
-        raise click.ClickException(f"configuration error: {exc}") from None
+        raise SetupError(f"configuration error: {exc}") from None
 
-    reports: list[FileReport] = []
+    from prototxt_lint.batch import SlimReport, lint_inputs
+
+    reports: list[SlimReport] = []
     threshold = Severity.WARNING
+    schemas: dict[str, Schema] = {}
     for config, items in groups.items():
+        schema_path = proto or config.proto
+        schema = None
+        if schema_path:
+            if schema_path not in schemas:
+                from prototxt_lint.fork_schema import SchemaError, load_schema
+
+                try:
+                    schemas[schema_path] = load_schema(schema_path)
+                except SchemaError as exc:
+                    raise SetupError(str(exc)) from None
+            schema = schemas[schema_path]
         size_mb = max_file_size if max_file_size is not None else config.max_file_size_mb
         options = Options(
             select=_split(select) or list(config.select),
             ignore=_split(ignore) + list(config.ignore),
             max_bytes=int(size_mb * 1024 * 1024) if size_mb else Options.max_bytes,
             debug=bool(os.environ.get("PROTOTXT_LINT_DEBUG")),
+            schema=schema,
         )
         if fail_on:
             threshold = Severity.parse(fail_on)
         elif config.fail_on is not None:
             threshold = config.fail_on
-        reports.extend(Linter(rules, options).lint(items))
+        reports.extend(lint_inputs(rules, options, items, jobs))
 
     if fmt == "json":
         from prototxt_lint.output import render_json
@@ -181,10 +221,8 @@ def lint_command(
     else:
         from prototxt_lint.output import render_text
 
-        use_colour = (
-            color if color is not None else (sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-        )
-        click.echo(render_text(reports, use_colour))
+        use_colour = want_colour(color, sys.stdout.isatty(), os.environ)
+        click.echo(render_text(reports, use_colour), color=use_colour)
 
     if any(r.fatal for r in reports):
         sys.exit(EXIT_ERROR)

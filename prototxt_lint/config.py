@@ -11,7 +11,7 @@ from functools import lru_cache
 from prototxt_lint.findings import Severity
 
 CONFIG_FILES = (".prototxt-lint.toml", "pyproject.toml")
-KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size"}
+KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto"}
 
 
 class ConfigError(Exception):
@@ -25,6 +25,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     fail_on: Severity | None = None
     max_file_size_mb: float | None = None
+    proto: str | None = None  # a fork's caffe.proto, resolved against the config's folder
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -52,12 +53,18 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
     size = table.get("max-file-size")
     if size is not None and not isinstance(size, int | float):
         raise ConfigError(f"{path}: max-file-size must be a number of megabytes")
+    proto = table.get("proto")
+    if proto is not None and not isinstance(proto, str):
+        raise ConfigError(f"{path}: proto must be the path of a caffe.proto")
+    if proto:
+        proto = os.path.join(os.path.dirname(os.path.abspath(path)), proto)
     return Config(
         path=path,
         select=_codes(table.get("select", []), "select", path),
         ignore=_codes(table.get("ignore", []), "ignore", path),
         fail_on=fail_on,
         max_file_size_mb=size,
+        proto=proto or None,
     )
 
 

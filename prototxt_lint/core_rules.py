@@ -63,8 +63,10 @@ pooling_param { pool: AVE stride: 2 kernel_size: 3 }
 
 ## Fix
 Use the suggested name. A fork's field is reported once per distinct name: BVLC Caffe cannot
-read it, and a fork's own build can. All other rules still run on the rest of the file; rules
-that depend on a message with a skipped field stay silent for that message.
+read it, and a fork's own build can; lint with the fork's schema (`--proto
+path/to/caffe.proto`, or `proto = "..."` in the configuration) to check against it. All other
+rules still run on the rest of the file; rules that depend on a message with a skipped field
+stay silent for that message.
 """,
 )
 

@@ -70,6 +70,9 @@ class FileReport:
         """Nothing could be linted (exit code 2)."""
         return self.document.kind in FATAL_KINDS
 
+    def line_text(self, line: int) -> str:
+        return self.document.source.line_text(line)
+
 
 class Linter:
     def __init__(self, rules: Iterable[Rule], options: Options | None = None) -> None:
@@ -415,8 +418,8 @@ def _parse_findings(doc: Document) -> list[_Raw]:
         hint = error.hint
         if error.code == "P002" and not hint:
             hint = (
-                "a fork's field (SSD, Faster R-CNN, ...)? BVLC Caffe cannot read it;"
-                " the other rules still checked the rest of the file"
+                "a fork's field (SSD, Faster R-CNN, ...)? lint with the fork's schema:"
+                " --proto path/to/caffe.proto (the other rules still checked the rest)"
             )
         out.append((rule, error.start, error.end, message, hint, ()))
     if doc.parsed.too_many_errors:

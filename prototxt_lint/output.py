@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Protocol
 
 from prototxt_lint.findings import Finding, Severity
-from prototxt_lint.linter import FileReport
+
+
+class Reported(Protocol):
+    """A linted file as the renderers see it (Reported or batch.SlimReport)."""
+
+    path: str
+    findings: list[Finding]
+
+    def line_text(self, line: int) -> str: ...
+
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -19,7 +29,7 @@ def _style(text: str, colour: bool, **kwargs: object) -> str:
     return click.style(text, **kwargs)  # type: ignore[arg-type]
 
 
-def render_finding(finding: Finding, report: FileReport, colour: bool) -> str:
+def render_finding(finding: Finding, report: Reported, colour: bool) -> str:
     sev = finding.severity
     phase = f" ({', '.join(finding.phases)})" if finding.phases else ""
     head = (
@@ -31,7 +41,7 @@ def render_finding(finding: Finding, report: FileReport, colour: bool) -> str:
         + phase
     )
     lines = [head]
-    text = report.document.source.line_text(finding.line)
+    text = report.line_text(finding.line)
     if text.strip():
         gutter = str(finding.line)
         pad = " " * len(gutter)
@@ -51,7 +61,7 @@ def render_finding(finding: Finding, report: FileReport, colour: bool) -> str:
     return "\n".join(lines)
 
 
-def counts(reports: Sequence[FileReport]) -> dict[Severity, int]:
+def counts(reports: Sequence[Reported]) -> dict[Severity, int]:
     result = {sev: 0 for sev in Severity}
     for report in reports:
         for finding in report.findings:
@@ -59,7 +69,7 @@ def counts(reports: Sequence[FileReport]) -> dict[Severity, int]:
     return result
 
 
-def summary_line(reports: Sequence[FileReport]) -> str:
+def summary_line(reports: Sequence[Reported]) -> str:
     c = counts(reports)
     total = sum(c.values())
     files = len(reports)
@@ -75,13 +85,13 @@ def summary_line(reports: Sequence[FileReport]) -> str:
     return f"Found {total} problem{plural} ({', '.join(parts)}) in {files} {noun}."
 
 
-def render_text(reports: Sequence[FileReport], colour: bool) -> str:
+def render_text(reports: Sequence[Reported], colour: bool) -> str:
     blocks = [render_finding(f, r, colour) for r in reports for f in r.findings]
     blocks.append(summary_line(reports))
     return "\n\n".join(blocks) if len(blocks) > 1 else blocks[0]
 
 
-def render_json(reports: Sequence[FileReport]) -> str:
+def render_json(reports: Sequence[Reported]) -> str:
     c = counts(reports)
     payload = {
         "findings": [f.to_dict() for r in reports for f in r.findings],

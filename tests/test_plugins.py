@@ -91,6 +91,6 @@ def test_broken_plugin_is_a_clear_error(tmp_path: Path) -> None:
         env=env,
         check=False,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "cannot load rule plugin 'bad' (no_such_module)" in proc.stderr
     assert "Traceback" not in proc.stderr

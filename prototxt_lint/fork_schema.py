@@ -1,0 +1,87 @@
+"""Linting with a fork's own ``caffe.proto`` (``--proto``): SSD, Faster R-CNN, PSPNet, ...
+
+Forks add fields and layers; with BVLC's schema their files are full of unknown fields. The
+user's schema is compiled at run time with grpcio-tools (the optional extra ``proto``), and the
+compiled descriptor set is cached by the schema's content hash, so only the first run pays for
+``protoc``. It is loaded into a private pool, like the bundled schema (see ``caffe_pb2.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from prototxt_lint.descriptors import load_file_descriptor
+from prototxt_lint.schema import Schema
+
+
+class SchemaError(Exception):
+    """The user's schema could not be used; the message says why."""
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "prototxt-lint" / "schemas"
+
+
+def _compile(proto: Path) -> bytes:
+    try:
+        import grpc_tools  # noqa: F401
+    except ModuleNotFoundError:
+        raise SchemaError(
+            "--proto needs grpcio-tools to compile the schema: pip install 'prototxt-lint[proto]'"
+        ) from None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "schema.desc"
+        proc = subprocess.run(
+            [sys.executable, "-m", "grpc_tools.protoc", f"-I{proto.parent}",
+             f"--descriptor_set_out={out}", str(proto)],
+            capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0 or not out.is_file():
+            detail = (proc.stderr or proc.stdout).strip().splitlines()
+            raise SchemaError(f"{proto}: protoc could not compile it: {' '.join(detail[:3])}")
+        return out.read_bytes()
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write the cache entry atomically; a cache that cannot be written is not an error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def load_schema(proto_path: str) -> Schema:
+    """The schema in ``proto_path`` (package ``caffe``, with NetParameter and SolverParameter)."""
+    proto = Path(proto_path)
+    try:
+        source = proto.read_bytes()
+    except OSError as exc:
+        raise SchemaError(f"{proto_path}: cannot read the schema ({exc.strerror or exc})") from None
+    digest = hashlib.sha256(source).hexdigest()[:32]
+    cached = cache_dir() / f"{digest}.desc"
+    data = None
+    if cached.is_file():
+        data = cached.read_bytes()
+    if not data:
+        data = _compile(proto)
+        _store(cached, data)
+    try:
+        file_desc = load_file_descriptor(data, proto.name)
+    except Exception as exc:  # a corrupt cache entry or an unusual schema
+        raise SchemaError(f"{proto_path}: cannot load the compiled schema: {exc}") from None
+    if file_desc.package != "caffe":
+        raise SchemaError(f"{proto_path}: package is {file_desc.package!r}, not 'caffe'")
+    missing = {"NetParameter", "SolverParameter"} - set(file_desc.message_types_by_name)
+    if missing:
+        raise SchemaError(f"{proto_path}: not a Caffe schema (no {', '.join(sorted(missing))})")
+    return Schema(str(proto_path), file_desc)

@@ -1,0 +1,93 @@
+"""--proto: linting with a fork's caffe.proto, compiled at run time and cached."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import CORPUS, REPO, brief
+
+from prototxt_lint.cli import lint_command
+from prototxt_lint.fork_schema import SchemaError, load_schema
+from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.registry import load_rules
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("grpc_tools") is None, reason="grpcio-tools (extra 'proto') missing"
+)
+
+POOL_NET = (
+    'input: "x"\ninput_shape { dim: 1 dim: 3 dim: 10 dim: 10 }\n'
+    'layer { name: "p" type: "Pooling" bottom: "x" top: "y"\n'
+    "        pooling_param { pool: AVE kernel_size: 3 stride: 5 ceil_mode: false } }\n"
+)
+
+
+@pytest.fixture
+def fork_proto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """BVLC's schema plus a fork's `ceil_mode` pooling field (as in soeaver's nets)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = (REPO / "proto" / "caffe.proto").read_text()
+    anchor = "message PoolingParameter {"
+    assert anchor in text
+    text = text.replace(anchor, anchor + "\n  optional bool ceil_mode = 100 [default = true];", 1)
+    proto = tmp_path / "fork" / "caffe.proto"
+    proto.parent.mkdir()
+    proto.write_text(text)
+    return proto
+
+
+def _lint(text: str, schema_path: Path | None) -> list[tuple[str, int, int]]:
+    schema = load_schema(str(schema_path)) if schema_path else None
+    linter = Linter(load_rules(), Options(schema=schema))
+    reports = linter.lint([Input("net.prototxt", text.encode())])
+    return brief(reports[0].findings)
+
+
+def test_unknown_fork_field_without_proto_then_clean_with_it(fork_proto: Path) -> None:
+    assert _lint(POOL_NET, None) == [("P002", 4, 60)]
+    # with the fork's schema the field is known, and the pooling rule honours it (FLOOR)
+    assert [code for code, *_ in _lint(POOL_NET, fork_proto)] == ["N202"]
+
+
+def test_compiled_schema_is_cached_by_content(fork_proto: Path, tmp_path: Path) -> None:
+    load_schema(str(fork_proto))
+    cached = list((tmp_path / "cache" / "prototxt-lint" / "schemas").glob("*.desc"))
+    assert len(cached) == 1
+    before = cached[0].stat().st_mtime_ns
+    load_schema(str(fork_proto))  # second load reads the cache, compiles nothing
+    assert cached[0].stat().st_mtime_ns == before
+
+
+def test_bad_schema_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "caffe.proto"
+    broken.write_text('syntax = "proto2";\npackage caffe;\nmessage NetParameter { optional }\n')
+    with pytest.raises(SchemaError, match="protoc could not compile it"):
+        load_schema(str(broken))
+    other = tmp_path / "other.proto"
+    other.write_text('syntax = "proto2";\npackage caffe;\nmessage Foo { optional int32 a = 1; }\n')
+    with pytest.raises(SchemaError, match="not a Caffe schema"):
+        load_schema(str(other))
+    result = CliRunner().invoke(lint_command, ["--proto", str(other), str(other)])
+    assert result.exit_code == 2 and "not a Caffe schema" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_proto_in_config(fork_proto: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".prototxt-lint.toml").write_text(f'proto = "{fork_proto}"\nignore = ["N2"]\n')
+    (project / "net.prototxt").write_text(POOL_NET)
+    result = CliRunner().invoke(lint_command, ["--no-color", str(project / "net.prototxt")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_corpus_fork_file_parses_with_its_schema() -> None:
+    net = CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt"
+    proto = CORPUS / "protos/hszhao__PSPNet.caffe.proto"
+    linter = Linter(load_rules(), Options(schema=load_schema(str(proto))))
+    codes = {f.code for f in linter.lint([Input(str(net))])[0].findings}
+    assert not {c for c in codes if c.startswith("P")}
