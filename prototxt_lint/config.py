@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -70,6 +69,8 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
 
 def load_config_file(path: str) -> Config | None:
     """The config in ``path``, or None for a pyproject.toml without our table."""
+    import tomllib  # only when a config file exists
+
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path as FsPath
 from typing import Any
 
 from prototxt_lint import core_rules
@@ -292,8 +291,8 @@ class Linter:
 
 def _key(path: str) -> str:
     try:
-        return str(FsPath(path).resolve())
-    except (OSError, RuntimeError):
+        return os.path.realpath(path)
+    except (OSError, ValueError):
         return os.path.abspath(path)
 
 

@@ -6,8 +6,6 @@ top-level field names, so a file is never parsed as the wrong message (a wall of
 
 from __future__ import annotations
 
-import difflib
-
 from prototxt_lint.model import Document
 from prototxt_lint.parser import parse, top_level_names
 from prototxt_lint.schema import Schema
@@ -29,6 +27,8 @@ def classify(names: list[str], schema: Schema) -> str:
     if names and all(n == "item" for n in names):
         return "labelmap"
     # Only misspelled names: go by the closest spellings.
+    import difflib
+
     for name in names:
         if difflib.get_close_matches(name, sorted(net_fields - shared), n=1, cutoff=0.75):
             return "net"

@@ -11,7 +11,6 @@ A test checks that it builds messages equal to ``text_format.Parse`` on the whol
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +116,8 @@ def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
     ]
     if prefixed:
         return min(prefixed)[1]
+    import difflib  # only when a name is wrong
+
     close = difflib.get_close_matches(lowered, [c for c, _ in choices], n=1, cutoff=0.6)
     return close[0] if close else None
 

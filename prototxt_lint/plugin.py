@@ -15,7 +15,6 @@ names a module (all :class:`Rule` objects in it are loaded) or a single rule::
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -81,6 +80,19 @@ class Rule:
             raise ValueError(f"rule name {self.name!r} must be kebab-case")
 
 
+def _cleandoc(text: str) -> str:
+    """``inspect.cleandoc`` without importing inspect (it costs start-up time on every run)."""
+    lines = text.expandtabs().splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    margin = min(indents, default=0)
+    body = [lines[0].strip()] + [line[margin:].rstrip() for line in lines[1:]]
+    while body and not body[0]:
+        body.pop(0)
+    while body and not body[-1]:
+        body.pop()
+    return "\n".join(body)
+
+
 def _decorator(
     target: Target, code: str, name: str, severity: Severity, summary: str
 ) -> Callable[[Callable[[Any], Iterable[Report]]], Rule]:
@@ -90,7 +102,7 @@ def _decorator(
             name=name,
             severity=severity,
             summary=summary,
-            docs=inspect.cleandoc(func.__doc__ or summary),
+            docs=_cleandoc(func.__doc__ or summary),
             target=target,
             check=func,
         )

@@ -94,3 +94,13 @@ def test_broken_plugin_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "cannot load rule plugin 'bad' (no_such_module)" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_entry_point_scan_matches_importlib_metadata() -> None:
+    from prototxt_lint.registry import entry_points
+
+    expected = sorted(
+        (ep.name, ep.value) for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    )
+    assert sorted(entry_points()) == expected
+    assert len(expected) >= 15
