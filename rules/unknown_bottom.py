@@ -10,7 +10,6 @@ also when the producer exists but comes after the consumer.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -74,6 +73,8 @@ def _explain(ctx: NetContext, phase: PhaseNet, pos: int, blob: str,
         return (f"only layer '{layer.name}' itself writes '{blob}', in place, and an in-place"
                 " layer needs the blob to exist already",
                 f"give layer '{layer.name}' a bottom that an earlier layer produces")
+    import difflib  # only when a blob is missing
+
     close = difflib.get_close_matches(blob, sorted(available), n=1, cutoff=0.75)
     named = next((v for v in ctx.layers if v.name == blob and v.tops), None)
     if named is not None and blob not in named.tops:
