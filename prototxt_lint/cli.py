@@ -101,6 +101,11 @@ def list_rules(rules: Sequence[Rule]) -> str:
     " Needs grpcio-tools: pip install 'prototxt-lint[proto]'.",
 )
 @click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the rules' own fixes to the files (atomically), then report what is left.",
+)
+@click.option(
     "-j",
     "--jobs",
     default=0,
@@ -132,6 +137,7 @@ def lint_command(
     max_file_size: float | None,
     proto: str | None,
     jobs: int,
+    fix: bool,
     explain_code: str | None,
     list_rules: bool,
     color: bool | None,
@@ -186,6 +192,7 @@ def lint_command(
     from prototxt_lint.batch import SlimReport, lint_inputs
 
     reports: list[SlimReport] = []
+    fixed_count = 0
     threshold = Severity.WARNING
     schemas: dict[str, Schema] = {}
     for config, items in groups.items():
@@ -212,6 +219,8 @@ def lint_command(
             threshold = Severity.parse(fail_on)
         elif config.fail_on is not None:
             threshold = config.fail_on
+        if fix:
+            fixed_count += _apply_fixes(rules, options, items)
         reports.extend(lint_inputs(rules, options, items, jobs))
 
     if fmt == "json":
@@ -224,11 +233,25 @@ def lint_command(
         use_colour = want_colour(color, sys.stdout.isatty(), os.environ)
         click.echo(render_text(reports, use_colour), color=use_colour)
 
+    if fix:
+        click.echo(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.", err=True)
     if any(r.fatal for r in reports):
         sys.exit(EXIT_ERROR)
     if any(f.severity >= threshold for r in reports for f in r.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _apply_fixes(rules: list[Rule], options: Options, items: list[Input]) -> int:
+    """Lint, apply every fix to its file (stdin is never rewritten), return the count."""
+    from prototxt_lint.fixes import fix_file
+    from prototxt_lint.linter import Linter
+
+    count = 0
+    for report in Linter(rules, options).lint([i for i in items if i.data is None]):
+        if report.document.kind in ("net", "solver") and not report.document.problems:
+            count += fix_file(report.path, report.document.source.text, report.findings)
+    return count
 
 
 def want_colour(flag: bool | None, is_tty: bool, env: Mapping[str, str]) -> bool:
