@@ -28,6 +28,7 @@ def test_fix_deletes_only_the_field(tmp_path: Path) -> None:
     target.write_text(original)
     target.chmod(0o640)
     code, out = _fix(target)
+    assert code == 0  # nothing left at or above warning
     fixed = target.read_text()
     assert "N211" not in out
     assert "Applied 2 fixes." in out
