@@ -1,1 +1,367 @@
-"""Placeholder: rules land here (see the module's issue)."""
+"""Layer types BVLC Caffe does not register: misspellings it aborts on, and custom or fork
+layers it would need a different build for.
+
+Mirrors ``LayerRegistry<Dtype>::CreateLayer`` in ``include/caffe/layer_factory.hpp``
+(``CHECK_EQ(registry.count(type), 1) << "Unknown layer type: " << type << " (known types: "
+...``), which ``Net::Init`` (``src/caffe/net.cpp``) calls for every layer of the
+phase-filtered net. Type names are looked up as written, so they are case-sensitive.
+Measured on a real BVLC build (shared/caffe-behaviour, row 6d): ``F layer_factory.hpp:81]
+Check failed: registry.count(type) == 1 (0 vs. 1) Unknown layer type: FullyConnected (known
+types: AbsVal, Accuracy, ...)``; lower-case ``innerproduct`` fails the same way.
+
+V1 (``layers { type: ENUM }``) files name their types with an enum that
+``UpgradeV1LayerType`` (``src/caffe/util/upgrade_proto.cpp``) maps to registered types, so
+they are always known; V0 files are skipped (``UpgradeV0LayerType`` has its own names, and
+``padding`` layers are folded into the next convolution).
+
+The module also knows how many parameter blobs each BVLC layer type creates, for the graph
+and parameter rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prototxt_lint.model import V0_TYPES, V1_TYPES, LayerView, NetContext
+from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.schema import bvlc_schema
+
+#: Every type BVLC Caffe master (commit 9b891540) registers: ``REGISTER_LAYER_CLASS(...)`` in
+#: ``src/caffe/layers/*.cpp`` and ``REGISTER_LAYER_CREATOR(...)`` in
+#: ``src/caffe/layer_factory.cpp`` (Convolution, Deconvolution, Pooling, LRN, ReLU, Sigmoid,
+#: Softmax, TanH, and Python when built WITH_PYTHON_LAYER, which every pycaffe user has).
+#: ``Recurrent`` is abstract and not registered; the cuDNN variants share the names above.
+BVLC_LAYER_TYPES = frozenset({
+    "AbsVal", "Accuracy", "ArgMax", "BatchNorm", "BatchReindex", "Bias", "BNLL", "Clip",
+    "Concat", "ContrastiveLoss", "Convolution", "Crop", "Data", "Deconvolution", "Dropout",
+    "DummyData", "Eltwise", "ELU", "Embed", "EuclideanLoss", "Exp", "Filter", "Flatten",
+    "HDF5Data", "HDF5Output", "HingeLoss", "Im2col", "ImageData", "InfogainLoss",
+    "InnerProduct", "Input", "Log", "LRN", "LSTM", "LSTMUnit", "MemoryData",
+    "MultinomialLogisticLoss", "MVN", "Parameter", "Pooling", "Power", "PReLU", "Python",
+    "Reduction", "ReLU", "Reshape", "RNN", "Scale", "Sigmoid", "SigmoidCrossEntropyLoss",
+    "Silence", "Slice", "Softmax", "SoftmaxWithLoss", "Split", "SPP", "Swish", "TanH",
+    "Threshold", "Tile", "WindowData",
+})
+
+#: Names other frameworks use for a BVLC layer (never registered by BVLC Caffe).
+ALIASES = {
+    "fullyconnected": "InnerProduct", "fc": "InnerProduct", "dense": "InnerProduct",
+    "linear": "InnerProduct", "innerproductlayer": "InnerProduct",
+    "conv": "Convolution", "conv2d": "Convolution", "convolution2d": "Convolution",
+    "deconv": "Deconvolution", "convtranspose": "Deconvolution",
+    "conv2dtranspose": "Deconvolution", "convolutiontranspose": "Deconvolution",
+    "batchnormalization": "BatchNorm", "batchnorm2d": "BatchNorm",
+    "maxpool": "Pooling", "maxpooling": "Pooling", "avgpool": "Pooling",
+    "averagepooling": "Pooling", "pool": "Pooling", "maxpool2d": "Pooling",
+    "softmaxloss": "SoftmaxWithLoss", "softmaxcrossentropy": "SoftmaxWithLoss",
+    "softmaxcrossentropyloss": "SoftmaxWithLoss", "crossentropyloss": "SoftmaxWithLoss",
+    "concatenate": "Concat", "dropoutlayer": "Dropout",
+}
+
+
+def _norm(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+#: Normalized spelling -> registered type: the types themselves, the V1 enum names and V0
+#: type strings written as V2 strings, and the aliases.
+_NEAR: dict[str, str] = {
+    **ALIASES,
+    **{_norm(k): v for k, v in V0_TYPES.items()},
+    **{_norm(k): v for k, v in V1_TYPES.items() if v},
+    **{_norm(t): t for t in BVLC_LAYER_TYPES},
+}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance exactly 1 (one insertion, deletion, substitution or
+    transposition of neighbours)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
+
+
+def near_miss(type_name: str) -> str | None:
+    """The registered type ``type_name`` was surely meant as, or None.
+
+    Only unambiguous slips count: the same letters in another case or with separators
+    (``Relu``, ``innerproduct``, ``Inner_Product``), a V1 enum or V0 name written as a V2
+    type (``INNER_PRODUCT``, ``SOFTMAX_LOSS``, ``conv``), another framework's name
+    (``FullyConnected``, ``Dense``), or one typo in a type of six letters or more
+    (``Convolutoin``). A typo that adds or changes a digit is not one (``ReLU6`` is a
+    fork's layer), and neither is a longer or shorter name (``ROIPooling``, ``BN``)."""
+    key = _norm(type_name)
+    if key in _NEAR:
+        return _NEAR[key]
+    for known in sorted(BVLC_LAYER_TYPES):
+        if len(known) < 6 or not _one_edit(type_name, known):
+            continue
+        if any(c.isdigit() for c in set(type_name) ^ set(known)):
+            continue
+        return known
+    return None
+
+
+def is_registered(layer: LayerView) -> bool:
+    """True when BVLC Caffe has the layer's type (V1 enum types always map to one)."""
+    if layer.syntax == "v0":
+        return True  # not judged
+    return layer.type in BVLC_LAYER_TYPES
+
+
+def caffe_builds(ctx: NetContext) -> bool:
+    """False when Caffe never builds the net as written: a file mixing `layer` and `layers`
+    (refused, N221) or old `layers` inside a solver (never upgraded, N223)."""
+    if ctx.syntax == "mixed":
+        return False
+    return not (ctx.root and ctx.syntax in ("v0", "v1"))
+
+
+def layer_intact(ctx: NetContext, layer: LayerView) -> bool:
+    """Nothing inside the layer was skipped or failed to parse, so a field missing from it
+    is really missing (not lost to a syntax error or an unknown fork field)."""
+    if not ctx.is_complete(layer.path):
+        return False
+    parsed = ctx.doc.parsed
+    if parsed is None:
+        return True
+    if parsed.too_many_errors:
+        return False
+    loc = ctx.doc.loc(layer.path)
+    if loc is None:
+        return not parsed.errors
+    end = loc.block_end if loc.block_end > loc.start else len(ctx.doc.source.text)
+    return not any(loc.start <= e.start <= end for e in parsed.errors)
+
+
+def fork_provides(ctx: NetContext, type_name: str) -> bool:
+    """The schema in use is a fork's whose LayerParameter has a parameter message named
+    after the type (``roi_pooling_param`` for ``ROIPooling``, ``bn_param`` for ``BN``) that
+    BVLC's lacks: the fork the user runs has that layer."""
+    if ctx.schema.file is bvlc_schema().file:
+        return False
+    key = _norm(type_name) + "param"
+    desc = ctx.schema.descriptor("LayerParameter")
+    bvlc = bvlc_schema()
+    return any(
+        _norm(name) == key and not bvlc.has_field("LayerParameter", name)
+        for name in desc.fields_by_name
+    )
+
+
+def param_blobs(layer: LayerView, ctx: NetContext) -> int | None:
+    """How many parameter blobs the layer's ``LayerSetUp`` creates, or None when unknown
+    (custom, Python, recurrent or V0 layers; a parameter message with skipped fields).
+
+    ``BaseConvolutionLayer::LayerSetUp`` / ``InnerProductLayer::LayerSetUp`` /
+    ``EmbedLayer::LayerSetUp``: weights plus a bias with ``bias_term`` (default true);
+    ``BatchNormLayer::LayerSetUp``: mean, variance, count; ``ScaleLayer::LayerSetUp``: a
+    scale when it has one bottom, plus a bias with ``bias_term``; ``BiasLayer::LayerSetUp``: a
+    bias when it has one bottom; ``PReLULayer`` and ``ParameterLayer``: one. Every other
+    BVLC layer but ``LSTM``/``RNN`` (not judged) has none."""
+    if layer.syntax == "v0":
+        return None
+    kind = layer.type
+    with_bias = {"Convolution": "convolution_param", "Deconvolution": "convolution_param",
+                 "InnerProduct": "inner_product_param", "Embed": "embed_param",
+                 "Scale": "scale_param"}
+    if kind in with_bias:
+        field = with_bias[kind]
+        param = layer.param(field)
+        if param is not None and not ctx.is_complete(layer.at(field)):
+            return None
+        bias = bool(param.bias_term) if param is not None else kind != "Scale"
+        main = int(len(layer.bottoms) == 1) if kind == "Scale" else 1
+        return main + int(bias)
+    fixed = {"BatchNorm": 3, "PReLU": 1, "Parameter": 1}
+    if kind in fixed:
+        return fixed[kind]
+    if kind == "Bias":
+        return int(len(layer.bottoms) == 1)
+    if kind in ("LSTM", "RNN", "Python") or not is_registered(layer):
+        return None
+    return 0
+
+
+def _type_path(layer: LayerView) -> tuple[str | int, ...]:
+    return layer.at("type")
+
+
+def _unregistered(ctx: NetContext) -> Iterator[LayerView]:
+    """Layers whose type neither BVLC Caffe nor the fork schema in use provides."""
+    if not caffe_builds(ctx):
+        return
+    provided: dict[str, bool] = {}
+    for layer in ctx.layers:
+        if layer.syntax == "v0" or not layer.type or is_registered(layer):
+            continue
+        if layer.type not in provided:
+            provided[layer.type] = fork_provides(ctx, layer.type)
+        if not provided[layer.type]:
+            yield layer
+
+
+@net_rule("N311", "misspelled-layer-type", Severity.ERROR,
+          "Layer type BVLC Caffe does not register, but close to one it does: Caffe aborts.")
+def misspelled_layer_type(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a layer `type` that BVLC Caffe does not register but that is surely meant as one
+    it does: another case or separators (`Relu`, `innerproduct`, `Inner_Product`), a V1
+    enum name or V0 name written as a V2 string (`INNER_PRODUCT`, `SOFTMAX_LOSS`,
+    `conv`), another framework's name (`FullyConnected`, `Dense`, `Conv2D`,
+    `BatchNormalization`), or a single typo in a type of six letters or more
+    (`Convolutoin`). Other unknown types are custom or fork layers (N312).
+
+    ## Why is this bad?
+    `Net::Init` (`src/caffe/net.cpp`) creates each layer through
+    `LayerRegistry::CreateLayer` (`include/caffe/layer_factory.hpp`), which looks the
+    type up exactly as written (type names are case-sensitive) and aborts:
+    `Check failed: registry.count(type) == 1 (0 vs. 1) Unknown layer type: FullyConnected
+    (known types: AbsVal, Accuracy, ...)` (measured, row 6d; `innerproduct` fails the same
+    way). This happens after the data layers above it were set up, which for a big LMDB can
+    take a while.
+
+    ## Example
+    ```
+    layer { name: "fc1" type: "FullyConnected" bottom: "data" top: "fc1"
+            inner_product_param { num_output: 10 } }
+    layer { name: "relu1" type: "Relu" bottom: "fc1" top: "fc1" }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "fc1" type: "InnerProduct" bottom: "data" top: "fc1"
+            inner_product_param { num_output: 10 } }
+    layer { name: "relu1" type: "ReLU" bottom: "fc1" top: "fc1" }
+    ```
+
+    ## Fix
+    Use the registered name given in the hint.
+    """
+    for layer in _unregistered(ctx):
+        meant = near_miss(layer.type) if layer.syntax == "v2" else None
+        if meant is None:
+            continue
+        for phase in ctx.active_phases(layer):
+            yield Report(
+                _type_path(layer),
+                f'unknown layer type "{layer.type}" (layer \'{layer.name}\'): Caffe aborts'
+                f' with "Unknown layer type: {layer.type} (known types: ...)"; type names are'
+                " case-sensitive",
+                hint=f'did you mean "{meant}"?',
+                phase=phase,
+            )
+
+
+@net_rule("N312", "custom-layer-type", Severity.WARNING,
+          "Layer type BVLC Caffe does not register: needs a fork or custom build.")
+def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Notes each distinct layer `type` that BVLC Caffe does not register and that is not a
+    near-miss of one (those are N311): a fork's layer (`ROIPooling`, `PSROIPooling`,
+    `SmoothL1Loss`, SSD's `PriorBox`/`DetectionOutput`/`MultiBoxLoss`, PSPNet's `BN` and
+    `Interp`, ...) or your own C++ layer. One finding per type and file, at its first use,
+    with the number of layers of that type. `Python` layers are registered (pycaffe builds
+    have `WITH_PYTHON_LAYER`), and V1 enum types always map to registered ones. When the
+    file is linted with a fork's schema (`--proto`) whose `LayerParameter` has a parameter
+    message named after the type that BVLC's lacks (`roi_pooling_param` for `ROIPooling`,
+    `bn_param` for `BN`, `prior_box_param` for `PriorBox`), the fork is taken to provide
+    the layer and nothing is reported; the fork's layers without parameters
+    (`SmoothL1LossOHEM`) are still noted.
+
+    ## Why is this bad?
+    It is not, in the Caffe build that registers the type. In any other build,
+    `LayerRegistry::CreateLayer` (`include/caffe/layer_factory.hpp`) aborts with
+    `Unknown layer type: ROIPooling (known types: ...)` (measured for other names, row 6d).
+    The linter does not know what such a layer computes, so the rules that follow blobs
+    treat its outputs as unknown.
+
+    ## Example
+    ```
+    layer { name: "roi_pool5" type: "ROIPooling" bottom: "conv5_3" bottom: "rois"
+            top: "pool5" }
+    ```
+
+    ## Use instead
+    The same, run with the fork that provides the layer (here py-faster-rcnn's
+    caffe-fast-rcnn); lint with its schema (`--proto path/to/caffe.proto`) to check the
+    layer's own parameters too.
+
+    ## Fix
+    Build the fork or custom layer into your Caffe; suppress the finding for the file
+    (`# prototxt-lint: disable-file=N312`) once that is settled.
+    """
+    first: dict[str, LayerView] = {}
+    counts: dict[str, int] = {}
+    for layer in _unregistered(ctx):
+        if layer.syntax == "v2" and near_miss(layer.type) is not None:
+            continue
+        first.setdefault(layer.type, layer)
+        counts[layer.type] = counts.get(layer.type, 0) + 1
+    schema = "" if ctx.schema.file is bvlc_schema().file else (
+        ", and the schema in use has no parameters for it")
+    for kind, layer in first.items():
+        n = counts[kind]
+        uses = f"{n} layers" if n > 1 else "1 layer"
+        yield Report(
+            _type_path(layer),
+            f'layer type "{kind}" ({uses} in this net, first \'{layer.name}\') is not'
+            f" registered by BVLC Caffe: a fork or custom layer{schema}; a Caffe build"
+            f' without it aborts with "Unknown layer type: {kind}"',
+            hint="run it with the Caffe fork or build that provides this layer",
+        )
+
+
+@net_rule("N313", "missing-layer-type", Severity.ERROR,
+          "Layer without a `type`: Caffe aborts.")
+def missing_layer_type(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a layer with no `type` (or an empty one; in V1 files, `type: NONE` or no type).
+
+    ## Why is this bad?
+    `type` has no default. `LayerRegistry::CreateLayer`
+    (`include/caffe/layer_factory.hpp`) looks up the empty string and aborts with
+    `Unknown layer type:  (known types: ...)`; V1 files get the same after
+    `UpgradeV1LayerType` (`src/caffe/util/upgrade_proto.cpp`) maps `NONE` to "".
+
+    ## Example
+    ```
+    layer { name: "relu1" bottom: "conv1" top: "conv1" }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+    ```
+
+    ## Fix
+    Add the layer's `type`.
+    """
+    if not caffe_builds(ctx):
+        return
+    for layer in ctx.layers:
+        if layer.syntax == "v0" or layer.type:
+            continue
+        if not layer_intact(ctx, layer):
+            continue  # the type may be a fork's enum value, or lost to a syntax error
+        for phase in ctx.active_phases(layer):
+            yield Report(
+                layer.at("type") if ctx.doc.loc(layer.at("type")) else layer.path,
+                f"layer '{layer.name}' has no type: Caffe aborts with \"Unknown layer type: "
+                ' (known types: ...)"',
+                hint='add its `type`, e.g. `type: "ReLU"`',
+                phase=phase,
+            )

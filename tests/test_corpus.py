@@ -79,7 +79,8 @@ def test_fork_files_get_one_finding_per_unknown_name(
     results: dict[str, list[tuple[str, str]]],
 ) -> None:
     pspnet = "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt"
-    assert results[pspnet] == [("P002", "error"), ("P002", "error")]  # bn_param, interp_param
+    parse = [item for item in results[pspnet] if item[0].startswith("P")]
+    assert parse == [("P002", "error"), ("P002", "error")]  # bn_param, interp_param
 
 
 def test_frozen_batchnorm_noted_once_per_net() -> None:
