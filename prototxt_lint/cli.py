@@ -265,10 +265,49 @@ def _list(rules: Sequence[Rule]) -> str:
     return list_rules(rules)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point."""
+#: ``prototxt-lint NAME ...`` runs another command; each lives in its own module, imported
+#: only when used so that plain linting starts fast. (To lint a directory with one of these
+#: names, write ``./lsp``.)
+SUBCOMMANDS = {
+    "lsp": ("prototxt_lint.lsp.server", "lsp_command"),
+    "shapes": ("prototxt_lint.shapes_command", "shapes_command"),
+    "lr-schedule": ("prototxt_lint.lr_schedule_command", "lr_schedule_command"),
+}
+#: the optional extra that provides a subcommand's third-party dependencies
+EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot"}
+
+
+def _subcommand(name: str) -> click.Command:
+    import importlib
+
+    module_name, attr = SUBCOMMANDS[name]
     try:
-        lint_command.main(args=list(argv) if argv is not None else None, prog_name="prototxt-lint")
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing.startswith("prototxt_lint") or not EXTRAS[name]:
+            raise
+        raise SetupError(
+            f"`prototxt-lint {name}` needs the package {missing!r}:"
+            f" pip install 'prototxt-lint[{EXTRAS[name]}]'"
+        ) from None
+    command: click.Command = getattr(module, attr)
+    return command
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: ``prototxt-lint [OPTIONS] PATH...`` or a subcommand."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in SUBCOMMANDS:
+            try:
+                command = _subcommand(args[0])
+            except SetupError as exc:
+                exc.show()
+                sys.exit(exc.exit_code)
+            command.main(args=args[1:], prog_name=f"prototxt-lint {args[0]}")
+            return
+        lint_command.main(args=args, prog_name="prototxt-lint")
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:

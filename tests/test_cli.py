@@ -211,3 +211,13 @@ def test_python_dash_m() -> None:
     )
     assert proc.returncode == 1
     assert ":4:1: S101 " in proc.stdout
+
+
+@pytest.mark.parametrize("name", ["lsp", "shapes", "lr-schedule"])
+def test_subcommands_dispatch(name: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "prototxt_lint", name, "--help"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"Usage: prototxt-lint {name} ")
