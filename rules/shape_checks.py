@@ -1,1 +1,351 @@
-"""Placeholder: rules land here (see the module's issue)."""
+"""Blob shapes Caffe refuses while it sets a net up: it aborts before training starts, often
+after minutes of loading data.
+
+The shapes come from ``prototxt_lint/shapes.py``, which repeats the ``LayerSetUp`` /
+``Reshape`` arithmetic of each BVLC layer (``src/caffe/layers/*.cpp``, BVLC master) for every
+phase. A dimension that the file does not fix (database channels, image sizes, Python and
+fork layers) is unknown, and an unknown dimension never produces a finding. Each finding
+quotes the ``CHECK`` Caffe fails, as glog prints it (``Check failed: a == b (x vs. y)
+message``); measured on a real BVLC build where shared/caffe-behaviour has the case (row 6i).
+A layer that fails one check makes its tops unknown for the layers after it, so one mistake
+gives one finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prototxt_lint.model import NetContext
+from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.shapes import net_shapes
+
+
+def _failures(ctx: NetContext, kind: str) -> Iterator[Report]:
+    for phase in net_shapes(ctx):
+        for layer in phase.layers:
+            for failure in layer.failures:
+                if failure.kind == kind:
+                    yield Report(failure.at, failure.message, hint=failure.hint,
+                                 phase=phase.phase.name)
+
+
+@net_rule("N401", "conv-kernel-exceeds-input", Severity.ERROR,
+          "Convolution kernel larger than its padded input: Caffe aborts at set-up.")
+def conv_kernel_exceeds_input(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Computes each Convolution's (and Deconvolution's) output size from its input's and flags
+    one whose output height or width would be 0 or negative: the kernel (dilated:
+    `dilation*(kernel-1) + 1`) is larger than the input plus twice the pad.
+
+    ## Why is this bad?
+    `ConvolutionLayer::compute_output_shape` (`src/caffe/layers/conv_layer.cpp`) computes
+    `(in + 2*pad - extent) / stride + 1` in C++ integer arithmetic, and
+    `BaseConvolutionLayer::Reshape` (`src/caffe/layers/base_conv_layer.cpp`) shapes the top
+    with it. A negative size fails `Blob::Reshape` (`src/caffe/blob.cpp`); a size of 0 makes
+    an empty blob that is never allocated. Measured on BVLC Caffe (row 6i, 8x8 input, pad
+    0): kernel 10 aborts with `Check failed: shape[i] >= 0 (-1 vs. 0)`, kernel 11 with
+    `(-2 vs. 0)`, kernel 9 (output 0x0) with `Check failed: data_`; kernel 9 with pad 1
+    works (2x2). Caffe only gets there after loading the data layers.
+    Deconvolution (`DeconvolutionLayer::compute_output_shape`: `stride*(in-1) + extent -
+    2*pad`) fails the same way when the pad is too large.
+
+    ## Example
+    ```
+    input: "data"  input_shape { dim: 1 dim: 1 dim: 8 dim: 8 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 16 kernel_size: 11 } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 16 kernel_size: 3 pad: 1 } }
+    ```
+
+    ## Fix
+    Use a kernel no larger than the padded input, pad the input, or feed a larger input
+    (an earlier pooling may have shrunk it more than intended: `prototxt-lint shapes`
+    prints every layer's output size).
+    """
+    yield from _failures(ctx, "conv-output")
+
+
+@net_rule("N402", "pool-kernel-exceeds-input", Severity.ERROR,
+          "Pooling kernel larger than its padded input: an empty or negative-sized top.")
+def pool_kernel_exceeds_input(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Computes each Pooling layer's output size and flags one whose output height or width
+    would be 0 or negative.
+
+    ## Why is this bad?
+    `PoolingLayer::Reshape` (`src/caffe/layers/pooling_layer.cpp`) computes
+    `ceil((in + 2*pad - kernel) / stride) + 1` (floor with `round_mode: FLOOR`), less one
+    window when there is padding and the last window would start in it. A kernel larger
+    than the padded input gives 0 or less. Pooling itself has no check for it: measured on
+    BVLC Caffe (row 6i), kernel 10 stride 2 on an 8x8 input builds a top of shape
+    `2 1 0 0 (0)` without a pooling error, and the InnerProduct after it aborts with
+    `Check failed: blob->count()`; whatever comes next, the first forward pass touches the
+    empty blob and fails with `Check failed: data_`. A negative size fails
+    `Blob::Reshape` at once: `Check failed: shape[i] >= 0 (-1 vs. 0)`.
+
+    ## Example
+    ```
+    input: "data"  input_shape { dim: 2 dim: 1 dim: 8 dim: 8 }
+    layer { name: "pool1" type: "Pooling" bottom: "data" top: "pool1"
+            pooling_param { pool: MAX kernel_size: 10 stride: 2 } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "pool1" type: "Pooling" bottom: "data" top: "pool1"
+            pooling_param { pool: MAX global_pooling: true } }
+    ```
+
+    ## Fix
+    Use a smaller kernel, or `global_pooling: true` to pool the whole input whatever its
+    size.
+    """
+    yield from _failures(ctx, "pool-output")
+
+
+@net_rule("N403", "concat-shape-mismatch", Severity.ERROR,
+          "Concat inputs differ on an axis other than the concat axis: Caffe aborts.")
+def concat_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Concat layer whose inputs differ in the number of axes, or in a dimension other
+    than the one they are concatenated on (`axis`, default 1 (channels), or the old
+    `concat_dim`).
+
+    ## Why is this bad?
+    `ConcatLayer::Reshape` (`src/caffe/layers/concat_layer.cpp`) checks every bottom
+    against the first: `CHECK_EQ(num_axes, bottom[i]->num_axes()) << "All inputs must have
+    the same #axes."` and `CHECK_EQ(top_shape[j], bottom[i]->shape(j)) << "All inputs must
+    have the same shape, except at concat_axis."`. The usual cause is two branches that
+    pool or stride differently (28x28 next to 14x14), or an odd input size that rounds
+    differently in two branches.
+
+    ## Example
+    ```
+    layer { name: "cat" type: "Concat" bottom: "branch_28x28" bottom: "branch_14x14"
+            top: "cat" }
+    ```
+
+    ## Use instead
+    Make both branches end at the same spatial size (same strides and pads, or a Crop).
+
+    ## Fix
+    Compare the branch shapes with `prototxt-lint shapes NET` and change the stride, pad or
+    pooling of the branch that differs.
+    """
+    yield from _failures(ctx, "concat")
+
+
+@net_rule("N404", "eltwise-shape-mismatch", Severity.ERROR,
+          "Eltwise inputs of different shapes: Caffe aborts.")
+def eltwise_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an Eltwise layer (SUM, PROD, MAX) whose inputs do not have the same shape.
+
+    ## Why is this bad?
+    `EltwiseLayer::Reshape` (`src/caffe/layers/eltwise_layer.cpp`) requires every bottom to
+    have exactly the shape of the first: `CHECK(bottom[0]->shape() == bottom[i]->shape())
+    << "bottom[0]: " << bottom[0]->shape_string() << ", bottom[" << i << "]: " << ...`.
+    There is no broadcasting. The classic case is a residual block whose branch strides or
+    widens while its shortcut does not.
+
+    ## Example
+    ```
+    layer { name: "res3a" type: "Eltwise" bottom: "res2c" bottom: "res3a_branch2c"
+            top: "res3a" }   # 256x56x56 + 512x28x28
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "res3a" type: "Eltwise" bottom: "res3a_branch1" bottom: "res3a_branch2c"
+            top: "res3a" }   # a 1x1 stride-2 projection of res2c to 512x28x28
+    ```
+
+    ## Fix
+    Give the shortcut a projection (a 1x1 convolution with the branch's stride and
+    num_output), or make the branch keep the shape.
+    """
+    yield from _failures(ctx, "eltwise")
+
+
+@net_rule("N405", "reshape-count-mismatch", Severity.ERROR,
+          "Reshape to a shape with a different number of elements: Caffe aborts.")
+def reshape_count_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Applies a Reshape layer's `shape` (with `axis` and `num_axes`) to its input and flags one
+    whose element count cannot match: a `-1` that cannot be inferred, a `0` with no input
+    axis to copy, or fixed dimensions whose product differs from the input's count.
+
+    ## Why is this bad?
+    `ReshapeLayer::Reshape` (`src/caffe/layers/reshape_layer.cpp`) aborts with `new shape
+    contains a 0, but there was no corresponding bottom axis to copy`, `bottom count (N)
+    must be divisible by the product of the specified dimensions (M)`, or `output count must
+    match input count`. In py-faster-rcnn style nets this is the `rpn_cls_prob_reshape`
+    layer after changing the number of anchors without changing its `dim`.
+
+    ## Example
+    ```
+    layer { name: "r" type: "Reshape" bottom: "fc" top: "r"     # fc is 10x1000
+            reshape_param { shape { dim: 10 dim: 3 dim: -1 } } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "r" type: "Reshape" bottom: "fc" top: "r"
+            reshape_param { shape { dim: 0 dim: 10 dim: -1 } } }
+    ```
+
+    ## Fix
+    Use `0` for dimensions copied from the input and a single `-1` for the one to infer, so
+    that only the dimensions you mean to change are written.
+    """
+    yield from _failures(ctx, "reshape")
+
+
+@net_rule("N406", "label-count-mismatch", Severity.ERROR,
+          "Loss or Accuracy with a label count that does not match the predictions.")
+def label_count_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a loss or Accuracy layer whose prediction and label blobs do not fit each other:
+    different first (batch) dimensions, or a label count different from the number of
+    predictions.
+
+    ## Why is this bad?
+    Every loss checks the batch dimension in `LossLayer::Reshape`
+    (`src/caffe/layers/loss_layer.cpp`): `The data and label should have the same first
+    dimension.` `SoftmaxWithLossLayer::Reshape` and `AccuracyLayer::Reshape` need one label
+    per prediction: `outer_num_ * inner_num_ == bottom[1]->count()` (N*H*W for an (N, C, H,
+    W) prediction with classes on axis 1), else `Number of labels must match number of
+    predictions; ...`; Accuracy first checks `top_k must be less than or equal to the number
+    of classes.`. `EuclideanLossLayer::Reshape` needs the same count per sample (`Inputs must
+    have the same dimension.`) and `SigmoidCrossEntropyLossLayer::Reshape` the same count
+    (`SIGMOID_CROSS_ENTROPY_LOSS layer inputs must have the same count.`). Caffe aborts at
+    set-up, after loading the data.
+
+    ## Example
+    ```
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc8" bottom: "label" top: "loss" }
+    # fc8 is 64x1000 but label is 32 (from a data layer with batch_size 32)
+    ```
+
+    ## Use instead
+    Feed the loss the prediction and the label of the same data layer, with one class index
+    per sample (per pixel for a segmentation net).
+
+    ## Fix
+    Check the batch sizes of the data layers feeding the two bottoms, and the prediction's
+    shape against the label's (`prototxt-lint shapes NET`).
+    """
+    yield from _failures(ctx, "label-count")
+
+
+@net_rule("N407", "conv-group-mismatch", Severity.ERROR,
+          "Convolution `group` that does not divide the input channels or `num_output`.")
+def conv_group_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Convolution or Deconvolution whose `group` does not divide its input channels
+    (when they are known) or its `num_output`, or is 0.
+
+    ## Why is this bad?
+    `BaseConvolutionLayer::LayerSetUp` (`src/caffe/layers/base_conv_layer.cpp`) checks, in
+    this order, `CHECK_EQ(channels_ % group_, 0)` and `CHECK_EQ(num_output_ % group_, 0) <<
+    "Number of output should be multiples of group."`: each group convolves
+    `channels/group` inputs into `num_output/group` outputs. With `group: 0` the first
+    check divides by zero, which kills the process with SIGFPE.
+
+    ## Example
+    ```
+    layer { name: "conv2" type: "Convolution" bottom: "conv1" top: "conv2"   # 96 channels
+            convolution_param { num_output: 256 kernel_size: 5 group: 5 } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "conv2" type: "Convolution" bottom: "conv1" top: "conv2"
+            convolution_param { num_output: 256 kernel_size: 5 group: 2 } }
+    ```
+
+    ## Fix
+    Use a group that divides both the input channels and num_output (a depthwise
+    convolution has group = input channels = num_output).
+    """
+    yield from _failures(ctx, "group")
+
+
+@net_rule("N408", "slice-mismatch", Severity.ERROR,
+          "Slice points or top count that do not fit the sliced axis: Caffe aborts.")
+def slice_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Slice layer whose last `slice_point` is not inside the sliced axis, or which
+    splits an axis into equal parts (no `slice_point`) that the number of tops does not
+    divide.
+
+    ## Why is this bad?
+    `SliceLayer::Reshape` (`src/caffe/layers/slice_layer.cpp`) gives the last top
+    `axis_size - last_slice_point` entries (0 or negative when the point is at or past the
+    end: an empty blob, or `Check failed: shape[i] >= 0`), and without slice points checks
+    `CHECK_EQ(bottom_slice_axis % top.size(), 0) << "Number of top blobs (N) should evenly
+    divide input slice axis (M)"`.
+
+    ## Example
+    ```
+    layer { name: "split" type: "Slice" bottom: "data" top: "a" top: "b" top: "c"
+            slice_param { axis: 1 } }   # data has 64 channels
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "split" type: "Slice" bottom: "data" top: "a" top: "b" top: "c"
+            slice_param { axis: 1 slice_point: 20 slice_point: 40 } }
+    ```
+
+    ## Fix
+    Give explicit slice points below the axis size, or a number of tops that divides it.
+    """
+    yield from _failures(ctx, "slice")
+
+
+@net_rule("N409", "crop-out-of-bounds", Severity.ERROR,
+          "Crop larger than its input (with the offset): Caffe aborts.")
+def crop_out_of_bounds(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Crop layer whose first bottom, minus the offset, is smaller than the second
+    bottom (the reference size) on an axis at or after `axis` (default 2).
+
+    ## Why is this bad?
+    `CropLayer::Reshape` (`src/caffe/layers/crop_layer.cpp`) checks for every cropped axis
+    `CHECK_GE(bottom[0]->shape(i) - crop_offset, bottom[1]->shape(i)) << "the crop for
+    dimension " << i << " is out-of-bounds with size ..."`. In FCN-style nets this happens
+    when the bottoms are swapped (the reference must come second) or the offset is too large
+    for the input size.
+
+    ## Example
+    ```
+    layer { name: "score" type: "Crop" bottom: "data" bottom: "upscore" top: "score"
+            crop_param { axis: 2 offset: 19 } }   # data is smaller than upscore
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "score" type: "Crop" bottom: "upscore" bottom: "data" top: "score"
+            crop_param { axis: 2 offset: 19 } }
+    ```
+
+    ## Fix
+    Put the larger blob first and the blob whose size you want second, and keep the offset
+    within the difference of their sizes.
+    """
+    yield from _failures(ctx, "crop")
