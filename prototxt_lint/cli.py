@@ -170,9 +170,18 @@ def lint_command(
     inputs: list[tuple[str, Input]] = []  # (config directory, input)
     for path in paths:
         if path == "-":
-            data = sys.stdin.buffer.read()
             name = stdin_filename or "<stdin>"
-            inputs.append((os.path.dirname(os.path.abspath(name)), Input(name, data)))
+            directory = os.path.dirname(os.path.abspath(name))
+            limit_mb = max_file_size
+            if limit_mb is None:
+                try:
+                    limit_mb = find_config(directory).max_file_size_mb
+                except ConfigError:
+                    limit_mb = None  # reported below, with the other configuration errors
+            limit = int(limit_mb * 1024 * 1024) if limit_mb else Options.max_bytes
+            # read at most one byte more than the limit: a huge stream is refused, not loaded
+            data = sys.stdin.buffer.read(limit + 1)
+            inputs.append((directory, Input(name, data)))
             continue
         found = list(iter_files(path))
         if not found:

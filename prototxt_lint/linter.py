@@ -25,7 +25,7 @@ from prototxt_lint.model import (
 )
 from prototxt_lint.plugin import Report, Rule
 from prototxt_lint.schema import Schema, bvlc_schema
-from prototxt_lint.source import DEFAULT_MAX_BYTES
+from prototxt_lint.source import DEFAULT_MAX_BYTES, InputProblem, Source
 from prototxt_lint.suppressions import find_suppressions, matches
 
 FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
@@ -146,6 +146,14 @@ class Linter:
     # --- steps -----------------------------------------------------------------------------
     def _load(self, item: Input) -> Document:
         if item.data is not None:
+            if len(item.data) > self.options.max_bytes:
+                problem = InputProblem(
+                    "P006",
+                    f"input too large (more than {self.options.max_bytes / 1e6:.1f} MB; see"
+                    " --max-file-size)",
+                )
+                return Document(Source(item.path, ""), self.schema, "unreadable",
+                                problems=[problem])
             return load_bytes(item.path, item.data, self.schema)
         return load_path(item.path, self.schema, self.options.max_bytes)
 

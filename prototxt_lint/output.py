@@ -29,6 +29,21 @@ def _style(text: str, colour: bool, **kwargs: object) -> str:
     return click.style(text, **kwargs)  # type: ignore[arg-type]
 
 
+#: the most of a source line shown in a snippet (a generated net can be one 1 MB line)
+SNIPPET_WIDTH = 120
+
+
+def snippet_window(text: str, column: int) -> tuple[str, int]:
+    """The part of a long line around ``column`` (1-based), and the column within it."""
+    if len(text) <= SNIPPET_WIDTH:
+        return text, column
+    start = max(0, min(column - 1 - SNIPPET_WIDTH // 3, len(text) - SNIPPET_WIDTH))
+    window = text[start : start + SNIPPET_WIDTH]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + SNIPPET_WIDTH < len(text) else ""
+    return prefix + window + suffix, column - start + len(prefix)
+
+
 def render_finding(finding: Finding, report: Reported, colour: bool) -> str:
     sev = finding.severity
     phase = f" ({', '.join(finding.phases)})" if finding.phases else ""
@@ -45,13 +60,13 @@ def render_finding(finding: Finding, report: Reported, colour: bool) -> str:
     if text.strip():
         gutter = str(finding.line)
         pad = " " * len(gutter)
-        shown = text.expandtabs(1)
         width = (
             finding.end_column - finding.column
             if finding.end_line == finding.line
             else len(text) - finding.column + 1
         )
-        caret = " " * (finding.column - 1) + "^" * max(1, width)
+        shown, column = snippet_window(text.expandtabs(1), finding.column)
+        caret = " " * (column - 1) + "^" * max(1, min(width, SNIPPET_WIDTH))
         lines.append(f" {gutter} | {shown}")
         lines.append(f" {pad} | " + _style(caret, colour, fg=_COLOURS[sev], bold=True))
         if finding.hint:

@@ -68,4 +68,5 @@ def describe(token: Token) -> str:
     """How protobuf's C++ parser names a token in its messages (what Caffe users see)."""
     if token.kind == EOF:
         return "end of input"
-    return token.text
+    text = token.text
+    return text if len(text) <= 60 else text[:57] + "..."

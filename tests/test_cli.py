@@ -222,3 +222,12 @@ def test_subcommands_dispatch(name: str) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"Usage: prototxt-lint {name} ")
+
+
+def test_snippet_of_a_long_line_is_a_window_around_the_column(tmp_path: Path) -> None:
+    target = tmp_path / "long.prototxt"
+    target.write_text('input: "x" ' + "layer { name: 'a' } " * 5000 + "bogus: 1\n")
+    _, out = run("--no-color", "--select", "P002", str(target))
+    snippet, caret = out.splitlines()[1:3]
+    assert len(snippet) < 140 and snippet.endswith("bogus: 1")
+    assert caret.index("^") == snippet.index("bogus")
