@@ -147,7 +147,7 @@ class Document:
         return not any(p[:size] == path for p in self.parsed.incomplete)
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two layers are never "equal" (and comparing messages is slow)
 class LayerView:
     """A layer in any syntax, seen the V2 way."""
 
@@ -293,6 +293,18 @@ class PhaseNet:
     name: str  # TRAIN, TEST or deploy
     state: Any  # NetState message
     layers: list[LayerView]
+    _positions: dict[int, int] | None = field(default=None, repr=False)
+
+    def position(self, layer: LayerView) -> int:
+        """Index of ``layer`` in this phase (constant time; rules ask once per layer)."""
+        if self._positions is None:
+            self._positions = {id(v): i for i, v in enumerate(self.layers)}
+        return self._positions[id(layer)]
+
+    def __contains__(self, layer: object) -> bool:
+        if self._positions is None:
+            self._positions = {id(v): i for i, v in enumerate(self.layers)}
+        return id(layer) in self._positions
 
 
 @dataclass
@@ -317,7 +329,7 @@ class NetContext:
         return next((p for p in self.phases if p.name == name), None)
 
     def active_phases(self, layer: LayerView) -> list[str]:
-        return [p.name for p in self.phases if any(v is layer for v in p.layers)]
+        return [p.name for p in self.phases if layer in p]
 
     def is_complete(self, path: Path) -> bool:
         return self.doc.is_complete(path)
@@ -332,7 +344,7 @@ class NetContext:
     def next_consumers(self, phase: PhaseNet, layer: LayerView) -> list[LayerView]:
         """Layers after ``layer`` in ``phase`` that read one of its tops."""
         tops = set(layer.tops)
-        after = phase.layers[phase.layers.index(layer) + 1 :]
+        after = phase.layers[phase.position(layer) + 1 :]
         return [v for v in after if tops.intersection(v.bottoms)]
 
 

@@ -243,11 +243,13 @@ class _Parser:
                 self.pos += 1
 
     def unknown_field(self, tok: Token, msg: Message, desc: Descriptor, path: Path) -> None:
-        choices = [(f.name, f.number) for f in desc.fields]
-        guess = did_you_mean(tok.text, choices)
-        if guess and not _plausible_param(guess, msg):
-            guess = None
-        hint = f"did you mean `{guess}`?" if guess else ""
+        hint = ""
+        if (desc.full_name, tok.text) not in self.key_counts:  # reported once: guess once
+            choices = [(f.name, f.number) for f in desc.fields]
+            guess = did_you_mean(tok.text, choices)
+            if guess and not _plausible_param(guess, msg):
+                guess = None
+            hint = f"did you mean `{guess}`?" if guess else ""
         self.skip_value()
         self.incomplete.add(path)
         self.error(

@@ -506,7 +506,7 @@ def _unknown_sink(phase: PhaseNet, layer: LayerView) -> bool:
     inherit ``LossLayer`` whatever they are called)."""
     if layer.type == "Python" or is_registered(layer):
         return False
-    after = phase.layers[phase.layers.index(layer) + 1:]
+    after = phase.layers[phase.position(layer) + 1:]
     read = {b for v in after for b in v.bottoms}
     return any(t not in read for t in layer.tops)
 

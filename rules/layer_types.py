@@ -275,11 +275,9 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
     `Interp`, ...) or your own C++ layer. One finding per type and file, at its first use,
     with the number of layers of that type. `Python` layers are registered (pycaffe builds
     have `WITH_PYTHON_LAYER`), and V1 enum types always map to registered ones. When the
-    file is linted with a fork's schema (`--proto`) whose `LayerParameter` has a parameter
-    message named after the type that BVLC's lacks (`roi_pooling_param` for `ROIPooling`,
-    `bn_param` for `BN`, `prior_box_param` for `PriorBox`), the fork is taken to provide
-    the layer and nothing is reported; the fork's layers without parameters
-    (`SmoothL1LossOHEM`) are still noted.
+    file is linted with a fork's schema (`--proto`), nothing is reported: a schema does not
+    list the layers a fork registers (R-FCN's `SmoothL1LossOHEM` has no parameters at all),
+    so the fork is taken to provide them. Misspellings of BVLC types (N311) are still errors.
 
     ## Why is this bad?
     It is not, in the Caffe build that registers the type. In any other build,
@@ -303,6 +301,8 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
     Build the fork or custom layer into your Caffe; suppress the finding for the file
     (`# prototxt-lint: disable-file=N312`) once that is settled.
     """
+    if ctx.schema.file is not bvlc_schema().file:
+        return  # a fork's schema: the fork may register the type (SmoothL1LossOHEM in R-FCN)
     first: dict[str, LayerView] = {}
     counts: dict[str, int] = {}
     for layer in _unregistered(ctx):
@@ -310,15 +310,13 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
             continue
         first.setdefault(layer.type, layer)
         counts[layer.type] = counts.get(layer.type, 0) + 1
-    schema = "" if ctx.schema.file is bvlc_schema().file else (
-        ", and the schema in use has no parameters for it")
     for kind, layer in first.items():
         n = counts[kind]
         uses = f"{n} layers" if n > 1 else "1 layer"
         yield Report(
             _type_path(layer),
             f'layer type "{kind}" ({uses} in this net, first \'{layer.name}\') is not'
-            f" registered by BVLC Caffe: a fork or custom layer{schema}; a Caffe build"
+            " registered by BVLC Caffe: a fork or custom layer; a Caffe build"
             f' without it aborts with "Unknown layer type: {kind}"',
             hint="run it with the Caffe fork or build that provides this layer",
         )

@@ -16,6 +16,7 @@ import difflib
 import math
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from prototxt_lint.rules import test_iter as _test_iter
 
@@ -52,6 +53,12 @@ UPDATE_FUNCTION = {
 ZERO_SHARE = 0.01
 
 
+def _has(msg: Any, name: str) -> bool:
+    """HasField that is False, not an error, for a field the schema in use lacks (older forks
+    have no `SolverParameter.type`)."""
+    return name in msg.DESCRIPTOR.fields_by_name and bool(msg.HasField(name))
+
+
 # --- helpers ---------------------------------------------------------------------------------
 def _written(ctx: SolverContext, name: str) -> bool:
     return ctx.doc.loc((name,)) is not None
@@ -70,8 +77,8 @@ def _solver_type(ctx: SolverContext) -> str | None:
     ``UpgradeSolverType`` converts it. None when both are given (Caffe aborts, S212)."""
     solver = ctx.solver
     has_type = ctx.schema.has_field("SolverParameter", "type")
-    if solver.HasField("solver_type"):
-        if has_type and solver.HasField("type"):
+    if _has(solver, "solver_type"):
+        if has_type and _has(solver, "type"):
             return None
         enum = ctx.schema.descriptor("SolverParameter").fields_by_name["solver_type"].enum_type
         name = enum.values_by_number[solver.solver_type].name
@@ -108,7 +115,7 @@ def _state(ctx: SolverContext, name: str) -> str:
 def _schedule(ctx: SolverContext) -> tuple[Schedule, int] | None:
     """The schedule and how many iterations it runs, or None when the lr_policy rules
     already say why there is no schedule (S101, S103, S104, S105)."""
-    if not ctx.solver.HasField("lr_policy"):
+    if not _has(ctx.solver, "lr_policy"):
         return None
     schedule = Schedule.from_solver(ctx.solver)
     if schedule.refusal() is not None:
@@ -799,9 +806,9 @@ def deprecated_solver_type(ctx: SolverContext) -> Iterator[Report]:
     Replace `solver_type: ENUM` with the `type: "Name"` given in the message (automatic fix).
     """
     solver = ctx.solver
-    if not solver.HasField("solver_type") or not ctx.schema.has_field("SolverParameter", "type"):
+    if not _has(solver, "solver_type") or not ctx.schema.has_field("SolverParameter", "type"):
         return
-    if solver.HasField("type"):
+    if _has(solver, "type"):
         return  # S212
     kind = _solver_type(ctx)
     loc = ctx.doc.loc(("solver_type",))
@@ -852,7 +859,7 @@ def solver_type_conflict(ctx: SolverContext) -> Iterator[Report]:
     solver = ctx.solver
     if not ctx.schema.has_field("SolverParameter", "type"):
         return
-    if solver.HasField("solver_type") and solver.HasField("type"):
+    if _has(solver, "solver_type") and _has(solver, "type"):
         yield Report(
             ("solver_type",),
             "`solver_type` and `type` are both given: Caffe aborts while reading the solver"
@@ -913,7 +920,7 @@ def unknown_solver_type(ctx: SolverContext) -> Iterator[Report]:
     ## Fix
     Use the name in the did-you-mean hint.
     """
-    if not ctx.solver.HasField("type") or not ctx.schema.has_field("SolverParameter", "type"):
+    if not _has(ctx.solver, "type") or not ctx.schema.has_field("SolverParameter", "type"):
         return
     name = ctx.solver.type
     guess = _near_type(name) if name not in SOLVER_TYPES else None
@@ -957,7 +964,7 @@ def fork_solver_type(ctx: SolverContext) -> Iterator[Report]:
     Use a BVLC solver type, or suppress this finding when your Caffe fork provides the
     solver (`# prototxt-lint: disable=S214`).
     """
-    if not ctx.solver.HasField("type") or not ctx.schema.has_field("SolverParameter", "type"):
+    if not _has(ctx.solver, "type") or not ctx.schema.has_field("SolverParameter", "type"):
         return
     name = ctx.solver.type
     if name in SOLVER_TYPES or _near_type(name):
@@ -977,7 +984,7 @@ def _test_instances(ctx: SolverContext) -> int | None:
     """How many test nets ``Solver::InitTestNets`` builds, or None when it aborts before
     (S110's counts, or both ``net`` and ``net_param``)."""
     solver = ctx.solver
-    if solver.HasField("net") and solver.HasField("net_param"):
+    if _has(solver, "net") and _has(solver, "net_param"):
         return None
     check = _test_iter.test_iter_count.check
     if check is not None and any(True for _ in check(ctx)):
@@ -1071,7 +1078,7 @@ def tests_never_run(ctx: SolverContext) -> Iterator[Report]:
     `test_interval`.
     """
     solver = ctx.solver
-    generic = solver.HasField("net") or solver.HasField("net_param")
+    generic = _has(solver, "net") or _has(solver, "net_param")
     if not generic or solver.test_interval <= 0 or solver.test_iter:
         return
     if solver.test_net or solver.test_net_param:
@@ -1079,7 +1086,7 @@ def tests_never_run(ctx: SolverContext) -> Iterator[Report]:
     yield Report(
         ("test_interval",),
         f"`test_interval: {solver.test_interval}` but no `test_iter`: with a generic"
-        f" `{'net' if solver.HasField('net') else 'net_param'}`, Caffe builds one test net per"
+        f" `{'net' if _has(solver, 'net') else 'net_param'}`, Caffe builds one test net per"
         " `test_iter` entry (Solver::InitTestNets), so there is none and nothing is ever"
         " tested",
         hint="add `test_iter: N` (test batches per test pass), or delete `test_interval`",
@@ -1121,7 +1128,7 @@ def snapshot_without_prefix(ctx: SolverContext) -> Iterator[Report]:
     Add `snapshot_prefix` (a path prefix; master also accepts an existing directory).
     """
     solver = ctx.solver
-    if solver.snapshot <= 0 or solver.HasField("snapshot_prefix"):
+    if solver.snapshot <= 0 or _has(solver, "snapshot_prefix"):
         return
     stem = os.path.splitext(os.path.basename(ctx.doc.path))[0] or "solver"
     yield Report(
@@ -1173,9 +1180,9 @@ def missing_base_lr(ctx: SolverContext) -> Iterator[Report]:
     Add `base_lr` (0.01 is a common start for SGD, 0.001 for Adam).
     """
     solver = ctx.solver
-    if solver.HasField("base_lr"):
+    if _has(solver, "base_lr"):
         return
-    if solver.HasField("max_iter") and solver.max_iter == 0:
+    if _has(solver, "max_iter") and solver.max_iter == 0:
         return  # evaluation only: no update is made
     yield Report(
         _anchor(ctx, "lr_policy", "max_iter"),

@@ -98,7 +98,7 @@ def test_ten_thousand_nameless_braces(tmp_path: Path) -> None:
 
 
 def test_hundred_megabytes_on_stdin() -> None:
-    data = b" " * (100 * 1024 * 1024)  # blank: quick to scan even while it is not refused
+    data = b" " * (100 * 1024 * 1024)  # blank: quick to scan, should the limit ever not apply
     code, out = run("--stdin-filename", "huge.prototxt", "-", stdin=data)
     assert code == 2
     assert [f["code"] for f in out["findings"]] == ["P006"]
