@@ -10,11 +10,9 @@ results cheap to send between processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from prototxt_lint.findings import Finding
@@ -110,7 +108,11 @@ def lint_inputs(
     workers = jobs or os.cpu_count() or 1
     workers = min(workers, len(groups))
     # Workers are forked so that they inherit the loaded rules and schema (neither pickles);
-    # where fork is unavailable the run is serial, with the same output.
+    # where fork is unavailable the run is serial, with the same output. (Imported here: a
+    # run on a few files never pays for the process-pool machinery.)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or not can_fork or (jobs == 0 and len(groups) < MIN_PARALLEL_GROUPS):
         linter = Linter(rules, options)

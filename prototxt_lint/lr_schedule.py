@@ -36,8 +36,6 @@ their change points. Even ``max_iter: 10000000`` takes a few dozen evaluations.
 from __future__ import annotations
 
 import bisect
-import ctypes
-import ctypes.util
 import functools
 import math
 import struct
@@ -111,6 +109,9 @@ def emulated_expf(x: float) -> float:
 def _load_libm() -> tuple[Callable[[float, float], float], Callable[[float, float], float],
                           Callable[[float], float]] | None:
     """``pow``, ``powf`` and ``expf`` of the platform's C math library, or None."""
+    import ctypes  # here, not at import: most lint runs never simulate a schedule
+    import ctypes.util
+
     def candidates() -> Iterator[str]:
         yield from ("libm.so.6", "libm.dylib")
         found = ctypes.util.find_library("m") if sys.platform != "win32" else None
@@ -131,11 +132,32 @@ def _load_libm() -> tuple[Callable[[float, float], float], Callable[[float, floa
     return None
 
 
-_LIBM = _load_libm()
-#: ``pow(double, double)``, ``powf`` and ``expf`` as Caffe calls them (see the module doc).
-pow64: Callable[[float, float], float] = _LIBM[0] if _LIBM else c_pow
-powf: Callable[[float, float], float] = _LIBM[1] if _LIBM else emulated_powf
-expf: Callable[[float], float] = _LIBM[2] if _LIBM else emulated_expf
+_MATH: tuple[Callable[[float, float], float], Callable[[float, float], float],
+             Callable[[float], float]] | None = None
+
+
+def _math() -> tuple[Callable[[float, float], float], Callable[[float, float], float],
+                     Callable[[float], float]]:
+    """The C library's functions, loaded on first use, or the emulations without one."""
+    global _MATH
+    if _MATH is None:
+        _MATH = _load_libm() or (c_pow, emulated_powf, emulated_expf)
+    return _MATH
+
+
+def pow64(x: float, y: float) -> float:
+    """``pow(double, double)`` as Caffe calls it (see the module doc)."""
+    return _math()[0](x, y)
+
+
+def powf(x: float, y: float) -> float:
+    """``powf`` as Caffe calls it."""
+    return _math()[1](x, y)
+
+
+def expf(x: float) -> float:
+    """``expf`` as Caffe calls it."""
+    return _math()[2](x)
 
 
 def _int32(value: Any) -> int:
