@@ -1,0 +1,8 @@
+"""The language server (``prototxt-lint lsp``): the linter's findings, hover and quick fixes
+in any editor with an LSP client.
+
+:mod:`prototxt_lint.lsp.server` holds the click command and imports pygls only when the
+server starts, so ``prototxt-lint --help`` works without the optional ``lsp`` extra. The
+pure pieces (positions, diagnostics, hover text, code-action edits) do not need pygls at all
+beyond lsprotocol's types.
+"""

@@ -1,0 +1,185 @@
+"""Linting an editor buffer: the engine on unsaved text, under the document's real path.
+
+Linting under the real path matters: a solver open in the editor is linted with the nets it
+names (read from disk, like the CLI does) and the configuration is the one nearest to the
+file. Only the document's own report is kept for diagnostics; the linked nets' reports are
+for their own documents.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prototxt_lint.config import Config, ConfigError, find_config
+from prototxt_lint.findings import Finding
+from prototxt_lint.linter import FileReport, Input, Linter, Options
+from prototxt_lint.lsp.positions import UTF16, LineIndex
+from prototxt_lint.model import NetContext, build_net_context
+from prototxt_lint.plugin import Rule
+from prototxt_lint.schema import Schema
+
+#: Solver fields that embed a whole net (hover works inside them too).
+_EMBEDDED = ("net_param", "train_net_param", "test_net_param")
+
+
+@dataclass
+class Analysis:
+    """One linted version of one document, with what hover and code actions need."""
+
+    uri: str
+    version: int | None
+    text: str  # exactly the text the client sent
+    shift: int  # characters dropped from the front before linting (a byte-order mark)
+    report: FileReport
+    index: LineIndex
+    rules: dict[str, Rule]
+    config_error: str | None = None
+    _nets: list[NetContext] | None = field(default=None, repr=False)
+    _shapes: dict[int, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.report.findings
+
+    def range_of(self, start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """LSP (line, character) pairs of engine offsets ``start..end``."""
+        return (
+            self.index.position(start + self.shift),
+            self.index.position(max(start, end) + self.shift),
+        )
+
+    def engine_offset(self, line: int, character: int) -> int:
+        """The engine offset of an LSP position (the inverse of :meth:`range_of`)."""
+        return max(0, self.index.offset(line, character) - self.shift)
+
+    def nets(self) -> list[NetContext]:
+        """The nets written in this document: the file itself, or a solver's embedded nets."""
+        if self._nets is None:
+            nets: list[NetContext] = []
+            doc = self.report.document
+            if self.report.net is not None:
+                nets.append(self.report.net)
+            elif doc.kind == "solver" and doc.message is not None:
+                solver = doc.message
+                for name in _EMBEDDED:
+                    value = getattr(solver, name)
+                    if name == "test_net_param":
+                        for i, net in enumerate(value):
+                            nets.append(build_net_context(doc, net, (name, i), ("TEST",)))
+                    elif solver.HasField(name):
+                        nets.append(build_net_context(doc, value, (name,), _phases(solver, name)))
+            self._nets = nets
+        return self._nets
+
+    def shapes(self, ctx: NetContext) -> Any:
+        """``prototxt_lint.shapes.infer_shapes(ctx)`` when that module exists, else None.
+        Cached per net; any failure in it means "no shapes", never a broken hover."""
+        key = id(ctx)
+        if key not in self._shapes:
+            result: Any = None
+            try:
+                module = importlib.import_module("prototxt_lint.shapes")
+                infer = getattr(module, "infer_shapes", None)
+                result = infer(ctx) if callable(infer) else None
+            except Exception:  # absent, or failing on this net: no shapes in the hover
+                result = None
+            self._shapes[key] = result
+        return self._shapes[key]
+
+
+def _phases(solver: Any, name: str) -> tuple[str, ...]:
+    """Phases an embedded net is built for, as ``Solver::InitTestNets`` decides: the generic
+    ``net_param`` is also the test net when ``test_iter`` outnumbers the explicit test nets."""
+    if name == "train_net_param":
+        return ("TRAIN",)
+    explicit = len(solver.test_net) + len(solver.test_net_param)
+    return ("TRAIN", "TEST") if len(solver.test_iter) > explicit else ("TRAIN",)
+
+
+def uri_to_path(uri: str) -> str | None:
+    """The file-system path of a ``file:`` URI, None for other schemes (untitled buffers)."""
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if os.name == "nt" and len(path) > 2 and path[0] == "/" and path[2] == ":":
+        path = path[1:]
+    return path
+
+
+def config_for(path: str | None) -> tuple[Config, str | None]:
+    """The configuration nearest to ``path`` (as the CLI finds it), and the error message when
+    that configuration is broken (the buffer is then linted with the defaults)."""
+    directory = os.path.dirname(path) if path else os.getcwd()
+    try:
+        return find_config(directory), None
+    except ConfigError as exc:
+        return Config(), f"configuration error: {exc}"
+
+
+#: fork schemas (config key ``proto``) by (path, mtime): compiled once per version of the file
+_SCHEMAS: dict[tuple[str, int], Schema] = {}
+
+
+def schema_for(config: Config) -> tuple[Schema | None, str | None]:
+    """The fork schema the configuration names (None: BVLC's), and why it cannot be used."""
+    proto = config.proto
+    if not proto:
+        return None, None
+    try:
+        key = (proto, os.stat(proto).st_mtime_ns)
+    except OSError as exc:
+        return None, f"configuration error: {config.path}: proto {proto}: {exc.strerror or exc}"
+    if key not in _SCHEMAS:
+        try:
+            from prototxt_lint.fork_schema import load_schema
+
+            _SCHEMAS[key] = load_schema(proto)
+        except Exception as exc:  # SchemaError, or no grpcio-tools to compile it
+            return None, f"configuration error: {config.path}: {exc}"
+    return _SCHEMAS[key], None
+
+
+def options_for(config: Config, schema: Schema | None = None) -> Options:
+    size = config.max_file_size_mb
+    return Options(
+        select=list(config.select),
+        ignore=list(config.ignore),
+        max_bytes=int(size * 1024 * 1024) if size else Options.max_bytes,
+        schema=schema,
+    )
+
+
+def analyse(
+    uri: str,
+    version: int | None,
+    text: str,
+    rules: Sequence[Rule],
+    encoding: str = UTF16,
+) -> Analysis:
+    """Lint ``text`` as the document at ``uri``."""
+    path = uri_to_path(uri)
+    config, error = config_for(path)
+    schema, schema_error = schema_for(config)
+    error = error or schema_error
+    shift = 1 if text.startswith("\ufeff") else 0
+    # The engine strips a UTF-8 BOM itself; dropping it here keeps offsets in step.
+    data = text[shift:].encode("utf-8", "replace")
+    linter = Linter(rules, options_for(config, schema))
+    reports = linter.lint([Input(path or "<untitled>", data)])
+    return Analysis(
+        uri=uri,
+        version=version,
+        text=text,
+        shift=shift,
+        report=reports[0],
+        index=LineIndex(text, encoding),
+        rules=linter.all_rules,
+        config_error=error,
+    )

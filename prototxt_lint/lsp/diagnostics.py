@@ -1,0 +1,58 @@
+"""Findings as LSP diagnostics.
+
+The rule code goes in ``code``; there is no hosted documentation to link with
+``codeDescription``, so the rule's name travels in ``data`` and its full documentation is
+shown by hover on the diagnostic's span.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from prototxt_lint.findings import Finding, Severity
+from prototxt_lint.lsp.analysis import Analysis
+
+SOURCE = "prototxt-lint"
+
+SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
+
+#: the code of an unused suppression comment: the editor greys it out
+UNUSED_SUPPRESSION = "X001"
+
+
+def lsp_range(analysis: Analysis, start: int, end: int) -> types.Range:
+    (sl, sc), (el, ec) = analysis.range_of(start, end)
+    return types.Range(types.Position(sl, sc), types.Position(el, ec))
+
+
+def message_of(finding: Finding) -> str:
+    """The message as the CLI prints it (with the phases), then the hint on its own line."""
+    text = finding.message
+    if finding.phases:
+        text += f" ({', '.join(finding.phases)})"
+    if finding.hint:
+        text += f"\nhint: {finding.hint}"
+    return text
+
+
+def to_diagnostic(analysis: Analysis, finding: Finding) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=lsp_range(analysis, finding.start, finding.end),
+        message=message_of(finding),
+        severity=SEVERITIES[finding.severity],
+        code=finding.code,
+        source=SOURCE,
+        tags=[types.DiagnosticTag.Unnecessary] if finding.code == UNUSED_SUPPRESSION else None,
+        data={
+            "name": finding.name,
+            "fix": finding.fix.title if finding.fix is not None else None,
+        },
+    )
+
+
+def diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
+    return [to_diagnostic(analysis, f) for f in analysis.findings]
