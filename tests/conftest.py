@@ -12,7 +12,7 @@ from prototxt_lint.registry import load_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = (REPO.parent / "shared").resolve()  # may be a symlink beside the checkout
 CORPUS = SHARED / "corpus"
 
 _RULES = load_rules()
