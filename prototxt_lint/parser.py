@@ -153,8 +153,8 @@ class _Parser:
         if len(self.errors) >= MAX_ERRORS:
             self.too_many = True
             return
-        stop = token.end if end is None else end
-        self.errors.append(ParseError(code, message, token.offset, stop, hint, key))
+        stop = _end(token) if end is None else end
+        self.errors.append(ParseError(code, message, token[2], stop, hint, key))
         if code == "P001":
             self.quiet = True
 
@@ -166,35 +166,35 @@ class _Parser:
         tokens = self.tokens
         while True:
             tok = tokens[self.pos]
-            if tok.kind == EOF:
-                return tok.offset
+            if tok[0] == EOF:
+                return tok[2]
             self.pos += 1
-            if tok.kind == PUNCT:
-                if tok.text in "{<[":
+            if tok[0] == PUNCT:
+                if tok[1] in "{<[":
                     depth += 1
-                elif tok.text in "}>]":
+                elif tok[1] in "}>]":
                     depth -= 1
                     if depth <= 0:
-                        return tok.end
+                        return _end(tok)
 
     def skip_value(self) -> int:
         """Skip whatever follows a field name we cannot use; return the end offset."""
         tokens = self.tokens
         tok = tokens[self.pos]
-        if tok.kind == PUNCT and tok.text == ":":
+        if tok[0] == PUNCT and tok[1] == ":":
             self.pos += 1
             tok = tokens[self.pos]
-        if tok.kind == PUNCT and tok.text in "{<[":
+        if tok[0] == PUNCT and tok[1] in "{<[":
             return self.skip_block()
-        if tok.kind == PUNCT and tok.text == "-":
+        if tok[0] == PUNCT and tok[1] == "-":
             self.pos += 1
             tok = tokens[self.pos]
-        if tok.kind in (IDENT, NUMBER, BAD_STRING):
+        if tok[0] in (IDENT, NUMBER, BAD_STRING):
             self.pos += 1
-            return tok.end
-        end = tok.offset
-        while tokens[self.pos].kind == STRING:
-            end = tokens[self.pos].end
+            return _end(tok)
+        end = tok[2]
+        while tokens[self.pos][0] == STRING:
+            end = _end(tokens[self.pos])
             self.pos += 1
         return end
 
@@ -208,14 +208,14 @@ class _Parser:
         fields_by_name = desc.fields_by_name
         while True:
             tok = tokens[self.pos]
-            kind = tok.kind
+            kind = tok[0]
             if kind == EOF:
                 return None
-            if kind == PUNCT and tok.text in "}>":
-                if close is not None and tok.text == close:
+            if kind == PUNCT and tok[1] in "}>":
+                if close is not None and tok[1] == close:
                     self.pos += 1
                     return tok
-                self.error("P001", f"Expected identifier, got: {tok.text}", tok)
+                self.error("P001", f"Expected identifier, got: {tok[1]}", tok)
                 self.pos += 1
                 if close is not None:  # a mismatched closer still ends this message
                     return tok
@@ -228,7 +228,7 @@ class _Parser:
                 self.pos += 1
                 continue
             self.pos += 1
-            name = tok.text
+            name = tok[1]
             fd = fields_by_name.get(name)
             if fd is None:
                 self.unknown_field(tok, msg, desc, path)
@@ -239,14 +239,14 @@ class _Parser:
             else:
                 self.parse_scalar_field(msg, fd, tok, path)
             nxt = tokens[self.pos]
-            if nxt.kind == PUNCT and nxt.text in ",;":
+            if nxt[0] == PUNCT and nxt[1] in ",;":
                 self.pos += 1
 
     def unknown_field(self, tok: Token, msg: Message, desc: Descriptor, path: Path) -> None:
         hint = ""
-        if (desc.full_name, tok.text) not in self.key_counts:  # reported once: guess once
+        if (desc.full_name, tok[1]) not in self.key_counts:  # reported once: guess once
             choices = [(f.name, f.number) for f in desc.fields]
-            guess = did_you_mean(tok.text, choices)
+            guess = did_you_mean(tok[1], choices)
             if guess and not _plausible_param(guess, msg):
                 guess = None
             hint = f"did you mean `{guess}`?" if guess else ""
@@ -254,10 +254,10 @@ class _Parser:
         self.incomplete.add(path)
         self.error(
             "P002",
-            f'Message type "{desc.full_name}" has no field named "{tok.text}".',
+            f'Message type "{desc.full_name}" has no field named "{tok[1]}".',
             tok,
             hint=hint,
-            key=(desc.full_name, tok.text),
+            key=(desc.full_name, tok[1]),
         )
         self.quiet = False
 
@@ -275,27 +275,27 @@ class _Parser:
     ) -> None:
         tokens = self.tokens
         tok = tokens[self.pos]
-        if tok.kind == PUNCT and tok.text == ":":
+        if tok[0] == PUNCT and tok[1] == ":":
             self.pos += 1
             tok = tokens[self.pos]
         repeated = is_repeated(fd)
-        if tok.kind == PUNCT and tok.text == "[":
+        if tok[0] == PUNCT and tok[1] == "[":
             self.pos += 1
             while True:
                 tok = tokens[self.pos]
-                if tok.kind == PUNCT and tok.text == "]":
+                if tok[0] == PUNCT and tok[1] == "]":
                     self.pos += 1
                     return
-                if tok.kind == PUNCT and tok.text in "{<":
+                if tok[0] == PUNCT and tok[1] in "{<":
                     self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
                 else:
                     self.error("P001", f'Expected "{{", found "{describe(tok)}".', tok)
                     self.skip_block_rest("]")
                     return
                 tok = tokens[self.pos]
-                if tok.kind == PUNCT and tok.text == ",":
+                if tok[0] == PUNCT and tok[1] == ",":
                     self.pos += 1
-        if tok.kind == PUNCT and tok.text in "{<":
+        if tok[0] == PUNCT and tok[1] in "{<":
             self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
             return
         self.error("P001", f'Expected "{{", found "{describe(tok)}".', tok)
@@ -304,12 +304,12 @@ class _Parser:
 
     def skip_block_rest(self, close: str) -> None:
         tokens = self.tokens
-        while tokens[self.pos].kind != EOF:
+        while tokens[self.pos][0] != EOF:
             tok = tokens[self.pos]
-            if tok.kind == PUNCT and tok.text == close:
+            if tok[0] == PUNCT and tok[1] == close:
                 self.pos += 1
                 return
-            if tok.kind == PUNCT and tok.text in "{<[":
+            if tok[0] == PUNCT and tok[1] in "{<[":
                 self.skip_block()
             else:
                 self.pos += 1
@@ -336,41 +336,41 @@ class _Parser:
         if depth >= MAX_DEPTH:
             self.error("P001", f"Message nested more than {MAX_DEPTH} levels deep.", open_tok)
             end = self.skip_block()
-            self.locs[sub_path] = FieldLoc(name_tok.offset, open_tok.end, open_tok.offset, end)
+            self.locs[sub_path] = FieldLoc(name_tok[2], _end(open_tok), open_tok[2], end)
             return
         self.pos += 1
-        close = _OPEN_TO_CLOSE[open_tok.text]
-        loc = FieldLoc(name_tok.offset, open_tok.end, open_tok.offset, open_tok.end)
+        close = _OPEN_TO_CLOSE[open_tok[1]]
+        loc = FieldLoc(name_tok[2], _end(open_tok), open_tok[2], _end(open_tok))
         self.locs[sub_path] = loc
         closing = self.parse_fields(sub, fd.message_type, sub_path, close, depth + 1)
         if closing is None:
             eof = self.tokens[self.pos]
             self.error(
                 "P001",
-                f'Expected "{close}" to close "{name_tok.text} {open_tok.text}" opened here,'
+                f'Expected "{close}" to close "{name_tok[1]} {open_tok[1]}" opened here,'
                 " found end of input.",
                 name_tok,
-                end=open_tok.end,
+                end=_end(open_tok),
             )
-            loc.block_end = eof.offset
+            loc.block_end = eof[2]
         else:
-            loc.block_end = closing.end
+            loc.block_end = _end(closing)
 
     def parse_scalar_field(
         self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path
     ) -> None:
         tokens = self.tokens
         tok = tokens[self.pos]
-        if not (tok.kind == PUNCT and tok.text == ":"):
+        if not (tok[0] == PUNCT and tok[1] == ":"):
             self.error("P001", f'Expected ":", found "{describe(tok)}".', tok)
             self.incomplete.add(path)
-            if tok.kind == PUNCT and tok.text in "{<":
+            if tok[0] == PUNCT and tok[1] in "{<":
                 self.skip_block()
             return
         self.pos += 1
         repeated = is_repeated(fd)
         tok = tokens[self.pos]
-        if tok.kind == PUNCT and tok.text == "[":
+        if tok[0] == PUNCT and tok[1] == "[":
             if not repeated:
                 self.error(
                     "P001",
@@ -382,16 +382,16 @@ class _Parser:
                 self.skip_block()
                 return
             self.pos += 1
-            if tokens[self.pos].kind == PUNCT and tokens[self.pos].text == "]":
+            if tokens[self.pos][0] == PUNCT and tokens[self.pos][1] == "]":
                 self.pos += 1
                 return
             while True:
                 self.parse_one_scalar(msg, fd, name_tok, path, True, in_list=True)
                 tok = tokens[self.pos]
-                if tok.kind == PUNCT and tok.text == ",":
+                if tok[0] == PUNCT and tok[1] == ",":
                     self.pos += 1
                     continue
-                if tok.kind == PUNCT and tok.text == "]":
+                if tok[0] == PUNCT and tok[1] == "]":
                     self.pos += 1
                     return
                 self.error("P001", f'Expected "]", found "{describe(tok)}".', tok)
@@ -413,16 +413,16 @@ class _Parser:
         if value is _BAD:
             self.incomplete.add(path)
             return
-        start = value_tok.offset if in_list else name_tok.offset
+        start = value_tok[2] if in_list else name_tok[2]
         if repeated:
             container = getattr(msg, fd.name)
             self.locs[(*path, fd.name, len(container))] = FieldLoc(
-                start, end, value_tok.offset, end
+                start, end, value_tok[2], end
             )
             container.append(value)
         else:
             self._check_duplicate(msg, fd, name_tok)
-            self.locs[(*path, fd.name)] = FieldLoc(start, end, value_tok.offset, end)
+            self.locs[(*path, fd.name)] = FieldLoc(start, end, value_tok[2], end)
             setattr(msg, fd.name, value)
 
     # --- values --------------------------------------------------------------------------------
@@ -432,14 +432,14 @@ class _Parser:
         tok = tokens[self.pos]
         cpp = fd.cpp_type
         if cpp == _CPP.CPPTYPE_STRING:
-            if tok.kind != STRING:
+            if tok[0] != STRING:
                 return self.bad_value(tok, "Expected string, got: " + describe(tok))
             parts = []
-            end = tok.end
-            while tokens[self.pos].kind == STRING:
+            end = _end(tok)
+            while tokens[self.pos][0] == STRING:
                 part = tokens[self.pos]
-                parts.append(part.text[1:-1])
-                end = part.end
+                parts.append(part[1][1:-1])
+                end = _end(part)
                 self.pos += 1
             raw = "".join(parts)
             if fd.type == _CPP.TYPE_BYTES:
@@ -452,7 +452,7 @@ class _Parser:
                 return self.bad_value(tok, f"Invalid string escape or UTF-8: {exc}", skip=False)
         negative = False
         sign_tok = None
-        if tok.kind == PUNCT and tok.text == "-":
+        if tok[0] == PUNCT and tok[1] == "-":
             sign_tok = tok
             negative = True
             self.pos += 1
@@ -461,12 +461,12 @@ class _Parser:
         if cpp == _CPP.CPPTYPE_ENUM:
             return self.read_enum(fd, tok, negative, start_tok)
         if cpp == _CPP.CPPTYPE_BOOL:
-            if tok.kind == IDENT and tok.text in _BOOL_WORDS and not negative:
+            if tok[0] == IDENT and tok[1] in _BOOL_WORDS and not negative:
                 self.pos += 1
-                return _BOOL_WORDS[tok.text], tok.end
-            if tok.kind == NUMBER and tok.text in ("0", "1") and not negative:
+                return _BOOL_WORDS[tok[1]], _end(tok)
+            if tok[0] == NUMBER and tok[1] in ("0", "1") and not negative:
                 self.pos += 1
-                return tok.text == "1", tok.end
+                return tok[1] == "1", _end(tok)
             return self.bad_value(
                 tok, f'Invalid value for boolean field "{fd.name}". Value: "{describe(tok)}".'
             )
@@ -475,9 +475,9 @@ class _Parser:
             if number is None:
                 return self.bad_value(tok, "Expected double, got: " + describe(tok))
             self.pos += 1
-            return (-number if negative else number), tok.end
+            return (-number if negative else number), _end(tok)
         # integers
-        integer = _parse_int(tok.text) if tok.kind == NUMBER else None
+        integer = _parse_int(tok[1]) if tok[0] == NUMBER else None
         if integer is None:
             return self.bad_value(tok, "Expected integer, got: " + describe(tok))
         if negative:
@@ -486,59 +486,63 @@ class _Parser:
         if not low <= integer <= high:
             self.pos += 1
             what = "Integer out of range" if integer >= 0 else "Expected an unsigned integer"
-            self.error("P003", f"{what} ({start_tok.text if negative else ''}{tok.text})", tok)
-            return _BAD, tok.end
+            self.error("P003", f"{what} ({start_tok[1] if negative else ''}{tok[1]})", tok)
+            return _BAD, _end(tok)
         self.pos += 1
-        return integer, tok.end
+        return integer, _end(tok)
 
     def read_enum(
         self, fd: FieldDescriptor, tok: Token, negative: bool, start_tok: Token
     ) -> tuple[Any, int]:
         enum: EnumDescriptor = fd.enum_type
-        if tok.kind == IDENT and not negative:
-            value = enum.values_by_name.get(tok.text)
+        if tok[0] == IDENT and not negative:
+            value = enum.values_by_name.get(tok[1])
             if value is None:
-                guess = did_you_mean(tok.text, [(v.name, v.number) for v in enum.values])
+                guess = did_you_mean(tok[1], [(v.name, v.number) for v in enum.values])
                 self.pos += 1
                 self.error(
                     "P003",
-                    f'Unknown enumeration value of "{tok.text}" for field "{fd.name}".',
+                    f'Unknown enumeration value of "{tok[1]}" for field "{fd.name}".',
                     tok,
                     hint=(f"did you mean `{guess}`? " if guess else "")
                     + "valid values: "
                     + ", ".join(v.name for v in enum.values),
-                    key=(fd.full_name, tok.text),
+                    key=(fd.full_name, tok[1]),
                 )
-                return _BAD, tok.end
+                return _BAD, _end(tok)
             self.pos += 1
-            return value.number, tok.end
-        if tok.kind == NUMBER:
-            number = _parse_int(tok.text)
+            return value.number, _end(tok)
+        if tok[0] == NUMBER:
+            number = _parse_int(tok[1])
             if number is not None:
                 number = -number if negative else number
                 if number in enum.values_by_number:
                     self.pos += 1
-                    return number, tok.end
+                    return number, _end(tok)
                 self.pos += 1
                 self.error(
                     "P003",
                     f'Unknown enumeration value of "{number}" for field "{fd.name}".',
                     tok,
                 )
-                return _BAD, tok.end
+                return _BAD, _end(tok)
         return self.bad_value(tok, "Expected integer or identifier, got: " + describe(tok))
 
     def bad_value(self, tok: Token, message: str, skip: bool = True) -> tuple[Any, int]:
-        if skip and tok.kind != EOF and not (tok.kind == PUNCT and tok.text in "{}<>[]"):
+        if skip and tok[0] != EOF and not (tok[0] == PUNCT and tok[1] in "{}<>[]"):
             self.pos += 1
-            while tok.kind == STRING and self.tokens[self.pos].kind == STRING:
+            while tok[0] == STRING and self.tokens[self.pos][0] == STRING:
                 self.pos += 1
-        code = "P003" if tok.kind in (IDENT, NUMBER, STRING) else "P001"
+        code = "P003" if tok[0] in (IDENT, NUMBER, STRING) else "P001"
         self.error(code, message, tok)
-        return _BAD, tok.end
+        return _BAD, _end(tok)
 
 
 _BAD: Any = object()
+
+
+def _end(token: Token) -> int:
+    return token[2] + len(token[1])
 
 
 def _plausible_param(guess: str, msg: Message) -> bool:
@@ -564,15 +568,15 @@ def _parse_int(text: str) -> int | None:
 
 
 def _parse_float(tok: Token) -> float | None:
-    text = tok.text
-    if tok.kind == IDENT:
+    text = tok[1]
+    if tok[0] == IDENT:
         lowered = text.lower()
         if lowered in ("inf", "infinity", "inff", "infinityf"):
             return math.inf
         if lowered in ("nan", "nanf"):
             return math.nan
         return None
-    if tok.kind != NUMBER:
+    if tok[0] != NUMBER:
         return None
     if text[:2] in ("0x", "0X"):
         value = _parse_int(text)
@@ -608,15 +612,15 @@ def top_level_names(tokens: list[Token]) -> list[str]:
     names = []
     depth = 0
     for i, tok in enumerate(tokens):
-        if tok.kind == PUNCT:
-            if tok.text in "{<[":
+        if tok[0] == PUNCT:
+            if tok[1] in "{<[":
                 depth += 1
-            elif tok.text in "}>]":
+            elif tok[1] in "}>]":
                 depth = max(0, depth - 1)
-        elif tok.kind == IDENT and depth == 0:
+        elif tok[0] == IDENT and depth == 0:
             nxt = tokens[i + 1]
-            if nxt.kind == PUNCT and nxt.text in ":{<":
-                names.append(tok.text)
+            if nxt[0] == PUNCT and nxt[1] in ":{<":
+                names.append(tok[1])
     return names
 
 
