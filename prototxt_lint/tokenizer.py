@@ -7,7 +7,7 @@ its cost is most of the parse. Comments are kept aside (suppression comments liv
 from __future__ import annotations
 
 import re
-from typing import NamedTuple  # Comment only
+from typing import NamedTuple
 
 IDENT = "i"
 NUMBER = "n"
