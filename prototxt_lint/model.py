@@ -294,6 +294,17 @@ class PhaseNet:
     state: Any  # NetState message
     layers: list[LayerView]
     _positions: dict[int, int] | None = field(default=None, repr=False)
+    _readers: dict[str, list[int]] | None = field(default=None, repr=False)
+
+    def readers(self, blob: str) -> list[int]:
+        """Positions of the layers of this phase that read ``blob``, in order."""
+        if self._readers is None:
+            readers: dict[str, list[int]] = {}
+            for i, view in enumerate(self.layers):
+                for name in dict.fromkeys(view.bottoms):
+                    readers.setdefault(name, []).append(i)
+            self._readers = readers
+        return self._readers.get(blob, [])
 
     def position(self, layer: LayerView) -> int:
         """Index of ``layer`` in this phase (constant time; rules ask once per layer)."""
@@ -343,9 +354,9 @@ class NetContext:
 
     def next_consumers(self, phase: PhaseNet, layer: LayerView) -> list[LayerView]:
         """Layers after ``layer`` in ``phase`` that read one of its tops."""
-        tops = set(layer.tops)
-        after = phase.layers[phase.position(layer) + 1 :]
-        return [v for v in after if tops.intersection(v.bottoms)]
+        here = phase.position(layer)
+        found = sorted({i for top in layer.tops for i in phase.readers(top) if i > here})
+        return [phase.layers[i] for i in found]
 
 
 @dataclass

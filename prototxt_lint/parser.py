@@ -607,9 +607,10 @@ def parse(
     )
 
 
-def top_level_names(tokens: list[Token]) -> list[str]:
-    """Field names at nesting depth 0, used to tell a net from a solver before parsing."""
-    names = []
+def top_level_names(tokens: list[Token], enough: int = 64) -> list[str]:
+    """Field names at nesting depth 0, used to tell a net from a solver before parsing; the
+    first ``enough`` of them decide, so a huge net is not walked twice."""
+    names: list[str] = []
     depth = 0
     for i, tok in enumerate(tokens):
         if tok[0] == PUNCT:
@@ -621,6 +622,8 @@ def top_level_names(tokens: list[Token]) -> list[str]:
             nxt = tokens[i + 1]
             if nxt[0] == PUNCT and nxt[1] in ":{<":
                 names.append(tok[1])
+                if len(names) >= enough:
+                    break
     return names
 
 
