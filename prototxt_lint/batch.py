@@ -100,6 +100,13 @@ def _lint_group(group: list[Input]) -> list[SlimReport]:
     return [SlimReport.of(r) for r in _worker_linter.lint(group)]
 
 
+def _lint_serially(
+    rules: list[Rule], options: Options, groups: list[list[Input]]
+) -> list[SlimReport]:
+    linter = Linter(rules, options)
+    return [SlimReport.of(r) for group in groups for r in linter.lint(group)]
+
+
 def lint_inputs(
     rules: list[Rule], options: Options, inputs: Sequence[Input], jobs: int
 ) -> list[SlimReport]:
@@ -107,16 +114,16 @@ def lint_inputs(
     groups = partition(inputs)
     workers = jobs or os.cpu_count() or 1
     workers = min(workers, len(groups))
+    if workers <= 1 or (jobs == 0 and len(groups) < MIN_PARALLEL_GROUPS):
+        return _lint_serially(rules, options, groups)
     # Workers are forked so that they inherit the loaded rules and schema (neither pickles);
-    # where fork is unavailable the run is serial, with the same output. (Imported here: a
-    # run on a few files never pays for the process-pool machinery.)
+    # where fork is unavailable the run is serial, with the same output. (Imported only
+    # here: a run on a few files never pays for the process-pool machinery.)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
-    if workers <= 1 or not can_fork or (jobs == 0 and len(groups) < MIN_PARALLEL_GROUPS):
-        linter = Linter(rules, options)
-        return [SlimReport.of(r) for group in groups for r in linter.lint(group)]
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _lint_serially(rules, options, groups)
     chunk = max(1, len(groups) // (workers * 4))
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,

@@ -12,7 +12,6 @@ classes of ``include/caffe/sgd_solvers.hpp`` and ``src/caffe/solvers/*.cpp``,
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 from collections.abc import Iterator
@@ -876,6 +875,8 @@ def _near_type(name: str) -> str | None:
     lowered = {t.lower(): t for t in SOLVER_TYPES}
     if name.lower() in lowered:
         return lowered[name.lower()]
+    import difflib  # only for an unknown type
+
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
     if close and not name.lower().startswith(close[0]):
         return lowered[close[0]]
