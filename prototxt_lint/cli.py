@@ -5,44 +5,32 @@ Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage error or unre
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 
 import click
 
-from prototxt_lint.config import Config, ConfigError, find_config
-from prototxt_lint.findings import Severity
-from prototxt_lint.linter import Input, Options
 from prototxt_lint.plugin import Rule
 from prototxt_lint.registry import RuleLoadError, load_rules
-from prototxt_lint.schema import Schema
+from prototxt_lint.run import (
+    EXIT_ERROR,
+    EXTENSIONS,
+    SUBCOMMANDS,
+    LintRequest,
+    SetupProblem,
+    iter_files,
+    run_lint,
+    want_colour,
+)
+from prototxt_lint.run import split_codes as _split
 
-EXTENSIONS = (".prototxt", ".pbtxt")
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+__all__ = ["EXTENSIONS", "iter_files", "lint_command", "main", "want_colour"]
 
 
 class SetupError(click.ClickException):
     """Bad configuration, schema or plugin: nothing was linted (exit code 2)."""
 
     exit_code = EXIT_ERROR
-
-
-def iter_files(path: str) -> Iterator[str]:
-    """Files to lint under ``path``: the file itself, or every ``*.prototxt``/``*.pbtxt``
-    below a directory, sorted, without following symlinked directories (no loops)."""
-    if not os.path.isdir(path):
-        yield path
-        return
-    for root, dirs, files in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(EXTENSIONS):
-                yield os.path.join(root, name)
-
-
-def _split(values: Sequence[str]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def explain(rule: Rule) -> str:
@@ -166,122 +154,30 @@ def lint_command(
         return
     if not paths:
         raise click.UsageError("no PATH given (try: prototxt-lint net.prototxt solver.prototxt)")
-
-    inputs: list[tuple[str, Input]] = []  # (config directory, input)
-    for path in paths:
-        if path == "-":
-            name = stdin_filename or "<stdin>"
-            directory = os.path.dirname(os.path.abspath(name))
-            limit_mb = max_file_size
-            if limit_mb is None:
-                try:
-                    limit_mb = find_config(directory).max_file_size_mb
-                except ConfigError:
-                    limit_mb = None  # reported below, with the other configuration errors
-            limit = int(limit_mb * 1024 * 1024) if limit_mb else Options.max_bytes
-            # read at most one byte more than the limit: a huge stream is refused, not loaded
-            data = sys.stdin.buffer.read(limit + 1)
-            inputs.append((directory, Input(name, data)))
-            continue
-        found = list(iter_files(path))
-        if not found:
-            click.echo(f"prototxt-lint: {path}: no *.prototxt or *.pbtxt files found", err=True)
-        for file in found:
-            inputs.append((os.path.dirname(os.path.abspath(file)), Input(file)))
-    if not inputs:
-        sys.exit(EXIT_ERROR)
-
+    request = LintRequest(
+        paths=list(paths),
+        fmt=fmt,
+        select=_split(select),
+        ignore=_split(ignore),
+        fail_on=fail_on,
+        stdin_filename=stdin_filename,
+        max_file_size=max_file_size,
+        proto=proto,
+        jobs=jobs,
+        fix=fix,
+        color=color,
+    )
     try:
-        groups: dict[Config, list[Input]] = {}
-        for directory, item in inputs:
-            groups.setdefault(find_config(directory), []).append(item)
-    except ConfigError as exc:
-        raise SetupError(f"configuration error: {exc}") from None
-
-    from prototxt_lint.batch import SlimReport, lint_inputs
-
-    reports: list[SlimReport] = []
-    fixed_count = 0
-    threshold = Severity.WARNING
-    schemas: dict[str, Schema] = {}
-    for config, items in groups.items():
-        schema_path = proto or config.proto
-        schema = None
-        if schema_path:
-            if schema_path not in schemas:
-                from prototxt_lint.fork_schema import SchemaError, load_schema
-
-                try:
-                    schemas[schema_path] = load_schema(schema_path)
-                except SchemaError as exc:
-                    raise SetupError(str(exc)) from None
-            schema = schemas[schema_path]
-        size_mb = max_file_size if max_file_size is not None else config.max_file_size_mb
-        options = Options(
-            select=_split(select) or list(config.select),
-            ignore=_split(ignore) + list(config.ignore),
-            max_bytes=int(size_mb * 1024 * 1024) if size_mb else Options.max_bytes,
-            debug=bool(os.environ.get("PROTOTXT_LINT_DEBUG")),
-            schema=schema,
-        )
-        if fail_on:
-            threshold = Severity.parse(fail_on)
-        elif config.fail_on is not None:
-            threshold = config.fail_on
-        if fix:
-            fixed_count += _apply_fixes(rules, options, items)
-        reports.extend(lint_inputs(rules, options, items, jobs))
-
-    if fmt == "json":
-        from prototxt_lint.output import render_json
-
-        click.echo(render_json(reports))
-    else:
-        from prototxt_lint.output import render_text
-
-        use_colour = want_colour(color, sys.stdout.isatty(), os.environ)
-        click.echo(render_text(reports, use_colour), color=use_colour)
-
-    if fix:
-        click.echo(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.", err=True)
-    if any(r.fatal for r in reports):
-        sys.exit(EXIT_ERROR)
-    if any(f.severity >= threshold for r in reports for f in r.findings):
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
-
-
-def _apply_fixes(rules: list[Rule], options: Options, items: list[Input]) -> int:
-    """Lint, apply every fix to its file (stdin is never rewritten), return the count."""
-    from prototxt_lint.fixes import fix_file
-    from prototxt_lint.linter import Linter
-
-    count = 0
-    for report in Linter(rules, options).lint([i for i in items if i.data is None]):
-        if report.document.kind in ("net", "solver") and not report.document.problems:
-            count += fix_file(report.path, report.document.source.text, report.findings)
-    return count
-
-
-def want_colour(flag: bool | None, is_tty: bool, env: Mapping[str, str]) -> bool:
-    """--color/--no-color win; otherwise colour on a terminal unless NO_COLOR is set."""
-    if flag is not None:
-        return flag
-    return is_tty and not env.get("NO_COLOR")
+        code = run_lint(request, rules)
+    except SetupProblem as exc:
+        raise SetupError(str(exc)) from None
+    sys.exit(code)
 
 
 def _list(rules: Sequence[Rule]) -> str:
     return list_rules(rules)
 
 
-#: ``prototxt-lint NAME ...`` runs another command; each lives in its own module, imported
-#: only when used so that plain linting starts fast. (To lint a directory with one of these
-#: names, write ``./lsp``.)
-SUBCOMMANDS = {
-    "lsp": ("prototxt_lint.lsp.server", "lsp_command"),
-    "shapes": ("prototxt_lint.shapes_command", "shapes_command"),
-    "lr-schedule": ("prototxt_lint.lr_schedule_command", "lr_schedule_command"),
-}
 #: the optional extra that provides a subcommand's third-party dependencies
 EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot"}
 
@@ -304,9 +200,8 @@ def _subcommand(name: str) -> click.Command:
     return command
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point: ``prototxt-lint [OPTIONS] PATH...`` or a subcommand."""
-    args = list(sys.argv[1:] if argv is None else argv)
+def click_main(args: list[str]) -> None:
+    """Everything but the plain ``prototxt-lint PATH...``: subcommands, options, --help."""
     try:
         if args and args[0] in SUBCOMMANDS:
             try:
@@ -321,6 +216,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point (see :mod:`prototxt_lint.entry`)."""
+    from prototxt_lint.entry import main as entry_main
+
+    entry_main(argv)
 
 
 if __name__ == "__main__":

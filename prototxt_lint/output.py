@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -21,12 +20,15 @@ class Reported(Protocol):
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def _style(text: str, colour: bool, **kwargs: object) -> str:
+_ANSI = {"red": "31", "yellow": "33", "cyan": "36"}
+
+
+def _style(text: str, colour: bool, fg: str | None = None, bold: bool = False) -> str:
+    """ANSI colour and bold (the same escapes click.style writes), only when ``colour``."""
     if not colour:
         return text
-    import click
-
-    return click.style(text, **kwargs)  # type: ignore[arg-type]
+    codes = (["1"] if bold else []) + ([_ANSI[fg]] if fg else [])
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes else text
 
 
 #: the most of a source line shown in a snippet (a generated net can be one 1 MB line)
@@ -107,6 +109,7 @@ def render_text(reports: Sequence[Reported], colour: bool) -> str:
 
 
 def render_json(reports: Sequence[Reported]) -> str:
+    import json  # only for --format json
     c = counts(reports)
     payload = {
         "findings": [f.to_dict() for r in reports for f in r.findings],

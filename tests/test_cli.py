@@ -218,7 +218,10 @@ def test_python_dash_m() -> None:
 def test_subcommands_dispatch(name: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "prototxt_lint", name, "--help"],
-        capture_output=True, text=True, cwd=REPO, check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"Usage: prototxt-lint {name} ")
@@ -231,3 +234,45 @@ def test_snippet_of_a_long_line_is_a_window_around_the_column(tmp_path: Path) ->
     snippet, caret = out.splitlines()[1:3]
     assert len(snippet) < 140 and snippet.endswith("bogus: 1")
     assert caret.index("^") == snippet.index("bogus")
+
+
+def test_plain_run_skips_click_and_matches_the_click_path() -> None:
+    target = str(FIXTURES / "lr_policy" / "bad_step.prototxt")
+    probe = (
+        "import sys\nfrom prototxt_lint.entry import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+        "    print('exit', exc.code, 'click' in sys.modules)\n"
+    )
+    fast = subprocess.run(
+        [sys.executable, "-c", probe, "--no-color", target],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    slow = subprocess.run(
+        [sys.executable, "-c", probe, "--no-color", "--jobs", "1", target],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert fast.stdout.endswith("exit 1 False\n")  # plain run: click never imported
+    assert slow.stdout.endswith("exit 1 True\n")
+    assert fast.stdout.rsplit("exit", 1)[0] == slow.stdout.rsplit("exit", 1)[0]
+    assert ": S103 " in fast.stdout
+
+
+def test_plain_run_setup_error_exits_2(tmp_path: Path) -> None:
+    (tmp_path / ".prototxt-lint.toml").write_text("nonsense = 1\n")
+    (tmp_path / "s.prototxt").write_text('base_lr: 0.1\nlr_policy: "fixed"\nmax_iter: 1\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "prototxt_lint", str(tmp_path / "s.prototxt")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Error: configuration error:")
+    assert "Traceback" not in proc.stderr
