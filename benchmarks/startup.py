@@ -65,7 +65,7 @@ def slowest_imports(top: int = 12, depth: int = 2) -> list[tuple[int, str]]:
     """(cumulative microseconds, module) of the slowest imports of a lint run, down to
     ``depth`` levels of nesting (1: only what the run imports itself)."""
     net = str(small_net())
-    code = "from prototxt_lint.cli import main; main()"
+    code = "from prototxt_lint.entry import main; main()"
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code, "--no-color", net],
         capture_output=True, text=True, check=False,
