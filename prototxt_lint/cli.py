@@ -37,7 +37,7 @@ def explain(rule: Rule) -> str:
     return f"{rule.code} {rule.name} ({rule.severity.label})\n{rule.summary}\n\n{rule.docs}\n"
 
 
-def list_rules(rules: Sequence[Rule]) -> str:
+def format_rule_list(rules: Sequence[Rule]) -> str:
     width = max(len(r.name) for r in rules)
     return "\n".join(
         f"{r.code}  {r.name:<{width}}  {r.severity.label:<7}  {r.summary}" for r in rules
@@ -143,7 +143,7 @@ def lint_command(
     except RuleLoadError as exc:
         raise SetupError(str(exc)) from None
     if list_rules:
-        click.echo(_list(rules))
+        click.echo(format_rule_list(rules))
         return
     if explain_code:
         wanted = explain_code.strip()
@@ -172,10 +172,6 @@ def lint_command(
     except SetupProblem as exc:
         raise SetupError(str(exc)) from None
     sys.exit(code)
-
-
-def _list(rules: Sequence[Rule]) -> str:
-    return list_rules(rules)
 
 
 #: the optional extra that provides a subcommand's third-party dependencies

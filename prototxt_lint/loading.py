@@ -39,7 +39,7 @@ def classify(names: list[str], schema: Schema) -> str:
     return "unrecognised"
 
 
-def load_text(path: str, source: Source, problems: list[InputProblem], schema: Schema) -> Document:
+def load_text(source: Source, problems: list[InputProblem], schema: Schema) -> Document:
     if problems and problems[0].fatal:
         return Document(source, schema, "unreadable", problems=problems)
     scanned = tokenize(source.text)
@@ -58,10 +58,10 @@ def load_path(path: str, schema: Schema, max_bytes: int) -> Document:
     source, problems = read_source(path, max_bytes)
     if source is None:
         return Document(Source(path, ""), schema, "unreadable", problems=problems)
-    return load_text(path, source, problems, schema)
+    return load_text(source, problems, schema)
 
 
 def load_bytes(path: str, data: bytes, schema: Schema) -> Document:
     source, problems = decode(path, data)
     assert source is not None
-    return load_text(path, source, problems, schema)
+    return load_text(source, problems, schema)

@@ -425,7 +425,7 @@ def make_state(schema: Schema, phase: str, *overrides: Message | None) -> Any:
     return state
 
 
-def looks_like_deploy(layers: list[LayerView], net: Any) -> bool:
+def looks_like_deploy(layers: list[LayerView]) -> bool:
     """No phase rules, no loss and no training data layer: a net meant for inference."""
     for view in layers:
         if view.syntax != "v0" and (view.msg.include or view.msg.exclude):
@@ -448,7 +448,7 @@ def build_net_context(
     layers, syntax = layer_views(net, root)
     from_solver = phases is not None
     if phases is None:
-        phases = (DEPLOY,) if looks_like_deploy(layers, net) else (TRAIN, TEST)
+        phases = (DEPLOY,) if looks_like_deploy(layers) else (TRAIN, TEST)
     file_state = net.state if net.HasField("state") else None
     built = []
     for name in phases:

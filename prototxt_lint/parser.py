@@ -24,7 +24,6 @@ from prototxt_lint.tokenizer import (
     EOF,
     IDENT,
     NUMBER,
-    OTHER,
     PUNCT,
     STRING,
     Comment,
@@ -459,7 +458,7 @@ class _Parser:
             tok = tokens[self.pos]
         start_tok = sign_tok or tok
         if cpp == _CPP.CPPTYPE_ENUM:
-            return self.read_enum(fd, tok, negative, start_tok)
+            return self.read_enum(fd, tok, negative)
         if cpp == _CPP.CPPTYPE_BOOL:
             if tok[0] == IDENT and tok[1] in _BOOL_WORDS and not negative:
                 self.pos += 1
@@ -492,7 +491,7 @@ class _Parser:
         return integer, _end(tok)
 
     def read_enum(
-        self, fd: FieldDescriptor, tok: Token, negative: bool, start_tok: Token
+        self, fd: FieldDescriptor, tok: Token, negative: bool
     ) -> tuple[Any, int]:
         enum: EnumDescriptor = fd.enum_type
         if tok[0] == IDENT and not negative:
@@ -627,4 +626,4 @@ def top_level_names(tokens: list[Token], enough: int = 64) -> list[str]:
     return names
 
 
-__all__ = ["OTHER", "FieldLoc", "ParseError", "ParseResult", "Path", "did_you_mean", "parse"]
+__all__ = ["FieldLoc", "ParseError", "ParseResult", "Path", "did_you_mean", "parse"]
