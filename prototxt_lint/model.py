@@ -92,6 +92,8 @@ V0_TYPES = {
 
 TRAIN, TEST, DEPLOY = "TRAIN", "TEST", "deploy"
 DATA_LAYER_TYPES = frozenset({"Data", "ImageData", "HDF5Data", "WindowData"})
+#: layers that pass their input's values through unchanged, only reshaped (or copied)
+RESHAPING_TYPES = frozenset({"Reshape", "Flatten", "Split"})
 
 
 @dataclass
@@ -311,6 +313,12 @@ class PhaseNet:
         if self._positions is None:
             self._positions = {id(v): i for i, v in enumerate(self.layers)}
         return self._positions[id(layer)]
+
+    def producer(self, consumer: LayerView, blob: str) -> LayerView | None:
+        """The last layer before ``consumer`` in this phase with ``blob`` among its tops: the
+        one whose output ``consumer`` reads (in-place layers included)."""
+        before = self.layers[: self.position(consumer)]
+        return next((v for v in reversed(before) if blob in v.tops), None)
 
     def __contains__(self, layer: object) -> bool:
         if self._positions is None:

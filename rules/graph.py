@@ -18,6 +18,7 @@ from prototxt_lint.rules.layer_types import caffe_builds, is_registered, param_b
 from prototxt_lint.model import (
     DATA_LAYER_TYPES,
     DEPLOY,
+    RESHAPING_TYPES,
     TRAIN,
     LayerView,
     NetContext,
@@ -28,7 +29,6 @@ from prototxt_lint.plugin import Report, Severity, net_rule
 
 #: Layers that only change the shape of their first bottom (looked through when following a
 #: blob back to where its values come from).
-RESHAPING_TYPES = frozenset({"Reshape", "Flatten", "Split"})
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -86,12 +86,6 @@ def _is_loss(layer: LayerView) -> bool:
     """A loss as ``Net::Init`` counts it (a top with a loss weight: every ``*Loss`` layer
     by default, ``LossLayer::LayerSetUp``), or a fork type named like one."""
     return layer.is_loss or "loss" in layer.type.lower()
-
-
-def _producer(phase: PhaseNet, consumer: LayerView, blob: str) -> LayerView | None:
-    """The last layer before ``consumer`` in ``phase`` with ``blob`` among its tops."""
-    pos = next(i for i, v in enumerate(phase.layers) if v is consumer)
-    return next((v for v in reversed(phase.layers[:pos]) if blob in v.tops), None)
 
 
 # --- N301: a top produced twice -----------------------------------------------------------------
@@ -684,13 +678,13 @@ def data_layer_in_deploy(ctx: NetContext) -> Iterator[Report]:
 def _scores_origin(phase: PhaseNet, consumer: LayerView, blob: str) -> LayerView | None:
     """The layer whose values reach ``consumer`` as ``blob``: the producer, looking through
     in-place layers after it and through reshaping layers."""
-    producer = _producer(phase, consumer, blob)
+    producer = phase.producer(consumer, blob)
     while producer is not None:
         if producer.type == "Softmax":
             return producer
         if blob in producer.bottoms or (producer.type in RESHAPING_TYPES and producer.bottoms):
             blob = blob if blob in producer.bottoms else producer.bottoms[0]
-            producer = _producer(phase, producer, blob)
+            producer = phase.producer(producer, blob)
             continue
         return producer
     return None
@@ -699,7 +693,7 @@ def _scores_origin(phase: PhaseNet, consumer: LayerView, blob: str) -> LayerView
 def _classes(phase: PhaseNet, softmax: LayerView) -> int | None:
     if not softmax.bottoms:
         return None
-    scores = _producer(phase, softmax, softmax.bottoms[0])
+    scores = phase.producer(softmax, softmax.bottoms[0])
     if scores is None or scores.type not in ("InnerProduct", "Convolution"):
         return None
     field = "inner_product_param" if scores.type == "InnerProduct" else "convolution_param"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import LayerView, NetContext, PhaseNet
+from prototxt_lint.model import RESHAPING_TYPES, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 
 #: BVLC layers whose outputs are unnormalised scores, never probabilities. Anything else
@@ -28,24 +28,17 @@ RAW_SCORE_TYPES = frozenset({
     "LRN", "MVN", "ReLU", "PReLU", "ELU", "TanH", "AbsVal", "BNLL", "RNN", "LSTM",
 })
 #: Layers that change only the shape of their first bottom.
-RESHAPING_TYPES = frozenset({"Reshape", "Flatten", "Split"})
 
 
 def _has_own_softmax(ctx: NetContext) -> bool:
     return ctx.schema.has_field("InfogainLossParameter", "axis")
 
 
-def _producer(phase: PhaseNet, consumer: LayerView, blob: str) -> LayerView | None:
-    """The last layer before ``consumer`` in ``phase`` with ``blob`` among its tops."""
-    pos = next(i for i, v in enumerate(phase.layers) if v is consumer)
-    return next((v for v in reversed(phase.layers[:pos]) if blob in v.tops), None)
-
-
 def _origin(phase: PhaseNet, consumer: LayerView, blob: str) -> LayerView | None:
     """The producer of ``blob`` for ``consumer``, looking through reshaping layers."""
-    producer = _producer(phase, consumer, blob)
+    producer = phase.producer(consumer, blob)
     while producer is not None and producer.type in RESHAPING_TYPES and producer.bottoms:
-        producer = _producer(phase, producer, producer.bottoms[0])
+        producer = phase.producer(producer, producer.bottoms[0])
     return producer
 
 
