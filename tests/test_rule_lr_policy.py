@@ -103,3 +103,18 @@ def test_missing_max_iter_judged_from_the_named_net(tmp_path: Path) -> None:
     # the same solver whose net cannot be found: how it is driven is unknown, so no finding
     solver.write_text('net: "missing.prototxt"\nbase_lr: 0.1\nlr_policy: "fixed"\n')
     assert lint_files(solver, select=("S102",)) == []
+
+
+def test_multistep_without_stepvalue() -> None:
+    (f,) = lint_fixture("lr_policy/bad_multistep_no_stepvalue.prototxt", select=("S",))
+    assert (f.code, f.line, f.column, f.end_column) == ("S108", 2, 1, 23)
+    assert f.severity.label == "warning"
+    assert f.message == (
+        '`lr_policy: "multistep"` without `stepvalue`: the learning rate stays at'
+        " base_lr for the whole run"
+    )
+    assert f.hint.startswith("add `stepvalue: N` lines")
+
+
+def test_multistep_good() -> None:
+    assert lint_fixture("lr_policy/good_multistep.prototxt") == []
