@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from prototxt_lint.findings import Finding
 from prototxt_lint.linter import FileReport, Input, Linter, Options, resolve_net_path
@@ -25,14 +24,16 @@ _NET_REF = re.compile(rb'^\s*(?:net|train_net|test_net)\s*:\s*["\']([^"\'\n]+)["
 MIN_PARALLEL_GROUPS = 8
 
 
-@dataclass
 class SlimReport:
-    """What the command line needs of a :class:`FileReport`."""
+    """What the command line needs of a :class:`FileReport` (sent back from worker processes,
+    so it holds only picklable data)."""
 
-    path: str
-    findings: list[Finding]
-    fatal: bool
-    lines: dict[int, str] = field(default_factory=dict)
+    def __init__(self, path: str, findings: list[Finding], fatal: bool,
+                 lines: dict[int, str] | None = None) -> None:
+        self.path = path
+        self.findings = findings
+        self.fatal = fatal
+        self.lines: dict[int, str] = {} if lines is None else lines
 
     def line_text(self, line: int) -> str:
         return self.lines.get(line, "")

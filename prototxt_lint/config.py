@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from prototxt_lint.findings import Severity
+from prototxt_lint.records import Record
 
 CONFIG_FILES = (".prototxt-lint.toml", "pyproject.toml")
 KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto"}
@@ -17,15 +17,24 @@ class ConfigError(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Config:
-    path: str | None = None  # the file it came from
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    fail_on: Severity | None = None
-    max_file_size_mb: float | None = None
-    proto: str | None = None  # a fork's caffe.proto, resolved against the config's folder
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+class Config(Record):
+    __slots__ = ("fail_on", "ignore", "max_file_size_mb", "path", "proto", "select")
+
+    def __init__(
+        self,
+        path: str | None = None,  # the file it came from
+        select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        fail_on: Severity | None = None,
+        max_file_size_mb: float | None = None,
+        proto: str | None = None,  # a fork's caffe.proto, resolved against the config's folder
+    ) -> None:
+        self.path = path
+        self.select = select
+        self.ignore = ignore
+        self.fail_on = fail_on
+        self.max_file_size_mb = max_file_size_mb
+        self.proto = proto
 
 
 def _codes(value: object, key: str, path: str) -> tuple[str, ...]:

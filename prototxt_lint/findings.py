@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from prototxt_lint.records import Record
 
 if TYPE_CHECKING:
     from prototxt_lint.plugin import Fix
@@ -29,22 +30,57 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    file: str
-    line: int  # 1-based
-    column: int  # 1-based, in characters
-    end_line: int
-    end_column: int  # exclusive
-    code: str
-    name: str
-    severity: Severity
-    message: str
-    hint: str = ""
-    phases: tuple[str, ...] = ()  # TRAIN / TEST / deploy, where the finding applies
-    start: int = 0  # offsets into the text, for editors and suppressions
-    end: int = 0
-    fix: Fix | None = None  # the rule's own fix, when it has one
+class Finding(Record):
+    """One reported problem, where it is, and how to fix it."""
+
+    __slots__ = (
+        "code",
+        "column",
+        "end",
+        "end_column",
+        "end_line",
+        "file",
+        "fix",
+        "hint",
+        "line",
+        "message",
+        "name",
+        "phases",
+        "severity",
+        "start",
+    )
+
+    def __init__(
+        self,
+        file: str,
+        line: int,  # 1-based
+        column: int,  # 1-based, in characters
+        end_line: int,
+        end_column: int,  # exclusive
+        code: str,
+        name: str,
+        severity: Severity,
+        message: str,
+        hint: str = "",
+        phases: tuple[str, ...] = (),  # TRAIN / TEST / deploy, where the finding applies
+        start: int = 0,  # offsets into the text, for editors and suppressions
+        end: int = 0,
+        fix: Fix | None = None,  # the rule's own fix, when it has one
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.message = message
+        self.hint = hint
+        self.phases = phases
+        self.start = start
+        self.end = end
+        self.fix = fix
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.code, self.message)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from prototxt_lint import core_rules
@@ -24,6 +23,7 @@ from prototxt_lint.model import (
     build_net_context,
 )
 from prototxt_lint.plugin import Report, Rule
+from prototxt_lint.records import Record
 from prototxt_lint.schema import Schema, bvlc_schema
 from prototxt_lint.source import DEFAULT_MAX_BYTES, InputProblem, Source
 from prototxt_lint.suppressions import find_suppressions, matches
@@ -31,13 +31,22 @@ from prototxt_lint.suppressions import find_suppressions, matches
 FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
 
 
-@dataclass
-class Options:
-    select: Sequence[str] = ()  # codes, code prefixes or rule names; empty: all
-    ignore: Sequence[str] = ()
-    max_bytes: int = DEFAULT_MAX_BYTES
-    schema: Schema | None = None
-    debug: bool = False  # let exceptions in rules propagate
+class Options(Record):
+    __slots__ = ("debug", "ignore", "max_bytes", "schema", "select")
+
+    def __init__(
+        self,
+        select: Sequence[str] = (),  # codes, code prefixes or rule names; empty: all
+        ignore: Sequence[str] = (),
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        schema: Schema | None = None,
+        debug: bool = False,  # let exceptions in rules propagate
+    ) -> None:
+        self.select = select
+        self.ignore = ignore
+        self.max_bytes = max_bytes
+        self.schema = schema
+        self.debug = debug
 
     def enabled(self, rule: Rule) -> bool:
         def hit(patterns: Sequence[str]) -> bool:
@@ -48,21 +57,33 @@ class Options:
         return not hit(self.ignore)
 
 
-@dataclass
-class Input:
+class Input(Record):
     """A file to lint; ``data`` is given for stdin (``path`` is then the display name)."""
 
-    path: str
-    data: bytes | None = None
+    __slots__ = ("data", "path")
+
+    def __init__(
+        self,
+        path: str,
+        data: bytes | None = None,
+    ) -> None:
+        self.path = path
+        self.data = data
 
 
-@dataclass
 class FileReport:
-    path: str
-    document: Document
-    findings: list[Finding] = field(default_factory=list)
-    #: the per-phase nets of a net file (for editors: hover, shapes); None for other files
-    net: NetContext | None = None
+    """One linted file: its document and findings (and, for a net, its per-phase nets)."""
+
+    def __init__(self, path: str, document: Document, findings: list[Finding] | None = None,
+                 net: NetContext | None = None) -> None:
+        self.path = path
+        self.document = document
+        self.findings: list[Finding] = [] if findings is None else findings
+        #: the per-phase nets of a net file (for editors: hover, shapes); None for other files
+        self.net = net
+
+    def __repr__(self) -> str:
+        return f"FileReport({self.path!r}, <{len(self.findings)} findings>)"
 
     @property
     def fatal(self) -> bool:
@@ -245,7 +266,7 @@ class Linter:
         findings = [_make(doc, *item) for item in raw]
         if fixes:
             findings = [
-                replace(f, fix=fixes.get((f.code, f.start, f.end, f.message))) for f in findings
+                f.replace(fix=fixes.get((f.code, f.start, f.end, f.message))) for f in findings
             ]
         findings = self._apply_suppressions(doc, findings)
         findings = [f for f in findings if self.options.enabled(self.all_rules[f.code])]

@@ -41,8 +41,9 @@ import math
 import struct
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from prototxt_lint.records import Record
 
 #: The policies ``SGDSolver::GetLearningRate`` knows in BVLC master.
 POLICIES = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
@@ -164,17 +165,47 @@ def _int32(value: Any) -> int:
     return int(value)
 
 
-@dataclass(frozen=True)
 class Schedule:
-    """The solver fields ``GetLearningRate`` reads, as Caffe stores them (floats as float32)."""
+    """The solver fields ``GetLearningRate`` reads, as Caffe stores them (floats as float32).
 
-    policy: str
-    base_lr: float
-    gamma: float = 0.0
-    power: float = 0.0
-    stepsize: int = 0
-    stepvalues: tuple[int, ...] = ()
-    max_iter: int = 0
+    Immutable and hashable (``analyse`` caches by schedule). A plain class, not a dataclass,
+    to keep start-up fast; equal only to a schedule of the same class with the same fields.
+    """
+
+    FIELDS = ("policy", "base_lr", "gamma", "power", "stepsize", "stepvalues", "max_iter")
+    __slots__ = (*FIELDS, "fires")
+
+    def __init__(
+        self,
+        policy: str,
+        base_lr: float,
+        gamma: float = 0.0,
+        power: float = 0.0,
+        stepsize: int = 0,
+        stepvalues: tuple[int, ...] = (),
+        max_iter: int = 0,
+    ) -> None:
+        self.policy = policy
+        self.base_lr = base_lr
+        self.gamma = gamma
+        self.power = power
+        self.stepsize = stepsize
+        self.stepvalues = tuple(stepvalues)
+        self.max_iter = max_iter
+        self.fires = _fires(self.stepvalues)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (type(self), *(getattr(self, name) for name in self.FIELDS))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Schedule) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"{type(self).__name__}({fields})"
 
     @classmethod
     def from_solver(cls, solver: Any) -> Schedule:
@@ -207,21 +238,6 @@ class Schedule:
         return None
 
     # --- the rate ------------------------------------------------------------------------
-    @functools.cached_property
-    def fires(self) -> tuple[int, ...]:
-        """``multistep``: the iteration at which each ``stepvalue`` takes effect.
-
-        ``GetLearningRate`` advances ``current_step_`` (0 after ``Solver::Init``) at most once
-        per call, when ``iter_ >= stepvalue(current_step_)``: entry ``j`` fires at
-        ``max(stepvalue[j], fire[j-1] + 1)``, so an unsorted or repeated entry fires the
-        iteration after its predecessor."""
-        out: list[int] = []
-        previous = -1
-        for value in self.stepvalues:
-            previous = max(value, previous + 1)
-            out.append(previous)
-        return tuple(out)
-
     def steps_taken(self, iteration: int) -> int:
         """The exponent of gamma at ``iteration`` for step and multistep."""
         if self.policy == "step":
@@ -261,25 +277,50 @@ class Schedule:
                     yield fire
 
 
+def _fires(stepvalues: tuple[int, ...]) -> tuple[int, ...]:
+    """``multistep``: the iteration at which each ``stepvalue`` takes effect.
+
+    ``GetLearningRate`` advances ``current_step_`` (0 after ``Solver::Init``) at most once per
+    call, when ``iter_ >= stepvalue(current_step_)``: entry ``j`` fires at
+    ``max(stepvalue[j], fire[j-1] + 1)``, so an unsorted or repeated entry fires the iteration
+    after its predecessor."""
+    out: list[int] = []
+    previous = -1
+    for value in stepvalues:
+        previous = max(value, previous + 1)
+        out.append(previous)
+    return tuple(out)
+
+
 def invalid(rate: float) -> bool:
     """A rate that breaks the weights: NaN, infinite or negative."""
     return not math.isfinite(rate) or rate < 0
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(Record):
     """What the rate does over iterations ``0 .. horizon - 1``."""
 
-    horizon: int
-    start: float
-    #: first iteration whose rate is NaN, infinite or negative, and that rate
-    first_invalid: tuple[int, float] | None = None
-    #: first and last iteration of the rates that are exactly 0 (one run: a suffix for
-    #: decaying policies, a prefix for sigmoid), before any invalid rate
-    zero: tuple[int, int] | None = None
-    #: where a growing rate first reaches its largest value, when above base_lr
-    peak: tuple[int, float] | None = None
-    end: float = 0.0
+    __slots__ = ("end", "first_invalid", "horizon", "peak", "start", "zero")
+
+    def __init__(
+        self,
+        horizon: int,
+        start: float,
+        first_invalid: tuple[int, float] | None = None,
+        zero: tuple[int, int] | None = None,
+        peak: tuple[int, float] | None = None,
+        end: float = 0.0,
+    ) -> None:
+        self.horizon = horizon
+        self.start = start
+        #: first iteration whose rate is NaN, infinite or negative, and that rate
+        self.first_invalid = first_invalid
+        #: first and last iteration of the rates that are exactly 0 (one run: a suffix for
+        #: decaying policies, a prefix for sigmoid), before any invalid rate
+        self.zero = zero
+        #: where a growing rate first reaches its largest value, when above base_lr
+        self.peak = peak
+        self.end = end
 
     @property
     def zero_count(self) -> int:
@@ -340,13 +381,20 @@ def analyse(schedule: Schedule, horizon: int) -> Analysis:
     return Analysis(horizon, start, zero=zero, peak=peak, end=end)
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(Record):
     """One row of the printed schedule."""
 
-    iteration: int
-    rate: float
-    notes: tuple[str, ...] = ()
+    __slots__ = ("iteration", "notes", "rate")
+
+    def __init__(
+        self,
+        iteration: int,
+        rate: float,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.iteration = iteration
+        self.rate = rate
+        self.notes = notes
 
 
 def fmt(rate: float) -> str:

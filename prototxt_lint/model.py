@@ -9,7 +9,6 @@ Caffe's V2 type names, so every rule works on old files too, with positions kept
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.message import Message
@@ -96,16 +95,31 @@ DATA_LAYER_TYPES = frozenset({"Data", "ImageData", "HDF5Data", "WindowData"})
 RESHAPING_TYPES = frozenset({"Reshape", "Flatten", "Split"})
 
 
-@dataclass
 class Document:
-    """One input file after reading and parsing."""
+    """One input file after reading and parsing.
 
-    source: Source
-    schema: Schema
-    kind: str  # net | solver | labelmap | unrecognised | empty | unreadable
-    message: Any = None  # NetParameter / SolverParameter
-    parsed: ParseResult | None = None
-    problems: list[InputProblem] = field(default_factory=list)
+    The classes here are plain classes, not dataclasses: defining a dataclass costs about half
+    a millisecond, and start-up time is what a pre-commit hook or editor pays on every run.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        schema: Schema,
+        kind: str,  # net | solver | labelmap | unrecognised | empty | unreadable
+        message: Any = None,  # NetParameter / SolverParameter
+        parsed: ParseResult | None = None,
+        problems: list[InputProblem] | None = None,
+    ) -> None:
+        self.source = source
+        self.schema = schema
+        self.kind = kind
+        self.message = message
+        self.parsed = parsed
+        self.problems: list[InputProblem] = [] if problems is None else problems
+
+    def __repr__(self) -> str:
+        return f"Document({self.source.path!r}, kind={self.kind!r})"
 
     @property
     def path(self) -> str:
@@ -149,18 +163,34 @@ class Document:
         return not any(p[:size] == path for p in self.parsed.incomplete)
 
 
-@dataclass(eq=False)  # identity: two layers are never "equal" (and comparing messages is slow)
 class LayerView:
-    """A layer in any syntax, seen the V2 way."""
+    """A layer in any syntax, seen the V2 way. Compared by identity: two layers are never
+    "equal" (and comparing messages is slow)."""
 
-    index: int
-    path: Path  # ("layer", 3), ("layers", 3) or ("net_param", "layer", 3)
-    msg: Any  # LayerParameter, or V1LayerParameter for V1 and V0 files
-    syntax: str  # v2 | v1 | v0
-    name: str
-    type: str
-    bottoms: list[str]
-    tops: list[str]
+    __slots__ = ("bottoms", "index", "msg", "name", "path", "syntax", "tops", "type")
+
+    def __init__(
+        self,
+        index: int,
+        path: Path,  # ("layer", 3), ("layers", 3) or ("net_param", "layer", 3)
+        msg: Any,  # LayerParameter, or V1LayerParameter for V1 and V0 files
+        syntax: str,  # v2 | v1 | v0
+        name: str,
+        type: str,
+        bottoms: list[str],
+        tops: list[str],
+    ) -> None:
+        self.index = index
+        self.path = path
+        self.msg = msg
+        self.syntax = syntax
+        self.name = name
+        self.type = type
+        self.bottoms = bottoms
+        self.tops = tops
+
+    def __repr__(self) -> str:
+        return f"LayerView({self.index}, {self.name!r}, {self.type!r}, {self.syntax})"
 
     def param(self, name: str) -> Any:
         """The ``name`` sub-message (e.g. ``"pooling_param"``) when written, else None.
@@ -288,15 +318,18 @@ def layer_included(layer: LayerView, state: Any) -> bool:
     return included
 
 
-@dataclass
 class PhaseNet:
     """The net Caffe would build for one NetState."""
 
-    name: str  # TRAIN, TEST or deploy
-    state: Any  # NetState message
-    layers: list[LayerView]
-    _positions: dict[int, int] | None = field(default=None, repr=False)
-    _readers: dict[str, list[int]] | None = field(default=None, repr=False)
+    def __init__(self, name: str, state: Any, layers: list[LayerView]) -> None:
+        self.name = name  # TRAIN, TEST or deploy
+        self.state = state  # NetState message
+        self.layers = layers
+        self._positions: dict[int, int] | None = None
+        self._readers: dict[str, list[int]] | None = None
+
+    def __repr__(self) -> str:
+        return f"PhaseNet({self.name!r}, <{len(self.layers)} layers>)"
 
     def readers(self, blob: str) -> list[int]:
         """Positions of the layers of this phase that read ``blob``, in order."""
@@ -326,19 +359,31 @@ class PhaseNet:
         return id(layer) in self._positions
 
 
-@dataclass
 class NetContext:
     """What a net rule sees."""
 
-    doc: Document
-    net: Any  # NetParameter
-    root: Path  # () for a net file, ("net_param",) etc. for a net inside a solver
-    layers: list[LayerView]
-    syntax: str
-    phases: list[PhaseNet]
-    #: True when a solver said which phases this net is built for; False when they were
-    #: guessed from the file alone (then a phase may be one the net is never used in).
-    phases_from_solver: bool = False
+    def __init__(
+        self,
+        doc: Document,
+        net: Any,  # NetParameter
+        root: Path,  # () for a net file, ("net_param",) etc. for a net inside a solver
+        layers: list[LayerView],
+        syntax: str,
+        phases: list[PhaseNet],
+        phases_from_solver: bool = False,
+    ) -> None:
+        self.doc = doc
+        self.net = net
+        self.root = root
+        self.layers = layers
+        self.syntax = syntax
+        self.phases = phases
+        #: True when a solver said which phases this net is built for; False when they were
+        #: guessed from the file alone (then a phase may be one the net is never used in).
+        self.phases_from_solver = phases_from_solver
+
+    def __repr__(self) -> str:
+        return f"NetContext({self.doc.path!r}, root={self.root!r}, {self.syntax})"
 
     @property
     def schema(self) -> Schema:
@@ -367,16 +412,27 @@ class NetContext:
         return [phase.layers[i] for i in found]
 
 
-@dataclass
 class NetLink:
     """A net a solver names: ``net``, ``train_net``, ``test_net[i]`` or an embedded param."""
 
-    field_path: Path
-    phases: tuple[str, ...]
-    file_name: str | None = None  # as written in the solver
-    resolved: str | None = None  # path found on disk, if any
-    embedded: Any = None  # NetParameter for net_param / train_net_param / test_net_param
-    document: Document | None = None  # the linked net file, once loaded
+    def __init__(
+        self,
+        field_path: Path,
+        phases: tuple[str, ...],
+        file_name: str | None = None,  # as written in the solver
+        resolved: str | None = None,  # path found on disk, if any
+        embedded: Any = None,  # NetParameter for net_param / train_net_param / test_net_param
+        document: Document | None = None,  # the linked net file, once loaded
+    ) -> None:
+        self.field_path = field_path
+        self.phases = phases
+        self.file_name = file_name
+        self.resolved = resolved
+        self.embedded = embedded
+        self.document = document
+
+    def __repr__(self) -> str:
+        return f"NetLink({self.field_path!r}, {self.phases!r}, {self.file_name!r})"
 
     @property
     def net(self) -> Any:
@@ -388,13 +444,16 @@ class NetLink:
         return None
 
 
-@dataclass
 class SolverContext:
     """What a solver rule sees."""
 
-    doc: Document
-    solver: Any  # SolverParameter
-    links: list[NetLink]
+    def __init__(self, doc: Document, solver: Any, links: list[NetLink]) -> None:
+        self.doc = doc
+        self.solver = solver  # SolverParameter
+        self.links = links
+
+    def __repr__(self) -> str:
+        return f"SolverContext({self.doc.path!r}, <{len(self.links)} nets>)"
 
     @property
     def schema(self) -> Schema:

@@ -9,7 +9,7 @@ from prototxt_lint.findings import Finding, Severity
 
 
 class Reported(Protocol):
-    """A linted file as the renderers see it (Reported or batch.SlimReport)."""
+    """A linted file as the renderers see it (FileReport or batch.SlimReport)."""
 
     path: str
     findings: list[Finding]

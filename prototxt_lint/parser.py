@@ -12,13 +12,13 @@ A test checks that it builds messages equal to ``text_format.Parse`` on the whol
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import text_encoding
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from prototxt_lint.records import Record
 from prototxt_lint.tokenizer import (
     BAD_STRING,
     EOF,
@@ -64,39 +64,73 @@ _BOOL_WORDS = {"true": True, "True": True, "t": True, "false": False, "False": F
 _OPEN_TO_CLOSE = {"{": "}", "<": ">", "[": "]"}
 
 
-@dataclass(slots=True)
 class FieldLoc:
     """Where one field occurrence is: ``start..end`` covers ``name: value`` (for a message
     field, ``name {`` only), ``block_end`` the closing brace of a message field."""
 
-    start: int
-    end: int
-    value_start: int
-    block_end: int
+    __slots__ = ("block_end", "end", "start", "value_start")
+
+    def __init__(self, start: int, end: int, value_start: int, block_end: int) -> None:
+        self.start = start
+        self.end = end
+        self.value_start = value_start
+        self.block_end = block_end  # set when the closing brace is reached
+
+    def __repr__(self) -> str:
+        return f"FieldLoc({self.start}, {self.end}, {self.value_start}, {self.block_end})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldLoc) and (
+            (self.start, self.end, self.value_start, self.block_end)
+            == (other.start, other.end, other.value_start, other.block_end)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
 
-@dataclass(slots=True)
-class ParseError:
-    code: str  # P001 syntax, P002 unknown field, P003 bad value, P004 duplicate field
-    message: str
-    start: int
-    end: int
-    hint: str = ""
-    key: tuple[str, str] | None = None  # (message type, field) for unknown-field grouping
+class ParseError(Record):
+    __slots__ = ("code", "end", "hint", "key", "message", "start")
+
+    def __init__(
+        self,
+        code: str,  # P001 syntax, P002 unknown field, P003 bad value, P004 duplicate field
+        message: str,
+        start: int,
+        end: int,
+        hint: str = "",
+        key: tuple[str, str] | None = None,  # (message type, field) for unknown-field grouping
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.start = start
+        self.end = end
+        self.hint = hint
+        self.key = key
 
 
-@dataclass
 class ParseResult:
-    message: Message
-    locs: dict[Path, FieldLoc]
-    errors: list[ParseError]
-    comments: list[Comment]
-    #: paths of messages in which something was skipped (unknown field, bad value): rules
-    #: that need the whole message must not trust its defaults.
-    incomplete: set[Path] = field(default_factory=set)
-    too_many_errors: bool = False
-    #: how often each keyed error (unknown field / enum value) occurred; reported once each
-    key_counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    """A parsed message with the position of every field written, the errors and comments."""
+
+    def __init__(
+        self,
+        message: Message,
+        locs: dict[Path, FieldLoc],
+        errors: list[ParseError],
+        comments: list[Comment],
+        incomplete: set[Path] | None = None,
+        too_many_errors: bool = False,
+        key_counts: dict[tuple[str, str], int] | None = None,
+    ) -> None:
+        self.message = message
+        self.locs = locs
+        self.errors = errors
+        self.comments = comments
+        #: paths of messages in which something was skipped (unknown field, bad value): rules
+        #: that need the whole message must not trust its defaults.
+        self.incomplete: set[Path] = set() if incomplete is None else incomplete
+        self.too_many_errors = too_many_errors
+        #: how often each keyed error (unknown field / enum value) occurred; reported once
+        self.key_counts: dict[tuple[str, str], int] = {} if key_counts is None else key_counts
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:

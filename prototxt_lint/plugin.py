@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from prototxt_lint.findings import Severity
 from prototxt_lint.parser import Path
+from prototxt_lint.records import Record
 
 ENTRY_POINT_GROUP = "prototxt_lint.rules"
 Target = Literal["net", "solver", "core"]
@@ -30,25 +30,37 @@ _CODE_RE = re.compile(r"^[A-Z]{1,3}[0-9]{3}$")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(Record):
     """Replace ``text[start:end]`` (offsets into the file) with ``new_text``."""
 
-    start: int
-    end: int
-    new_text: str
+    __slots__ = ("end", "new_text", "start")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        new_text: str,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.new_text = new_text
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(Record):
     """A rule's own fix: minimal edits that touch nothing else the user wrote."""
 
-    title: str
-    edits: tuple[Edit, ...]
+    __slots__ = ("edits", "title")
+
+    def __init__(
+        self,
+        title: str,
+        edits: tuple[Edit, ...],
+    ) -> None:
+        self.title = title
+        self.edits = edits
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Record):
     """One problem found by a rule.
 
     ``at`` is a path into the parsed message, e.g. ``layer.path + ("pooling_param", "stride")``.
@@ -56,28 +68,56 @@ class Report:
     points at the nearest enclosing field that is, such as the ``pooling_param {`` opener.
     """
 
-    at: Path
-    message: str
-    hint: str = ""
-    phase: str | None = None
-    fix: Fix | None = None
+    __slots__ = ("at", "fix", "hint", "message", "phase")
+
+    def __init__(
+        self,
+        at: Path,
+        message: str,
+        hint: str = "",
+        phase: str | None = None,
+        fix: Fix | None = None,
+    ) -> None:
+        self.at = at
+        self.message = message
+        self.hint = hint
+        self.phase = phase
+        self.fix = fix
 
 
-@dataclass(frozen=True)
 class Rule:
-    code: str  # stable, e.g. "S101"
-    name: str  # kebab-case, e.g. "poly-without-max-iter"
-    severity: Severity  # default severity
-    summary: str  # one line
-    docs: str  # What it does / Why is this bad? / Example / Use instead / Fix
-    target: Target
-    check: Callable[[Any], Iterable[Report]] | None = None
+    """A rule's metadata and its check. Built by :func:`net_rule` / :func:`solver_rule`.
 
-    def __post_init__(self) -> None:
-        if not _CODE_RE.match(self.code):
-            raise ValueError(f"rule code {self.code!r} must look like S101")
-        if not _NAME_RE.match(self.name):
-            raise ValueError(f"rule name {self.name!r} must be kebab-case")
+    A plain class rather than a dataclass: every run defines and builds all rules, and a
+    dataclass costs about half a millisecond to define (see docs/benchmarks.md, start-up).
+    """
+
+    __slots__ = ("check", "code", "docs", "name", "severity", "summary", "target")
+
+    def __init__(
+        self,
+        code: str,  # stable, e.g. "S101"
+        name: str,  # kebab-case, e.g. "poly-without-max-iter"
+        severity: Severity,  # default severity
+        summary: str,  # one line
+        docs: str,  # What it does / Why is this bad? / Example / Use instead / Fix
+        target: Target,
+        check: Callable[[Any], Iterable[Report]] | None = None,
+    ) -> None:
+        if not _CODE_RE.match(code):
+            raise ValueError(f"rule code {code!r} must look like S101")
+        if not _NAME_RE.match(name):
+            raise ValueError(f"rule name {name!r} must be kebab-case")
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.docs = docs
+        self.target: Target = target
+        self.check = check
+
+    def __repr__(self) -> str:
+        return f"Rule({self.code!r}, {self.name!r}, {self.severity.label}, target={self.target!r})"
 
 
 def _cleandoc(text: str) -> str:

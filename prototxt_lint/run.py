@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from prototxt_lint.config import Config, ConfigError, find_config
 from prototxt_lint.findings import Severity
 from prototxt_lint.linter import Input, Options
 from prototxt_lint.plugin import Rule
+from prototxt_lint.records import Record
 from prototxt_lint.schema import Schema
+from prototxt_lint.source import DEFAULT_MAX_BYTES
 
 EXTENSIONS = (".prototxt", ".pbtxt")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -35,21 +36,48 @@ class SetupProblem(Exception):
     """Bad configuration, schema or plugin: nothing was linted (exit code 2)."""
 
 
-@dataclass
-class LintRequest:
+class LintRequest(Record):
     """What to lint and how: the command line's options."""
 
-    paths: list[str]
-    fmt: str = "text"
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    fail_on: str | None = None
-    stdin_filename: str | None = None
-    max_file_size: float | None = None
-    proto: str | None = None
-    jobs: int = 0
-    fix: bool = False
-    color: bool | None = None
+    __slots__ = (
+        "color",
+        "fail_on",
+        "fix",
+        "fmt",
+        "ignore",
+        "jobs",
+        "max_file_size",
+        "paths",
+        "proto",
+        "select",
+        "stdin_filename",
+    )
+
+    def __init__(
+        self,
+        paths: list[str],
+        fmt: str = "text",
+        select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+        fail_on: str | None = None,
+        stdin_filename: str | None = None,
+        max_file_size: float | None = None,
+        proto: str | None = None,
+        jobs: int = 0,
+        fix: bool = False,
+        color: bool | None = None,
+    ) -> None:
+        self.paths = paths
+        self.fmt = fmt
+        self.select = select
+        self.ignore = ignore
+        self.fail_on = fail_on
+        self.stdin_filename = stdin_filename
+        self.max_file_size = max_file_size
+        self.proto = proto
+        self.jobs = jobs
+        self.fix = fix
+        self.color = color
 
 
 def iter_files(path: str) -> Iterator[str]:
@@ -85,7 +113,7 @@ def _read_stdin(request: LintRequest) -> tuple[str, Input]:
             limit_mb = find_config(directory).max_file_size_mb
         except ConfigError:
             limit_mb = None  # reported below, with the other configuration errors
-    limit = int(limit_mb * 1024 * 1024) if limit_mb else Options.max_bytes
+    limit = int(limit_mb * 1024 * 1024) if limit_mb else DEFAULT_MAX_BYTES
     # read at most one byte more than the limit: a huge stream is refused, not loaded
     return directory, Input(name, sys.stdin.buffer.read(limit + 1))
 
@@ -147,9 +175,9 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             request.max_file_size if request.max_file_size is not None else config.max_file_size_mb
         )
         options = Options(
-            select=request.select or list(config.select),
-            ignore=request.ignore + list(config.ignore),
-            max_bytes=int(size_mb * 1024 * 1024) if size_mb else Options.max_bytes,
+            select=tuple(request.select) or config.select,
+            ignore=(*request.ignore, *config.ignore),
+            max_bytes=int(size_mb * 1024 * 1024) if size_mb else DEFAULT_MAX_BYTES,
             debug=bool(os.environ.get("PROTOTXT_LINT_DEBUG")),
             schema=schema,
         )

@@ -6,18 +6,25 @@ the schema has ``InfogainLossParameter.axis``), so rules ask the schema, never a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, FileDescriptor
 
+from prototxt_lint.records import Record
 
-@dataclass(frozen=True)
-class Schema:
-    name: str  # "BVLC Caffe" or the path of a user's caffe.proto
-    file: FileDescriptor
+
+class Schema(Record):
+    __slots__ = ("file", "name")
+
+    def __init__(
+        self,
+        name: str,  # "BVLC Caffe" or the path of a user's caffe.proto
+        file: FileDescriptor,
+    ) -> None:
+        self.name = name
+        self.file = file
 
     def message_class(self, name: str) -> Any:
         return message_factory.GetMessageClass(self.descriptor(name))

@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from prototxt_lint.model import LayerView, NetContext, PhaseNet
 from prototxt_lint.parser import Path
+from prototxt_lint.records import Record
 from prototxt_lint.schema import bvlc_schema
 
 #: A blob shape; ``None`` for a dimension that cannot be known statically.
@@ -37,29 +37,40 @@ Shape = tuple[int | None, ...]
 MAX_BLOB_AXES = 32
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(Record):
     """A ``CHECK`` that Caffe would fail while setting up or reshaping a layer."""
 
-    kind: str  # conv-output, pool-output, concat, eltwise, reshape, label-count, group, ...
-    at: Path  # where the finding points
-    message: str
-    hint: str
+    __slots__ = ("at", "hint", "kind", "message")
+
+    def __init__(
+        self,
+        kind: str,  # conv-output, pool-output, concat, eltwise, reshape, label-count, group, ...
+        at: Path,  # where the finding points
+        message: str,
+        hint: str,
+    ) -> None:
+        self.kind = kind
+        self.at = at
+        self.message = message
+        self.hint = hint
 
 
-@dataclass
 class LayerShapes:
     """One layer of one phase: the shapes it reads and makes."""
 
-    layer: LayerView
-    bottoms: list[Shape | None]  # None: rank unknown (or the blob does not exist)
-    tops: list[Shape | None] = field(default_factory=list)  # as Caffe computes them
-    failures: list[Failure] = field(default_factory=list)
-    #: ``blobs_[0]`` of Convolution / Deconvolution / InnerProduct / Embed, as
-    #: ``LayerSetUp`` shapes it (``None`` dims when the input is unknown).
-    weight: Shape | None = None
-    #: Why the tops are unknown, for the ``shapes`` table ("" when they are known).
-    note: str = ""
+    def __init__(self, layer: LayerView, bottoms: list[Shape | None]) -> None:
+        self.layer = layer
+        self.bottoms = bottoms  # None: rank unknown (or the blob does not exist)
+        self.tops: list[Shape | None] = []  # as Caffe computes them
+        self.failures: list[Failure] = []
+        #: ``blobs_[0]`` of Convolution / Deconvolution / InnerProduct / Embed, as
+        #: ``LayerSetUp`` shapes it (``None`` dims when the input is unknown).
+        self.weight: Shape | None = None
+        #: Why the tops are unknown, for the ``shapes`` table ("" when they are known).
+        self.note = ""
+
+    def __repr__(self) -> str:
+        return f"LayerShapes({self.layer.name!r}, {self.bottoms} -> {self.tops})"
 
     @property
     def fan_in(self) -> int | None:
@@ -70,13 +81,18 @@ class LayerShapes:
         return _count(self.weight) // self.weight[0]  # type: ignore[operator]
 
 
-@dataclass
 class PhaseShapes:
     """Every layer of one phase with its shapes, and the final shape of each blob."""
 
-    phase: PhaseNet
-    layers: list[LayerShapes]
-    blobs: dict[str, Shape | None]
+    def __init__(
+        self, phase: PhaseNet, layers: list[LayerShapes], blobs: dict[str, Shape | None]
+    ) -> None:
+        self.phase = phase
+        self.layers = layers
+        self.blobs = blobs
+
+    def __repr__(self) -> str:
+        return f"PhaseShapes({self.phase.name!r}, <{len(self.layers)} layers>)"
 
     def of(self, layer: LayerView) -> LayerShapes | None:
         return next((s for s in self.layers if s.layer is layer), None)
@@ -371,16 +387,26 @@ def _window_data(env: _Env) -> list[Shape | None]:
     return _data_tops(env, int(env.p("window_data_param").batch_size), (None, crop, crop))
 
 
-@dataclass(frozen=True)
-class _ConvGeometry:
+class _ConvGeometry(Record):
     """What ``BaseConvolutionLayer::LayerSetUp`` resolves, per spatial axis."""
 
-    channel_axis: int
-    kernel: list[int]
-    stride: list[int]
-    pad: list[int]
-    dilation: list[int]
-    kernel_field: str
+    __slots__ = ("channel_axis", "dilation", "kernel", "kernel_field", "pad", "stride")
+
+    def __init__(
+        self,
+        channel_axis: int,
+        kernel: list[int],
+        stride: list[int],
+        pad: list[int],
+        dilation: list[int],
+        kernel_field: str,
+    ) -> None:
+        self.channel_axis = channel_axis
+        self.kernel = kernel
+        self.stride = stride
+        self.pad = pad
+        self.dilation = dilation
+        self.kernel_field = kernel_field
 
 
 def _per_axis(values: list[int], n: int, default: int) -> list[int] | None:

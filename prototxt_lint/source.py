@@ -9,30 +9,42 @@ from __future__ import annotations
 
 import bisect
 import os
-from dataclasses import dataclass, field
+
+from prototxt_lint.records import Record
 
 #: Default largest file we read. The largest real prototxt seen is under 2 MB; a 100 MB file is
 #: almost certainly not a hand-written net, and parsing it in Python would take minutes.
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class InputProblem:
+class InputProblem(Record):
     """Why a file could not be read (or could only be read in part)."""
 
-    code: str  # finding code, see prototxt_lint.parse_codes
-    message: str
-    offset: int = 0  # where in the text it was found (0 when the file is unreadable)
-    fatal: bool = True  # nothing could be linted
+    __slots__ = ("code", "fatal", "message", "offset")
+
+    def __init__(
+        self,
+        code: str,  # finding code, see prototxt_lint.parse_codes
+        message: str,
+        offset: int = 0,  # where in the text it was found (0 when the file is unreadable)
+        fatal: bool = True,  # nothing could be linted
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.offset = offset
+        self.fatal = fatal
 
 
-@dataclass
 class Source:
     """The text of one input plus the lazily built table of line starts."""
 
-    path: str
-    text: str
-    _line_starts: list[int] | None = field(default=None, repr=False)
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self._line_starts: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Source({self.path!r}, <{len(self.text)} characters>)"
 
     def line_starts(self) -> list[int]:
         if self._line_starts is None:

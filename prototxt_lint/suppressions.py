@@ -7,7 +7,6 @@ content. A suppression that silences nothing is itself reported (X001), so stale
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from prototxt_lint.source import Source
 from prototxt_lint.tokenizer import Comment
@@ -15,13 +14,15 @@ from prototxt_lint.tokenizer import Comment
 _DIRECTIVE = re.compile(r"prototxt-lint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_\-, ]+)")
 
 
-@dataclass
 class Suppression:
-    codes: list[str]
-    line: int | None  # None: whole file
-    start: int  # offset of the comment, for the unused-suppression finding
-    end: int
-    used: set[str] = field(default_factory=set)
+    """One ``disable``/``disable-file`` comment, and which of its codes silenced something."""
+
+    def __init__(self, codes: list[str], line: int | None, start: int, end: int) -> None:
+        self.codes = codes
+        self.line = line  # None: whole file
+        self.start = start  # offset of the comment, for the unused-suppression finding
+        self.end = end
+        self.used: set[str] = set()
 
 
 def find_suppressions(source: Source, comments: list[Comment]) -> list[Suppression]:

@@ -7,7 +7,8 @@ its cost is most of the parse. Comments are kept aside (suppression comments liv
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+
+from prototxt_lint.records import Record
 
 IDENT = "i"
 NUMBER = "n"
@@ -37,9 +38,16 @@ _TOKEN_RE = re.compile(
 Token = tuple[str, str, int]
 
 
-class Comment(NamedTuple):
-    text: str  # without the leading '#'
-    offset: int
+class Comment(Record):
+    __slots__ = ("offset", "text")
+
+    def __init__(
+        self,
+        text: str,  # without the leading '#'
+        offset: int,
+    ) -> None:
+        self.text = text
+        self.offset = offset
 
 
 def tokenize(text: str) -> tuple[list[Token], list[Comment]]:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.records import Record
 from prototxt_lint.shapes import PhaseShapes, net_shapes, param
 
 WEIGHT_PARAMS = {
@@ -38,11 +38,18 @@ TOO_LARGE = 10.0
 DEFAULT_STD_RATIO = 2.0
 
 
-@dataclass(frozen=True)
-class _Weights:
-    layer: LayerView
-    param: Any  # ConvolutionParameter / InnerProductParameter (V0 mapped)
-    filler: Any  # the weight FillerParameter, None when not written
+class _Weights(Record):
+    __slots__ = ("filler", "layer", "param")
+
+    def __init__(
+        self,
+        layer: LayerView,
+        param: Any,  # ConvolutionParameter / InnerProductParameter (V0 mapped)
+        filler: Any,  # the weight FillerParameter, None when not written
+    ) -> None:
+        self.layer = layer
+        self.param = param
+        self.filler = filler
 
     @property
     def zero(self) -> bool:
@@ -112,12 +119,18 @@ _ZERO_PRESERVING = frozenset({
 })
 
 
-@dataclass
-class _Node:
+class _Node(Record):
     """One version of a blob (in-place layers make a new one under the same name)."""
 
-    sources: frozenset[str]  # zero-weight layers whose zeros it carries; empty: not all-zero
-    consumers: list[LayerView]
+    __slots__ = ("consumers", "sources")
+
+    def __init__(
+        self,
+        sources: frozenset[str],  # zero-weight layers whose zeros it carries; empty: not all-zero
+        consumers: list[LayerView],  # appended to as readers are found
+    ) -> None:
+        self.sources = sources
+        self.consumers = consumers
 
 
 def _scale_keeps_zero(ctx: NetContext, layer: LayerView) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from prototxt_lint.rules.layer_types import caffe_builds, is_registered, param_blobs
 
@@ -26,6 +25,7 @@ from prototxt_lint.model import (
 )
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.records import Record
 
 #: Layers that only change the shape of their first bottom (looked through when following a
 #: blob back to where its values come from).
@@ -99,13 +99,22 @@ def _inputs(ctx: NetContext) -> list[str]:
     return []
 
 
-@dataclass(frozen=True)
-class _Clash:
-    layer: LayerView
-    index: int  # top index
-    blob: str
-    why: str
-    hint: str
+class _Clash(Record):
+    __slots__ = ("blob", "hint", "layer", "top", "why")
+
+    def __init__(
+        self,
+        layer: LayerView,
+        top: int,  # top index
+        blob: str,
+        why: str,
+        hint: str,
+    ) -> None:
+        self.layer = layer
+        self.top = top
+        self.blob = blob
+        self.why = why
+        self.hint = hint
 
 
 def _split_bottoms(
@@ -250,7 +259,7 @@ def top_produced_twice(ctx: NetContext) -> Iterator[Report]:
     found: dict[tuple[Path, str, str], _Clash] = {}
     for phase in _checked_phases(ctx):
         for clash in _clashes(ctx, phase):
-            key = (clash.layer.at("top", clash.index), clash.why, clash.hint)
+            key = (clash.layer.at("top", clash.top), clash.why, clash.hint)
             groups.setdefault(key, []).append(phase.name)
             found.setdefault(key, clash)
     for key, phases in groups.items():

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.records import Record
 
 #: Input sizes (height or width) scanned for empty windows.
 SCAN_SIZES = range(1, 65)
@@ -34,28 +34,50 @@ SHOWN = 6
 SHOWN_EACH = 3
 
 
-@dataclass(frozen=True)
-class _Axis:
+class _Axis(Record):
     """One spatial axis as ``LayerSetUp`` resolves it."""
 
-    name: str  # "h" or "w", as in Caffe's pad_h_ / kernel_w_
-    kernel: int
-    stride: int
-    pad: int
-    kernel_field: str  # the field the value came from, for messages and positions
-    stride_field: str
-    pad_field: str
+    __slots__ = ("kernel", "kernel_field", "name", "pad", "pad_field", "stride", "stride_field")
+
+    def __init__(
+        self,
+        name: str,  # "h" or "w", as in Caffe's pad_h_ / kernel_w_
+        kernel: int,
+        stride: int,
+        pad: int,
+        kernel_field: str,  # the field the value came from, for messages and positions
+        stride_field: str,
+        pad_field: str,
+    ) -> None:
+        self.name = name
+        self.kernel = kernel
+        self.stride = stride
+        self.pad = pad
+        self.kernel_field = kernel_field
+        self.stride_field = stride_field
+        self.pad_field = pad_field
 
 
-@dataclass(frozen=True)
-class _Pool:
-    layer: LayerView
-    phase: str
-    param: Any  # PoolingParameter
-    method: str  # MAX, AVE or STOCHASTIC
-    ceil: bool
-    h: _Axis
-    w: _Axis
+class _Pool(Record):
+    __slots__ = ("ceil", "h", "layer", "method", "param", "phase", "w")
+
+    def __init__(
+        self,
+        layer: LayerView,
+        phase: str,
+        param: Any,  # PoolingParameter
+        method: str,  # MAX, AVE or STOCHASTIC
+        ceil: bool,
+        h: _Axis,
+        w: _Axis,
+    ) -> None:
+        self.layer = layer
+        self.phase = phase
+        self.param = param
+        self.method = method
+        self.ceil = ceil
+        self.h = h
+        self.w = w
 
     def at(self, field: str) -> Path:
         return self.layer.at("pooling_param", field)

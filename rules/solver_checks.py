@@ -15,14 +15,19 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prototxt_lint.rules import test_iter as _test_iter
 
-from prototxt_lint.lr_schedule import FORMULAS, Schedule, analyse, fmt
 from prototxt_lint.model import SolverContext
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Edit, Fix, Report, Severity, solver_rule
+
+if TYPE_CHECKING:
+    from prototxt_lint.lr_schedule import Schedule
+
+# The schedule simulator (prototxt_lint.lr_schedule) is imported inside the functions that use
+# it: a run that lints only nets, the usual pre-commit and editor case, does not load it.
 
 #: The solver types BVLC Caffe registers (``REGISTER_SOLVER_CLASS``), in the order Caffe lists
 #: them (``SolverRegistry::SolverTypeListString``: a sorted std::map).
@@ -114,6 +119,8 @@ def _state(ctx: SolverContext, name: str) -> str:
 def _schedule(ctx: SolverContext) -> tuple[Schedule, int] | None:
     """The schedule and how many iterations it runs, or None when the lr_policy rules
     already say why there is no schedule (S101, S103, S104, S105)."""
+    from prototxt_lint.lr_schedule import Schedule
+
     if not _has(ctx.solver, "lr_policy"):
         return None
     schedule = Schedule.from_solver(ctx.solver)
@@ -184,6 +191,8 @@ def learning_rate_invalid(ctx: SolverContext) -> Iterator[Report]:
     Use a positive `base_lr`, a `gamma` below 1 and a positive `power`, so that the rate
     decays; `prototxt-lint lr-schedule SOLVER` prints the schedule.
     """
+    from prototxt_lint.lr_schedule import FORMULAS, analyse, fmt
+
     found = _schedule(ctx)
     if found is None:
         return
@@ -268,6 +277,8 @@ def learning_rate_underflow(ctx: SolverContext) -> Iterator[Report]:
     For `exp`, use a gamma just below 1 (0.9999); for a rate that drops every N iterations
     use `step` with `stepsize: N`. `prototxt-lint lr-schedule SOLVER` prints the schedule.
     """
+    from prototxt_lint.lr_schedule import FORMULAS, analyse
+
     found = _schedule(ctx)
     if found is None:
         return
@@ -360,6 +371,8 @@ def learning_rate_grows(ctx: SolverContext) -> Iterator[Report]:
     ## Fix
     Use a gamma below 1 (or a positive power).
     """
+    from prototxt_lint.lr_schedule import FORMULAS, analyse, fmt
+
     found = _schedule(ctx)
     if found is None:
         return

@@ -11,20 +11,29 @@ also when the producer exists but comes after the consumer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from prototxt_lint.model import DEPLOY, LayerView, NetContext, PhaseNet
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.records import Record
 
 
-@dataclass(frozen=True)
-class _Miss:
-    layer: LayerView
-    index: int  # bottom index
-    blob: str
-    why: str  # where the blob does come from, if anywhere
-    hint: str
+class _Miss(Record):
+    __slots__ = ("blob", "bottom", "hint", "layer", "why")
+
+    def __init__(
+        self,
+        layer: LayerView,
+        bottom: int,  # bottom index
+        blob: str,
+        why: str,  # where the blob does come from, if anywhere
+        hint: str,
+    ) -> None:
+        self.layer = layer
+        self.bottom = bottom
+        self.blob = blob
+        self.why = why
+        self.hint = hint
 
 
 def _line(ctx: NetContext, layer: LayerView) -> int:
@@ -166,16 +175,16 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     misses: dict[tuple[Path, str, str], _Miss] = {}
     for phase in _checked_phases(ctx):
         for miss in _misses(ctx, phase):
-            key = (miss.layer.bottom_path(miss.index), miss.why, miss.hint)
+            key = (miss.layer.bottom_path(miss.bottom), miss.why, miss.hint)
             groups.setdefault(key, []).append(phase.name)
             misses.setdefault(key, miss)
     for key, phases in groups.items():
         miss = misses[key]
         message = (
             f"in {_phase_words(phases)}, Caffe aborts with \"Unknown bottom blob"
-            f" '{miss.blob}' (layer '{miss.layer.name}', bottom index {miss.index})\":"
+            f" '{miss.blob}' (layer '{miss.layer.name}', bottom index {miss.bottom})\":"
             f" {miss.why}"
         )
         for name in phases:
-            yield Report(miss.layer.bottom_path(miss.index), message, hint=miss.hint,
+            yield Report(miss.layer.bottom_path(miss.bottom), message, hint=miss.hint,
                          phase=name)

@@ -21,6 +21,7 @@ from prototxt_lint.lsp.positions import UTF16, LineIndex
 from prototxt_lint.model import NetContext, build_net_context
 from prototxt_lint.plugin import Rule
 from prototxt_lint.schema import Schema
+from prototxt_lint.source import DEFAULT_MAX_BYTES
 
 #: Solver fields that embed a whole net (hover works inside them too).
 _EMBEDDED = ("net_param", "train_net_param", "test_net_param")
@@ -151,7 +152,7 @@ def options_for(config: Config, schema: Schema | None = None) -> Options:
     return Options(
         select=list(config.select),
         ignore=list(config.ignore),
-        max_bytes=int(size * 1024 * 1024) if size else Options.max_bytes,
+        max_bytes=int(size * 1024 * 1024) if size else DEFAULT_MAX_BYTES,
         schema=schema,
     )
 
