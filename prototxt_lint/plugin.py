@@ -92,7 +92,7 @@ class Rule:
     dataclass costs about half a millisecond to define (see docs/benchmarks.md, start-up).
     """
 
-    __slots__ = ("check", "code", "docs", "name", "severity", "summary", "target")
+    __slots__ = ("_docs", "_raw_docs", "check", "code", "name", "severity", "summary", "target")
 
     def __init__(
         self,
@@ -112,9 +112,18 @@ class Rule:
         self.name = name
         self.severity = severity
         self.summary = summary
-        self.docs = docs
+        self._raw_docs = docs
+        self._docs: str | None = None
         self.target: Target = target
         self.check = check
+
+    @property
+    def docs(self) -> str:
+        """The documentation, its indentation removed on first use (most runs never read it,
+        and cleaning every rule's docstring up front cost a millisecond of start-up)."""
+        if self._docs is None:
+            self._docs = _cleandoc(self._raw_docs)
+        return self._docs
 
     def __repr__(self) -> str:
         return f"Rule({self.code!r}, {self.name!r}, {self.severity.label}, target={self.target!r})"
@@ -142,7 +151,7 @@ def _decorator(
             name=name,
             severity=severity,
             summary=summary,
-            docs=_cleandoc(func.__doc__ or summary),
+            docs=func.__doc__ or summary,
             target=target,
             check=func,
         )
