@@ -18,6 +18,8 @@ class ConfigError(Exception):
 
 
 class Config(Record):
+    """Settings from a config file (all empty when there is none)."""
+
     __slots__ = ("fail_on", "ignore", "max_file_size_mb", "path", "proto", "select")
 
     def __init__(

@@ -32,6 +32,8 @@ FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
 
 
 class Options(Record):
+    """How to lint: which rules, the size limit, the schema."""
+
     __slots__ = ("debug", "ignore", "max_bytes", "schema", "select")
 
     def __init__(

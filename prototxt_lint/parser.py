@@ -89,6 +89,8 @@ class FieldLoc:
 
 
 class ParseError(Record):
+    """A syntax error, unknown field, bad value or duplicate field, with its offsets."""
+
     __slots__ = ("code", "end", "hint", "key", "message", "start")
 
     def __init__(

@@ -16,6 +16,8 @@ from prototxt_lint.records import Record
 
 
 class Schema(Record):
+    """One ``caffe.proto``: BVLC's bundled one or a fork's (``--proto``)."""
+
     __slots__ = ("file", "name")
 
     def __init__(

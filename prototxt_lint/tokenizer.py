@@ -39,6 +39,8 @@ Token = tuple[str, str, int]
 
 
 class Comment(Record):
+    """A ``#`` comment: suppression directives live in them."""
+
     __slots__ = ("offset", "text")
 
     def __init__(

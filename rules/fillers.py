@@ -39,6 +39,8 @@ DEFAULT_STD_RATIO = 2.0
 
 
 class _Weights(Record):
+    """A layer's learned weight blob and how it is filled."""
+
     __slots__ = ("filler", "layer", "param")
 
     def __init__(
@@ -119,18 +121,14 @@ _ZERO_PRESERVING = frozenset({
 })
 
 
-class _Node(Record):
+class _Node:
     """One version of a blob (in-place layers make a new one under the same name)."""
 
     __slots__ = ("consumers", "sources")
 
-    def __init__(
-        self,
-        sources: frozenset[str],  # zero-weight layers whose zeros it carries; empty: not all-zero
-        consumers: list[LayerView],  # appended to as readers are found
-    ) -> None:
-        self.sources = sources
-        self.consumers = consumers
+    def __init__(self, sources: frozenset[str], consumers: list[LayerView]) -> None:
+        self.sources = sources  # zero-weight layers whose zeros it carries; empty: not all-zero
+        self.consumers = consumers  # appended to as readers are found
 
 
 def _scale_keeps_zero(ctx: NetContext, layer: LayerView) -> bool:

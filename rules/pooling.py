@@ -59,6 +59,8 @@ class _Axis(Record):
 
 
 class _Pool(Record):
+    """A pooling layer of one phase with its resolved geometry."""
+
     __slots__ = ("ceil", "h", "layer", "method", "param", "phase", "w")
 
     def __init__(

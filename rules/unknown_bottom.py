@@ -19,6 +19,8 @@ from prototxt_lint.records import Record
 
 
 class _Miss(Record):
+    """A bottom that no earlier layer of the phase produces."""
+
     __slots__ = ("blob", "bottom", "hint", "layer", "why")
 
     def __init__(
