@@ -11,6 +11,11 @@ same disk cache and machine load; the median of each is compared.
     .venv/bin/python benchmarks/startup.py
     .venv/bin/python benchmarks/startup.py --runs 50 --importtime   # + the slowest imports
 
+The development venv has an editable install; to measure what users run, a regular one::
+
+    python3 -m venv /tmp/plain && /tmp/plain/bin/pip install .
+    /tmp/plain/bin/python benchmarks/startup.py
+
 ``hyperfine`` gives the same comparison with more statistics, if it is installed::
 
     hyperfine -N --warmup 3 '.venv/bin/prototxt-lint NET' \\
@@ -45,7 +50,9 @@ def small_net() -> Path:
 def measure(runs: int) -> tuple[list[float], list[float], int]:
     net = str(small_net())
     lint = [*lint_command(), "--no-color", net]
-    bare = [sys.executable, "-c", BARE, net]
+    # -P: import the installed package, not a checkout in the current folder (the console
+    # script never sees the current folder either)
+    bare = [sys.executable, "-P", "-c", BARE, net]
     for _ in range(2):
         timed(lint)
         timed(bare)
