@@ -13,13 +13,24 @@ from google.protobuf.descriptor import FileDescriptor
 from google.protobuf.descriptor_pb2 import FileDescriptorSet
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
+#: Every pool made here, with the message classes built from it, kept for the life of the
+#: process. Under protobuf 4.x's upb backend neither a descriptor nor a message instance keeps
+#: its pool and its classes alive: once the garbage collector frees a class that is no longer
+#: referenced by name, reading a sub-message of an instance built from it crashes the
+#: interpreter (a segfault, found by the corpus test under protobuf 4.22 with a fork's schema;
+#: ``tests/test_fork_schema.py`` repeats it). A process loads only a few schemas.
+_KEEP_ALIVE: list[tuple[descriptor_pool.DescriptorPool, list[Any]]] = []
+
 
 def load_file_descriptor(serialized_set: bytes, file_name: str = "caffe.proto") -> FileDescriptor:
     """Load a serialized FileDescriptorSet into a fresh private pool; return ``file_name``."""
     pool = descriptor_pool.DescriptorPool()
     for file_proto in FileDescriptorSet.FromString(serialized_set).file:
         pool.Add(file_proto)
-    return pool.FindFileByName(file_name)
+    file_desc = pool.FindFileByName(file_name)
+    classes = [message_factory.GetMessageClass(d) for d in file_desc.message_types_by_name.values()]
+    _KEEP_ALIVE.append((pool, classes))
+    return file_desc
 
 
 def module_namespace(file_desc: FileDescriptor) -> dict[str, Any]:

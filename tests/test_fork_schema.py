@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,26 @@ def test_unknown_fork_field_without_proto_then_clean_with_it(fork_proto: Path) -
     assert _lint(POOL_NET, None) == [("P002", 4, 60)]
     # with the fork's schema the field is known, and the pooling rule honours it (FLOOR)
     assert [code for code, *_ in _lint(POOL_NET, fork_proto)] == ["N202"]
+
+
+def test_message_classes_outlive_garbage_collection(fork_proto: Path) -> None:
+    """Under protobuf 4.x (upb), a message class that nothing named was freed by the garbage
+    collector, and reading a sub-message of an instance made from it crashed the interpreter
+    (found by the corpus test on protobuf 4.22). A child process, so that a crash fails this
+    test rather than killing pytest."""
+    code = (
+        "import gc, sys\n"
+        "from prototxt_lint.fork_schema import load_schema\n"
+        "net = load_schema(sys.argv[1]).message_class('NetParameter')()\n"
+        "gc.collect()\n"
+        "net.input_shape.add().dim.append(1)\n"
+        "net.layer.add().pooling_param.ceil_mode = False\n"
+        "print(net.layer[0].pooling_param.ceil_mode, len(net.input_shape))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(fork_proto)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["False", "1"]
 
 
 def test_compiled_schema_is_cached_by_content(fork_proto: Path, tmp_path: Path) -> None:

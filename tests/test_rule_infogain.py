@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES, REPO, brief, lint_files, lint_fixture, lint_text
-from google.protobuf import descriptor_pool
 from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
+from prototxt_lint.descriptors import load_file_descriptor
 from prototxt_lint.findings import Finding
 from prototxt_lint.schema import Schema
 
@@ -25,10 +25,7 @@ def schema_from(serialized_set: bytes, name: str, drop_axis: bool = False) -> Sc
                 kept = [f for f in msg.field if f.name != "axis"]
                 del msg.field[:]
                 msg.field.extend(kept)
-    pool = descriptor_pool.DescriptorPool()
-    for file_proto in files.file:
-        pool.Add(file_proto)
-    return Schema(name, pool.FindFileByName("caffe.proto"))
+    return Schema(name, load_file_descriptor(files.SerializeToString(), "caffe.proto"))
 
 
 @cache

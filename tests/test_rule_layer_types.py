@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text
-from google.protobuf import descriptor_pb2, descriptor_pool
+from google.protobuf import descriptor_pb2
 from prototxt_lint.rules.layer_types import BVLC_LAYER_TYPES, near_miss
 
 from prototxt_lint import caffe_pb2
+from prototxt_lint.descriptors import load_file_descriptor
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
 from prototxt_lint.schema import Schema
@@ -103,9 +104,8 @@ def _fork_schema() -> Schema:
     layer = next(m for m in proto.message_type if m.name == "LayerParameter")
     layer.field.add(name="roi_pooling_param", number=8266711, type=11, label=1,
                     type_name=".caffe.ROIPoolingParameter")
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(proto)
-    return Schema("fast-rcnn caffe.proto", pool.FindFileByName(proto.name))
+    serialized = descriptor_pb2.FileDescriptorSet(file=[proto]).SerializeToString()
+    return Schema("fast-rcnn caffe.proto", load_file_descriptor(serialized, proto.name))
 
 
 def test_fork_schema_provides_its_layers() -> None:
