@@ -79,14 +79,6 @@ class FieldLoc:
     def __repr__(self) -> str:
         return f"FieldLoc({self.start}, {self.end}, {self.value_start}, {self.block_end})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FieldLoc) and (
-            (self.start, self.end, self.value_start, self.block_end)
-            == (other.start, other.end, other.value_start, other.block_end)
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
 
 class ParseError(Record):
     """A syntax error, unknown field, bad value or duplicate field, with its offsets."""
