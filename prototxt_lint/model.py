@@ -221,10 +221,19 @@ class LayerView:
         return any(w > 0 for w in getattr(self.msg, "loss_weight", ()))
 
 
+def written(msg: Any, name: str) -> Any:
+    """The repeated field ``name`` of ``msg``, or ``()`` when the schema in use has no such
+    field (forks' schemas drop or rename fields: C3D v1.0 has no ``input_shape``)."""
+    return getattr(msg, name) if name in msg.DESCRIPTOR.fields_by_name else ()
+
+
 def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
     """All layers of a NetParameter in file order, and the file's syntax."""
     views: list[LayerView] = []
-    for i, layer in enumerate(net.layer):
+    # A fork's schema may lack one of the two (C3D v1.0 has only V1 `layers`).
+    v2_layers = written(net, "layer")
+    old_layers = written(net, "layers")
+    for i, layer in enumerate(v2_layers):
         views.append(
             LayerView(
                 i,
@@ -239,8 +248,9 @@ def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
         )
     v1_enum = None
     old_syntax = set()
-    for i, layer in enumerate(net.layers):
-        if layer.HasField("layer"):  # V0: the real definition is nested
+    for i, layer in enumerate(old_layers):
+        # V0: the real definition is nested
+        if "layer" in layer.DESCRIPTOR.fields_by_name and layer.HasField("layer"):
             inner = layer.layer
             old_syntax.add("v0")
             views.append(
@@ -273,11 +283,11 @@ def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
                 list(layer.top),
             )
         )
-    if net.layer and net.layers:
+    if v2_layers and old_layers:
         syntax = "mixed"
-    elif net.layers:
+    elif old_layers:
         syntax = "v0" if old_syntax == {"v0"} else "v1"
-    elif net.layer:
+    elif v2_layers:
         syntax = "v2"
     else:
         syntax = "none"

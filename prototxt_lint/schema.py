@@ -41,6 +41,33 @@ class Schema(Record):
         desc = self.file.message_types_by_name.get(message)
         return desc is not None and field in desc.fields_by_name
 
+    def declares_like_bvlc(self, message: str) -> bool:
+        """Does every field of ``message`` that BVLC's schema has exist here with BVLC's
+        type and cardinality? Rules that compute with a message's fields the way BVLC's
+        C++ does ask this first: a fork may redeclare them (C3D's PoolingParameter has a
+        repeated ``kernel_size`` for 3-D kernels), and then BVLC's arithmetic is not the
+        fork's."""
+        return _declares_like_bvlc(self, message)
+
+
+@cache
+def _declares_like_bvlc(schema: Schema, message: str) -> bool:
+    from prototxt_lint.parser import is_repeated
+
+    bvlc = bvlc_schema()
+    if schema.file is bvlc.file or not bvlc.has_message(message):
+        return True
+    ours = schema.file.message_types_by_name.get(message)
+    if ours is None:
+        return False
+    for field in bvlc.descriptor(message).fields:
+        mine = ours.fields_by_name.get(field.name)
+        if mine is not None and (
+            is_repeated(mine) != is_repeated(field) or mine.type != field.type
+        ):
+            return False
+    return True
+
 
 @cache
 def bvlc_schema() -> Schema:

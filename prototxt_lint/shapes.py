@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from prototxt_lint.model import LayerView, NetContext, PhaseNet
+from prototxt_lint.model import LayerView, NetContext, PhaseNet, written
 from prototxt_lint.parser import Path
 from prototxt_lint.records import Record
 from prototxt_lint.schema import bvlc_schema
@@ -1349,13 +1349,14 @@ def _net_inputs(ctx: NetContext) -> dict[str, Shape | None]:
     ``input_dim`` values per input."""
     net = ctx.net
     out: dict[str, Shape | None] = {}
-    for i, name in enumerate(net.input):
+    input_shape, input_dim = written(net, "input_shape"), written(net, "input_dim")
+    for i, name in enumerate(written(net, "input")):
         shape: Shape | None = None
-        if net.input_shape:
-            if i < len(net.input_shape):
-                shape = _blob_dims(net.input_shape[i])
-        elif net.input_dim and 4 * i + 3 < len(net.input_dim):
-            shape = tuple(int(d) if d >= 0 else None for d in net.input_dim[4 * i : 4 * i + 4])
+        if input_shape:
+            if i < len(input_shape):
+                shape = _blob_dims(input_shape[i])
+        elif input_dim and 4 * i + 3 < len(input_dim):
+            shape = tuple(int(d) if d >= 0 else None for d in input_dim[4 * i : 4 * i + 4])
         out[name] = shape
     return out
 
@@ -1376,6 +1377,13 @@ def _layer_shapes(ctx: NetContext, layer: LayerView, blobs: dict[str, Shape | No
         except _NotThisLayer as exc:
             out.failures.clear()
             tops = env.unknown(f"no {exc} in this schema")
+        except (TypeError, ValueError, AttributeError):
+            if ctx.schema is bvlc_schema():
+                raise
+            # a fork's schema declares this layer's fields otherwise (C3D's repeated
+            # PoolingParameter.kernel_size): BVLC's arithmetic does not apply
+            out.failures.clear()
+            tops = env.unknown("parameters declared otherwise in this schema")
         out.tops = (tops + [None] * len(layer.tops))[: len(layer.tops)]
         if any(t is not None and len(t) > MAX_BLOB_AXES for t in out.tops):
             out.tops = env.unknown("too many axes")

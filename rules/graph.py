@@ -22,6 +22,7 @@ from prototxt_lint.model import (
     LayerView,
     NetContext,
     PhaseNet,
+    written,
 )
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
@@ -94,8 +95,8 @@ def _inputs(ctx: NetContext) -> list[str]:
     turns `input:` fields into an Input layer when they have `input_shape` or `input_dim`,
     and drops them (a legacy caffemodel header) when they have neither."""
     net = ctx.net
-    if net.input_shape or net.input_dim:
-        return list(net.input)
+    if written(net, "input_shape") or written(net, "input_dim"):
+        return list(written(net, "input"))
     return []
 
 

@@ -137,6 +137,8 @@ def _axes(param: Any) -> tuple[_Axis, _Axis]:
 def _pooling_layers(ctx: NetContext) -> Iterator[tuple[_Pool, bool]]:
     """Each active Pooling layer of each phase whose parameters pass Caffe's structural
     checks, with its ``global_pooling`` flag."""
+    if not ctx.schema.declares_like_bvlc("PoolingParameter"):
+        return
     for phase in ctx.phases:
         for layer in phase.layers:
             if layer.type != "Pooling":
