@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from prototxt_lint.findings import Finding
 from prototxt_lint.linter import FileReport, Input, Linter, Options, resolve_net_path
@@ -29,11 +30,14 @@ class SlimReport:
     so it holds only picklable data)."""
 
     def __init__(self, path: str, findings: list[Finding], fatal: bool,
-                 lines: dict[int, str] | None = None) -> None:
+                 lines: dict[int, str] | None = None,
+                 roles: list[dict[str, Any]] | None = None) -> None:
         self.path = path
         self.findings = findings
         self.fatal = fatal
         self.lines: dict[int, str] = {} if lines is None else lines
+        #: what each net in the file is for (``NetRole.to_dict``), for ``--format json``
+        self.roles: list[dict[str, Any]] = [] if roles is None else roles
 
     def line_text(self, line: int) -> str:
         return self.lines.get(line, "")
@@ -42,8 +46,10 @@ class SlimReport:
     def of(cls, report: FileReport) -> SlimReport:
         source = report.document.source
         wanted = {f.line for f in report.findings}
+        roles = [{"net": ".".join(map(str, ctx.root)) or None, **ctx.role.to_dict()}
+                 for ctx in report.nets]
         return cls(report.path, report.findings, report.fatal,
-                   {n: source.line_text(n) for n in wanted})
+                   {n: source.line_text(n) for n in wanted}, roles)
 
 
 def _linked_files(item: Input) -> list[str]:

@@ -91,7 +91,12 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
 @click.option(
     "--fix",
     is_flag=True,
-    help="Apply the rules' own fixes to the files (atomically), then report what is left.",
+    help="Apply the rules' safe fixes to the files (atomically), then report what is left.",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix, also apply fixes that change how the net computes or trains.",
 )
 @click.option(
     "-j",
@@ -126,6 +131,7 @@ def lint_command(
     proto: str | None,
     jobs: int,
     fix: bool,
+    unsafe_fixes: bool,
     explain_code: str | None,
     list_rules: bool,
     color: bool | None,
@@ -165,6 +171,7 @@ def lint_command(
         proto=proto,
         jobs=jobs,
         fix=fix,
+        unsafe_fixes=unsafe_fixes,
         color=color,
     )
     try:

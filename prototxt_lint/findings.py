@@ -30,6 +30,26 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
 
 
+class Related(Record):
+    """Another place of the same cause (1-based line and column, exclusive end column)."""
+
+    __slots__ = ("column", "end", "end_column", "end_line", "line", "message", "start")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int,
+                 message: str, start: int = 0, end: int = 0) -> None:
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.message = message
+        self.start = start  # offsets into the text, for editors
+        self.end = end
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "end_line": self.end_line,
+                "end_column": self.end_column, "message": self.message}
+
+
 class Finding(Record):
     """One reported problem, where it is, and how to fix it."""
 
@@ -46,6 +66,7 @@ class Finding(Record):
         "message",
         "name",
         "phases",
+        "related",
         "severity",
         "start",
     )
@@ -66,6 +87,7 @@ class Finding(Record):
         start: int = 0,  # offsets into the text, for editors and suppressions
         end: int = 0,
         fix: Fix | None = None,  # the rule's own fix, when it has one
+        related: tuple[Related, ...] = (),  # the other places of the same cause
     ) -> None:
         self.file = file
         self.line = line
@@ -81,6 +103,7 @@ class Finding(Record):
         self.start = start
         self.end = end
         self.fix = fix
+        self.related = related
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.code, self.message)
@@ -98,10 +121,12 @@ class Finding(Record):
             "message": self.message,
             "hint": self.hint,
             "phase": list(self.phases),
+            "related": [r.to_dict() for r in self.related],
             "fix": None
             if self.fix is None
             else {
                 "title": self.fix.title,
+                "safe": self.fix.safe,
                 "edits": [
                     {"start": e.start, "end": e.end, "new_text": e.new_text}
                     for e in self.fix.edits

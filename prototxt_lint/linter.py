@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from prototxt_lint import core_rules
-from prototxt_lint.findings import Finding, Severity
+from prototxt_lint.findings import Finding, Related, Severity
 from prototxt_lint.loading import load_bytes, load_path
 from prototxt_lint.model import (
     TEST,
@@ -21,7 +21,9 @@ from prototxt_lint.model import (
     NetLink,
     SolverContext,
     build_net_context,
+    written,
 )
+from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Rule
 from prototxt_lint.records import Record
 from prototxt_lint.schema import Schema, bvlc_schema
@@ -83,6 +85,9 @@ class FileReport:
         self.findings: list[Finding] = [] if findings is None else findings
         #: the per-phase nets of a net file (for editors: hover, shapes); None for other files
         self.net = net
+        #: every net the engine built from this file: the net file's own, or the nets a
+        #: solver embeds (with the solver's phases and states), for editors to reuse
+        self.nets: list[NetContext] = [net] if net is not None else []
 
     def __repr__(self) -> str:
         return f"FileReport({self.path!r}, <{len(self.findings)} findings>)"
@@ -121,7 +126,8 @@ class Linter:
             order.append(key)
         collected: dict[str, list[tuple[Rule, Report]]] = {k: [] for k in order}
         net_phases: dict[str, dict[str, Any]] = {}
-        contexts: dict[str, NetContext] = {}
+        net_finetunes: dict[str, tuple[str, ...]] = {}
+        contexts: dict[str, list[NetContext]] = {}
         for key in list(order):
             doc = docs[key]
             if doc.kind != "solver":
@@ -139,14 +145,18 @@ class Linter:
                 phases = net_phases.setdefault(net_key, {})
                 for phase in link.phases:
                     phases.setdefault(phase, _solver_state(doc.message, phase, link))
+                if TRAIN in link.phases:
+                    net_finetunes[net_key] = _solver_finetunes(doc)
             ctx = SolverContext(doc, doc.message, links)
             collected[key].extend(self._run(self.solver_rules, ctx))
             for link in links:
                 if link.embedded is not None:
                     states = {p: _solver_state(doc.message, p, link) for p in link.phases}
                     net_ctx = build_net_context(
-                        doc, link.embedded, link.field_path, link.phases, states
+                        doc, link.embedded, link.field_path, link.phases, states,
+                        _solver_finetunes(doc) if TRAIN in link.phases else (),
                     )
+                    contexts.setdefault(key, []).append(net_ctx)
                     collected[key].extend(self._run(self.net_rules, net_ctx))
             collected[key].extend(self._link_notes(links))
         for key in order:
@@ -155,12 +165,14 @@ class Linter:
                 continue
             linked = net_phases.get(key)
             names = tuple(p for p in (TRAIN, TEST) if p in linked) if linked else None
-            ctx_net = build_net_context(doc, doc.message, (), names, linked)
-            contexts[key] = ctx_net
+            ctx_net = build_net_context(doc, doc.message, (), names, linked,
+                                        net_finetunes.get(key, ()))
+            contexts[key] = [ctx_net]
             collected[key].extend(self._run(self.net_rules, ctx_net))
         reports = [self._finish(docs[key], collected[key]) for key in order]
         for key, report in zip(order, reports, strict=True):
-            report.net = contexts.get(key)
+            report.nets = contexts.get(key, [])
+            report.net = report.nets[0] if docs[key].kind == "net" and report.nets else None
         return reports
 
     def lint_paths(self, paths: Iterable[str]) -> list[FileReport]:
@@ -260,15 +272,18 @@ class Linter:
                 merged[key] = (rule, report, [])
             if report.phase and report.phase not in merged[key][2]:
                 merged[key][2].append(report.phase)
-        fixes = {}
+        extras: dict[tuple[str, int, int, str], tuple[Any, tuple[Related, ...]]] = {}
         for (_, start, end, _, _), (rule, report, phases) in merged.items():
             raw.append((rule, start, end, report.message, report.hint, tuple(phases)))
-            if report.fix is not None:
-                fixes[(rule.code, start, end, report.message)] = report.fix
+            if report.fix is not None or report.related:
+                extras[(rule.code, start, end, report.message)] = (
+                    report.fix, _related(doc, report.related))
         findings = [_make(doc, *item) for item in raw]
-        if fixes:
+        if extras:
             findings = [
-                f.replace(fix=fixes.get((f.code, f.start, f.end, f.message))) for f in findings
+                f.replace(fix=extra[0], related=extra[1])
+                if (extra := extras.get((f.code, f.start, f.end, f.message))) else f
+                for f in findings
             ]
         findings = self._apply_suppressions(doc, findings)
         findings = [f for f in findings if self.options.enabled(self.all_rules[f.code])]
@@ -351,6 +366,13 @@ def resolve_net_path(name: str, solver_dir: str | None) -> str | None:
     return None
 
 
+def _solver_finetunes(doc: Document) -> tuple[str, ...]:
+    """Signs in a solver that its net fine-tunes: ``weights`` (BVLC master reads it as
+    ``caffe train --weights`` does)."""
+    names = list(written(doc.message, "weights"))
+    return (f"the solver loads weights ({', '.join(names)})",) if names else ()
+
+
 def _solver_state(solver: Any, phase: str, link: NetLink) -> Any:
     """The solver's ``train_state``, or the ``test_state`` of this link's (first) test net,
     indexed as ``Solver::InitTestNets`` orders test nets: ``test_net_param`` entries, then
@@ -367,6 +389,16 @@ def _solver_state(solver: Any, phase: str, link: NetLink) -> Any:
     return states[index] if index < len(states) else None
 
 
+def _related(doc: Document, places: tuple[tuple[Path, str], ...]) -> tuple[Related, ...]:
+    out = []
+    for path, note in places:
+        start, end = doc.span(path)
+        line, col = doc.source.line_col(start)
+        end_line, end_col = doc.source.line_col(max(end, start))
+        out.append(Related(line, col, end_line, end_col, note, start, end))
+    return tuple(out)
+
+
 def _make(
     doc: Document,
     rule: Rule,
@@ -375,6 +407,7 @@ def _make(
     message: str,
     hint: str,
     phases: tuple[str, ...],
+    related: tuple[Related, ...] = (),
 ) -> Finding:
     line, col = doc.source.line_col(start)
     end_line, end_col = doc.source.line_col(max(end, start))
@@ -392,13 +425,15 @@ def _make(
         phases,
         start,
         end,
+        related=related,
     )
 
 
 _INPUT_RULES = {r.code: r for r in core_rules.CORE_RULES}
 
 
-_Raw = tuple[Rule, int, int, str, str, tuple[str, ...]]
+_Raw = tuple[Rule, int, int, str, str, tuple[str, ...]] | tuple[
+    Rule, int, int, str, str, tuple[str, ...], tuple[Related, ...]]
 
 
 def _input_findings(doc: Document) -> list[_Raw]:
@@ -439,7 +474,12 @@ def _parse_findings(doc: Document) -> list[_Raw]:
     if doc.parsed is None:
         return []
     out: list[_Raw] = []
+    # Unknown names with no plausible typo behind them are one cause: the file is written
+    # for a schema that has them (a fork's). One finding, at the first, naming the others.
+    foreign = [e for e in doc.parsed.errors if e.code == "P002" and not e.hint]
     for error in doc.parsed.errors:
+        if error in foreign[1:]:
+            continue
         message = error.message
         count = doc.parsed.key_counts.get(error.key, 1) if error.key else 1
         if count > 1:
@@ -451,6 +491,18 @@ def _parse_findings(doc: Document) -> list[_Raw]:
                 "a fork's field (SSD, Faster R-CNN, ...)? lint with the fork's schema:"
                 " --proto path/to/caffe.proto (the other rules still checked the rest)"
             )
+            if len(foreign) > 1:
+                names = ", ".join(f"`{e.key[1]}`" if e.key else "?" for e in foreign[1:6])
+                more = f" and {len(foreign) - 6} more" if len(foreign) > 6 else ""
+                message += (f"; {len(foreign) - 1} more names this schema does not have:"
+                            f" {names}{more}")
+        if len(foreign) > 1 and error is foreign[0]:
+            related = tuple(
+                Related(*doc.source.line_col(e.start), *doc.source.line_col(e.end),
+                        f"`{e.key[1] if e.key else '?'}`", e.start, e.end)
+                for e in foreign[1:])
+            out.append((rule, error.start, error.end, message, hint, (), related))
+            continue
         out.append((rule, error.start, error.end, message, hint, ()))
     if doc.parsed.too_many_errors:
         out.append(

@@ -381,16 +381,20 @@ class NetContext:
         syntax: str,
         phases: list[PhaseNet],
         phases_from_solver: bool = False,
+        role: NetRole | None = None,
     ) -> None:
         self.doc = doc
         self.net = net
         self.root = root
         self.layers = layers
         self.syntax = syntax
+        #: the nets Caffe builds from this file for what it is for (see :class:`NetRole`)
         self.phases = phases
         #: True when a solver said which phases this net is built for; False when they were
-        #: guessed from the file alone (then a phase may be one the net is never used in).
+        #: decided from the file alone, from the evidence in ``role``.
         self.phases_from_solver = phases_from_solver
+        self.role = role if role is not None else NetRole(
+            "train-val", tuple(p.name for p in phases), (), ())
 
     def __repr__(self) -> str:
         return f"NetContext({self.doc.path!r}, root={self.root!r}, {self.syntax})"
@@ -502,14 +506,203 @@ def make_state(schema: Schema, phase: str, *overrides: Message | None) -> Any:
     return state
 
 
-def looks_like_deploy(layers: list[LayerView]) -> bool:
-    """No phase rules, no loss and no training data layer: a net meant for inference."""
-    for view in layers:
-        if view.syntax != "v0" and (view.msg.include or view.msg.exclude):
-            return False
-        if view.is_loss or view.type in DATA_LAYER_TYPES:
-            return False
-    return True
+# --- what a net is for --------------------------------------------------------------------
+
+TRAIN_VAL, TRAIN_ONLY, EVALUATION, DEPLOY_ROLE, FRAGMENT = (
+    "train-val", "train", "evaluation", "deploy", "fragment")
+
+#: Layer types with no bottom that are not inputs: ``Parameter`` holds a learned blob.
+_NOT_SOURCES = frozenset({"Parameter"})
+
+#: Learnable layer types and the field of their weight filler (per ``LayerSetUp``).
+LEARNABLE_FILLERS = {
+    "Convolution": ("convolution_param", "weight_filler"),
+    "Deconvolution": ("convolution_param", "weight_filler"),
+    "InnerProduct": ("inner_product_param", "weight_filler"),
+    "Embed": ("embed_param", "weight_filler"),
+    "Scale": ("scale_param", "filler"),
+    "Bias": ("bias_param", "filler"),
+    "PReLU": ("prelu_param", "filler"),
+}
+
+
+class NetRole:
+    """What a net file is for, decided once from evidence, as an experienced Caffe user reads
+    it; rules ask it instead of guessing.
+
+    ``kind``: ``deploy`` (inputs declared, no data layer, no loss; built as TEST),
+    ``train-val`` (data for TRAIN and for TEST), ``train`` (only a training net: data for
+    TRAIN only, or a net without phase rules that shows it trains), ``evaluation`` (only
+    TEST can be built: an evaluation or feature-extraction net), ``fragment`` (no input of
+    any kind: a piece of a net, nothing Caffe can build alone). ``phases`` are the nets
+    Caffe builds for it; ``evidence`` says why, in words; ``finetuning`` lists signs that
+    the net trains from pretrained weights (empty: none seen).
+    """
+
+    __slots__ = ("evidence", "finetuning", "kind", "phases")
+
+    def __init__(self, kind: str, phases: tuple[str, ...], evidence: tuple[str, ...],
+                 finetuning: tuple[str, ...]) -> None:
+        self.kind = kind
+        self.phases = phases
+        self.evidence = evidence
+        self.finetuning = finetuning
+
+    def __repr__(self) -> str:
+        return f"NetRole({self.kind!r}, {self.phases!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "phases": list(self.phases),
+                "evidence": list(self.evidence), "finetuning": list(self.finetuning)}
+
+
+def is_source(layer: LayerView) -> bool:
+    """A layer that brings data into the net: no bottom, at least one top (Caffe's data
+    layers, Input, DummyData, MemoryData, a Python data layer, a fork's data layer)."""
+    return not layer.bottoms and bool(layer.tops) and layer.type not in _NOT_SOURCES
+
+
+def _phase_rules(layers: list[LayerView]) -> bool:
+    """Does any layer select a phase (``include``/``exclude`` with ``phase``)?"""
+    return any(
+        rule.HasField("phase")
+        for v in layers if v.syntax != "v0"
+        for rule in (*v.msg.include, *v.msg.exclude)
+    )
+
+
+def _global_stats_written(layers: list[LayerView]) -> set[bool]:
+    values = set()
+    for v in layers:
+        param = v.param("batch_norm_param") if v.type == "BatchNorm" else None
+        if param is not None and param.HasField("use_global_stats"):
+            values.add(bool(param.use_global_stats))
+    return values
+
+
+def _training_signs(layers: list[LayerView]) -> list[str]:
+    """What only a training net asks for: shuffled or mirrored input, batch statistics."""
+    signs = []
+    for v in layers:
+        if not is_source(v):
+            continue
+        for name in ("image_data_param", "hdf5_data_param"):
+            param = v.param(name)
+            if param is not None and param.shuffle:
+                signs.append(f"layer '{v.name}' shuffles its data")
+        transform = v.param("transform_param")
+        if transform is not None and transform.mirror:
+            signs.append(f"layer '{v.name}' mirrors its input (augmentation)")
+    if False in _global_stats_written(layers):
+        signs.append("BatchNorm `use_global_stats: false` (batch statistics)")
+    # `lr_mult: 0` pins weights while training: only a training net needs to say it
+    return signs + _frozen_signs(layers)
+
+
+def finetuning_signs(layers: list[LayerView]) -> list[str]:
+    """Signs that a training net starts from pretrained weights: a learnable layer frozen
+    with ``lr_mult: 0`` and no filler of its own, or a trunk mostly without fillers."""
+    return _frozen_signs(layers) + _bare_trunk_signs(layers)
+
+
+def _frozen_signs(layers: list[LayerView]) -> list[str]:
+    """A learnable layer frozen with ``lr_mult: 0`` on every blob it has a ``param`` for
+    and no filler of its own: its weights can only come from a model (a frozen bilinear
+    Deconvolution is no sign)."""
+    frozen = []
+    for v in layers:
+        spec = LEARNABLE_FILLERS.get(v.type)
+        if spec is None:
+            continue
+        mults = v.lr_mults()
+        if not mults or any(m != 0 for m in mults):
+            continue
+        param = v.param(spec[0])
+        filler = getattr(param, spec[1], None) if param is not None else None
+        if filler is not None and param.HasField(spec[1]) and filler.type not in ("constant",):
+            continue
+        frozen.append(v.name)
+    if not frozen:
+        return []
+    more = f" and {len(frozen) - 1} more" if len(frozen) > 1 else ""
+    return [f"layer '{frozen[0]}'{more} frozen (`lr_mult: 0`) without a filler of its own"]
+
+
+def _bare_trunk_signs(layers: list[LayerView]) -> list[str]:
+    """At least half of the learned Convolution/InnerProduct layers (two or more) have no
+    weight filler: their weights are zeros unless a model provides them."""
+    signs = []
+    # a trunk written without fillers: its weights are zeros unless a model provides them
+    weights = [v for v in layers if v.type in ("Convolution", "InnerProduct")
+               and not (v.lr_mults() and all(m == 0 for m in v.lr_mults()))]
+    bare = [v for v in weights if not _filler_written(v)]
+    if len(weights) >= 2 and 2 * len(bare) >= len(weights):
+        signs.append(f"{len(bare)} of its {len(weights)} Convolution/InnerProduct layers have"
+                     " no weight filler (a pretrained trunk)")
+    return signs
+
+
+def _filler_written(layer: LayerView) -> bool:
+    spec = LEARNABLE_FILLERS.get(layer.type)
+    if spec is None:
+        return False
+    if layer.syntax == "v1":
+        return layer.msg.HasField(spec[0]) and getattr(layer.msg, spec[0]).HasField(spec[1])
+    param = layer.param(spec[0])
+    return param is not None and param.HasField(spec[1])
+
+
+def decide_role(
+    doc: Document, net: Any, layers: list[LayerView],
+    solver_phases: tuple[str, ...] | None = None,
+    solver_finetunes: tuple[str, ...] = (),
+) -> NetRole:
+    """The role of a net and the phases Caffe builds for it. A solver that names the net
+    decides the phases; otherwise the file's own evidence does."""
+    finetuning = tuple(solver_finetunes) + tuple(finetuning_signs(layers))
+    if solver_phases is not None:
+        kind = (TRAIN_VAL if set(solver_phases) == {TRAIN, TEST}
+                else TRAIN_ONLY if TRAIN in solver_phases else EVALUATION)
+        return NetRole(kind, solver_phases,
+                       (f"a solver builds it for {' and '.join(solver_phases)}",), finetuning)
+    net_inputs = list(written(net, "input"))
+    sources = [v for v in layers if is_source(v)]
+    readers = [v for v in sources if v.type != "Input"]
+    has_loss = any(v.is_loss for v in layers)
+    if not sources and not net_inputs:
+        return NetRole(FRAGMENT, (), ("no data layer, no Input layer and no `input:`",), ())
+    if (net_inputs or sources) and not readers and not has_loss:
+        return NetRole(DEPLOY_ROLE, (DEPLOY,),
+                       ("inputs declared with `input:` or an Input layer, no data layer and"
+                        " no loss",), ())
+    if not _phase_rules(layers):
+        train_signs = _training_signs(layers)
+        if not has_loss:
+            return NetRole(EVALUATION, (TEST,),
+                           ("data layers but no loss and no phase rules: an evaluation or"
+                            " feature-extraction net",), ())
+        if True in _global_stats_written(layers) and not train_signs:
+            return NetRole(EVALUATION, (TEST,),
+                           ("no phase rules, and BatchNorm `use_global_stats: true`, which"
+                            " a file meant for testing writes",), ())
+        why = ("a loss and data layers without phase rules",
+               *(f"{s}" for s in train_signs))
+        return NetRole(TRAIN_ONLY, (TRAIN,), why, finetuning)
+    file_state = net.state if net.HasField("state") else None
+    fed = []
+    for name in (TRAIN, TEST):
+        state = make_state(doc.schema, name, file_state)
+        if net_inputs or any(layer_included(v, state) for v in sources):
+            fed.append(name)
+    if not fed:
+        return NetRole(FRAGMENT, (), ("no data source is active in TRAIN or in TEST",), ())
+    if fed == [TRAIN, TEST]:
+        return NetRole(TRAIN_VAL, (TRAIN, TEST), ("data layers for TRAIN and for TEST",),
+                       finetuning)
+    if fed == [TRAIN]:
+        return NetRole(TRAIN_ONLY, (TRAIN,), ("data layers only for TRAIN",), finetuning)
+    return NetRole(EVALUATION, (TEST,),
+                   ("data layers only for TEST: an evaluation or feature-extraction net",), ())
 
 
 def build_net_context(
@@ -518,18 +711,18 @@ def build_net_context(
     root: Path = (),
     phases: tuple[str, ...] | None = None,
     solver_states: dict[str, Message | None] | None = None,
+    solver_finetunes: tuple[str, ...] = (),
 ) -> NetContext:
-    """The per-phase nets of ``net``. ``phases`` comes from the solver that names this net;
-    without one, a net that looks like a deploy net gets a single ``deploy`` phase (built as
-    TEST, like pycaffe and ``caffe test`` do) and any other net both TRAIN and TEST."""
+    """The per-phase nets of ``net``: the phases ``phases`` names (from the solver that
+    names this net), or else the ones its role (:func:`decide_role`) says Caffe builds. A
+    deploy net gets a single ``deploy`` phase, built as TEST like pycaffe and ``caffe test``
+    do."""
     layers, syntax = layer_views(net, root)
-    from_solver = phases is not None
-    if phases is None:
-        phases = (DEPLOY,) if looks_like_deploy(layers) else (TRAIN, TEST)
+    role = decide_role(doc, net, layers, phases, solver_finetunes)
     file_state = net.state if net.HasField("state") else None
     built = []
-    for name in phases:
+    for name in role.phases:
         extra = (solver_states or {}).get(name)
         state = make_state(doc.schema, TEST if name == DEPLOY else name, file_state, extra)
         built.append(PhaseNet(name, state, [v for v in layers if layer_included(v, state)]))
-    return NetContext(doc, net, root, layers, syntax, built, from_solver)
+    return NetContext(doc, net, root, layers, syntax, built, phases is not None, role)

@@ -75,7 +75,21 @@ def render_finding(finding: Finding, report: Reported, colour: bool) -> str:
             lines.append(f" {pad} = " + _style("hint:", colour, bold=True) + f" {finding.hint}")
     elif finding.hint:
         lines.append("   = " + _style("hint:", colour, bold=True) + f" {finding.hint}")
+    if finding.related:
+        lines.append("   = " + _style("also:", colour, bold=True) + " " + related_lines(finding))
     return "\n".join(lines)
+
+
+#: how many of a finding's other places the text output names
+RELATED_SHOWN = 8
+
+
+def related_lines(finding: Finding) -> str:
+    """``lines 12, 40, 77 (and 9 more)``: where else the same cause is."""
+    lines = [str(r.line) for r in finding.related]
+    more = len(lines) - RELATED_SHOWN
+    shown = ", ".join(lines[:RELATED_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
+    return f"line{'s' if len(lines) > 1 else ''} {shown}"
 
 
 def counts(reports: Sequence[Reported]) -> dict[Severity, int]:
@@ -113,6 +127,9 @@ def render_json(reports: Sequence[Reported]) -> str:
     c = counts(reports)
     payload = {
         "findings": [f.to_dict() for r in reports for f in r.findings],
+        "files": [
+            {"file": r.path, "nets": getattr(r, "roles", [])} for r in reports
+        ],
         "summary": {
             "files": len(reports),
             "error": c[Severity.ERROR],

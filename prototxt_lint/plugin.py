@@ -47,17 +47,26 @@ class Edit(Record):
 
 
 class Fix(Record):
-    """A rule's own fix: minimal edits that touch nothing else the user wrote."""
+    """A rule's own fix: minimal edits that touch nothing else the user wrote.
 
-    __slots__ = ("edits", "title")
+    ``safe`` says what ruff's fix applicability says: a safe fix cannot change what the net
+    computes or how it trains (it removes a no-op, spells a field the way Caffe already reads
+    it), so ``--fix`` applies it. An unsafe fix changes behaviour, however likely it is to be
+    what the user meant (deleting `use_global_stats: true` changes how a fine-tuning net
+    trains): it is applied only with ``--unsafe-fixes``, and editors label it.
+    """
+
+    __slots__ = ("edits", "safe", "title")
 
     def __init__(
         self,
         title: str,
         edits: tuple[Edit, ...],
+        safe: bool = True,
     ) -> None:
         self.title = title
         self.edits = edits
+        self.safe = safe
 
 
 class Report(Record):
@@ -66,9 +75,13 @@ class Report(Record):
     ``at`` is a path into the parsed message, e.g. ``layer.path + ("pooling_param", "stride")``.
     When that field is not written in the file (a missing field, a default), the finding
     points at the nearest enclosing field that is, such as the ``pooling_param {`` opener.
+
+    ``related`` lists the other places of the same cause, as ``(path, note)`` pairs: a
+    setting repeated on many layers is one report at the first place, not one per layer
+    (JSON ``related``, LSP ``relatedInformation``); suppressing it suppresses the cause.
     """
 
-    __slots__ = ("at", "fix", "hint", "message", "phase")
+    __slots__ = ("at", "fix", "hint", "message", "phase", "related")
 
     def __init__(
         self,
@@ -77,12 +90,25 @@ class Report(Record):
         hint: str = "",
         phase: str | None = None,
         fix: Fix | None = None,
+        related: tuple[tuple[Path, str], ...] = (),
     ) -> None:
         self.at = at
         self.message = message
         self.hint = hint
         self.phase = phase
         self.fix = fix
+        self.related = related
+
+
+def one_per_cause(
+    places: list[tuple[Path, str]], message: str, noun: str, **kwargs: Any
+) -> Report:
+    """One report for a cause seen at several ``places`` (``(path, note)``, first first):
+    at the first place, the message followed by how many more ``noun`` there are, and the
+    others as ``related``. ``kwargs`` go to :class:`Report` (hint, phase, fix)."""
+    (at, _), rest = places[0], tuple(places[1:])
+    more = f" (and {len(rest)} more {noun} like it in this net)" if rest else ""
+    return Report(at, message + more, related=rest, **kwargs)
 
 
 class Rule:
@@ -181,5 +207,6 @@ __all__ = [
     "Rule",
     "Severity",
     "net_rule",
+    "one_per_cause",
     "solver_rule",
 ]

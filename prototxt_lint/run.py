@@ -51,6 +51,7 @@ class LintRequest(Record):
         "proto",
         "select",
         "stdin_filename",
+        "unsafe_fixes",
     )
 
     def __init__(
@@ -66,6 +67,7 @@ class LintRequest(Record):
         jobs: int = 0,
         fix: bool = False,
         color: bool | None = None,
+        unsafe_fixes: bool = False,
     ) -> None:
         self.paths = paths
         self.fmt = fmt
@@ -78,6 +80,7 @@ class LintRequest(Record):
         self.jobs = jobs
         self.fix = fix
         self.color = color
+        self.unsafe_fixes = unsafe_fixes
 
 
 def iter_files(path: str) -> Iterator[str]:
@@ -118,16 +121,21 @@ def _read_stdin(request: LintRequest) -> tuple[str, Input]:
     return directory, Input(name, sys.stdin.buffer.read(limit + 1))
 
 
-def _apply_fixes(rules: list[Rule], options: Options, items: list[Input]) -> int:
-    """Lint, apply every fix to its file (stdin is never rewritten), return the count."""
+def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
+                 unsafe: bool) -> tuple[int, int]:
+    """Lint, apply the fixes to their files (stdin is never rewritten): the safe ones, and
+    the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back)."""
     from prototxt_lint.fixes import fix_file
     from prototxt_lint.linter import Linter
 
-    count = 0
+    count = held = 0
     for report in Linter(rules, options).lint([i for i in items if i.data is None]):
         if report.document.kind in ("net", "solver") and not report.document.problems:
-            count += fix_file(report.path, report.document.source.text, report.findings)
-    return count
+            wanted = [f for f in report.findings if f.fix is not None and (unsafe or f.fix.safe)]
+            held += sum(1 for f in report.findings if f.fix is not None and not f.fix.safe
+                        and not unsafe)
+            count += fix_file(report.path, report.document.source.text, wanted)
+    return count, held
 
 
 def run_lint(request: LintRequest, rules: list[Rule]) -> int:
@@ -156,7 +164,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     from prototxt_lint.batch import SlimReport, lint_inputs
 
     reports: list[SlimReport] = []
-    fixed_count = 0
+    fixed_count = held_count = 0
     threshold = Severity.WARNING
     schemas: dict[str, Schema] = {}
     for config, items in groups.items():
@@ -186,7 +194,9 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
         elif config.fail_on is not None:
             threshold = config.fail_on
         if request.fix:
-            fixed_count += _apply_fixes(rules, options, items)
+            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes)
+            fixed_count += fixed
+            held_count += held
         reports.extend(lint_inputs(rules, options, items, request.jobs))
 
     if request.fmt == "json":
@@ -201,7 +211,12 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     out.flush()
 
     if request.fix:
-        err.write(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.\n")
+        err.write(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.")
+        if held_count:
+            err.write(f" {held_count} unsafe fix{'es' if held_count != 1 else ''} not applied"
+                      " (they change how the net computes or trains; --unsafe-fixes applies"
+                      " them).")
+        err.write("\n")
     if any(r.fatal for r in reports):
         return EXIT_ERROR
     if any(f.severity >= threshold for r in reports for f in r.findings):

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prototxt_lint.model import DEPLOY, TEST, TRAIN, LayerView, NetContext, PhaseNet
-from prototxt_lint.plugin import Edit, Fix, Report, Severity, net_rule
+from prototxt_lint.plugin import Edit, Fix, Report, Severity, net_rule, one_per_cause
 
 
 def _explicit_stats(ctx: NetContext, phases: tuple[str, ...],
@@ -62,12 +62,18 @@ def _frozen_scale(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> LayerVi
     return first
 
 
-def _delete_fix(ctx: NetContext, path: tuple[str | int, ...]) -> Fix | None:
-    start, end = ctx.doc.deletion(path)
-    if start == end:
+def _delete_fix(ctx: NetContext, layers: list[LayerView]) -> Fix | None:
+    """Delete `use_global_stats: true` from each of ``layers``. Unsafe: it changes how the
+    net trains (right from scratch, wrong when fine-tuning from trained statistics)."""
+    edits = []
+    for layer in layers:
+        start, end = ctx.doc.deletion(layer.at("batch_norm_param", "use_global_stats"))
+        if start != end:
+            edits.append(Edit(start, end, ""))
+    if not edits:
         return None
-    return Fix("Delete `use_global_stats: true` (Caffe then chooses by phase)",
-               (Edit(start, end, ""),))
+    return Fix("Delete `use_global_stats: true` (Caffe then chooses by phase)", tuple(edits),
+               safe=False)
 
 
 def _gain(param: Any) -> str:
@@ -76,13 +82,34 @@ def _gain(param: Any) -> str:
     return f"1/sqrt(eps) ≈ {1 / math.sqrt(eps):.0f} (eps {eps:g})" if eps > 0 else "inf"
 
 
-@net_rule("N211", "batchnorm-global-stats-in-train", Severity.ERROR,
+def _frozen_in_train(ctx: NetContext) -> tuple[list[tuple[PhaseNet, LayerView, Any]],
+                                               list[tuple[LayerView, LayerView]]]:
+    """BatchNorm layers of the TRAIN net with `use_global_stats: true`, and those of them
+    whose Scale is frozen too (with that Scale)."""
+    found = list(_explicit_stats(ctx, (TRAIN,), True))
+    scales = [(layer, scale) for phase, layer, _ in found
+              if (scale := _frozen_scale(ctx, phase, layer)) is not None]
+    return found, scales
+
+
+def _place(layer: LayerView) -> tuple[tuple[str | int, ...], str]:
+    return layer.at("batch_norm_param", "use_global_stats"), f"BatchNorm '{layer.name}'"
+
+
+@net_rule("N211", "batchnorm-global-stats-in-train", Severity.WARNING,
           "BatchNorm `use_global_stats: true` in TRAIN: statistics never learned.")
 def batchnorm_global_stats_in_train(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a BatchNorm layer with `use_global_stats: true` that is active in the TRAIN net,
-    unless the Scale layer right after it is frozen too (that fine-tuning pattern is N212).
+    Flags BatchNorm layers with `use_global_stats: true` in the TRAIN net of a net that
+    shows no sign of fine-tuning (then it is N212): once per net, at the first such layer,
+    with the others as related places.
+
+    The TRAIN net is judged only where Caffe builds one for what the file is for (see the
+    net's role): a solver trains it, the file has data for TRAIN, or, without phase rules,
+    it has a loss and nothing that marks it as written for testing. A file without phase
+    rules whose BatchNorm layers say `use_global_stats: true` and that neither shuffles nor
+    mirrors its input is an evaluation net, and is not judged as a training net.
 
     ## Why is this bad?
     `BatchNormLayer::Forward_cpu` (`src/caffe/layers/batch_norm_layer.cpp`) then normalizes
@@ -94,73 +121,97 @@ def batchnorm_global_stats_in_train(ctx: NetContext) -> Iterator[Report]:
     iterations 0-1, then `-nan` for the rest of the run, exit 0. The same net without the
     field trained normally.
 
-    Fine-tuning from weights that carry trained statistics with frozen BatchNorm but a
-    learned Scale is legitimate; the net file cannot show where the weights come from, so
-    suppress the finding there.
+    Consequence class: NaN, but only when the net trains from scratch. Weights given on the
+    command line (`caffe train --weights`) can carry trained statistics, and then freezing
+    them is a legitimate fine-tuning choice, so this is a warning that states that
+    assumption, never an error.
 
     ## Example
     ```
+    layer { name: "data" type: "Data" top: "data" top: "label"
+            transform_param { scale: 0.00390625 }
+            data_param { source: "train_lmdb" batch_size: 64 backend: LMDB } }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 8 kernel_size: 3
+                                weight_filler { type: "xavier" } } }
     layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1"
             batch_norm_param { use_global_stats: true } }
+    layer { name: "ip" type: "InnerProduct" bottom: "conv1" top: "ip"
+            inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
     ```
 
     ## Use instead
-    ```
-    layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" }
-    ```
+    The same net without `batch_norm_param { use_global_stats: true }`.
 
     ## Fix
-    Delete `use_global_stats`: Caffe uses batch statistics in TRAIN and the stored ones in
-    TEST by itself.
+    Delete `use_global_stats` (Caffe uses batch statistics in TRAIN and the stored ones in
+    TEST by itself). The fix is unsafe (`--unsafe-fixes`): it changes how the net trains,
+    which is wrong when you fine-tune from weights with trained statistics.
     """
-    for phase, layer, param in _explicit_stats(ctx, (TRAIN,), True):
-        if _frozen_scale(ctx, phase, layer) is not None:
-            continue  # N212
-        yield Report(
-            layer.at("batch_norm_param", "use_global_stats"),
-            "`use_global_stats: true` in TRAIN: BatchNorm normalizes with its stored mean and"
-            " variance, which training never updates; from scratch they are 0, so the layer"
-            f" multiplies its input by {_gain(param)} (measured with the default eps: losses"
-            " at the 87.3365 clamp, then nan)",
-            hint="delete `use_global_stats`: Caffe uses batch statistics in TRAIN and the"
-            " stored ones in TEST",
-            phase=phase.name,
-            fix=_delete_fix(ctx, layer.at("batch_norm_param", "use_global_stats")),
-        )
+    found, scales = _frozen_in_train(ctx)
+    if not found or scales or ctx.role.finetuning:
+        return  # nothing frozen, or a fine-tuning net (N212)
+    phase, _, param = found[0]
+    layers = [layer for _, layer, _ in found]
+    yield one_per_cause(
+        [_place(layer) for layer in layers],
+        "`use_global_stats: true` in TRAIN: BatchNorm normalizes with its stored mean and"
+        " variance, which training never updates; if this net trains from scratch they are 0,"
+        f" so the layer multiplies its input by {_gain(param)} (measured with the default"
+        " eps: losses at the 87.3365 clamp, then nan)",
+        "BatchNorm layers",
+        hint="delete `use_global_stats` (Caffe uses batch statistics in TRAIN and the"
+        " stored ones in TEST); keep it only when fine-tuning from weights that carry these"
+        " layers' statistics (caffe train --weights)",
+        phase=phase.name,
+        fix=_delete_fix(ctx, layers),
+    )
 
 
 @net_rule("N212", "batchnorm-frozen-for-finetuning", Severity.INFO,
-          "BatchNorm and its Scale frozen in TRAIN: right only with pretrained statistics.")
+          "BatchNorm frozen in TRAIN in a fine-tuning net: right only with trained statistics.")
 def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Notes a BatchNorm layer with `use_global_stats: true` active in TRAIN whose output goes
-    first (directly, or in place through the same blob name) into a `Scale` layer with every
-    parameter frozen: the R-FCN / py-R-FCN ResNet pattern, where the pretrained ImageNet
-    statistics and affine parameters are kept fixed while detection is fine-tuned.
+    Notes BatchNorm layers with `use_global_stats: true` in the TRAIN net of a net that
+    shows signs of fine-tuning: the Scale layer right after a BatchNorm (directly, or in
+    place through the same blob name) has every parameter frozen (the R-FCN / py-R-FCN
+    ResNet pattern), a learnable layer is frozen with `lr_mult: 0` and has no filler of its
+    own, or the solver that trains it loads `weights`. Once per net, at the first such
+    layer, with the others as related places.
 
     ## Why is this bad?
     It is not, when the weights loaded for training (`caffe train --weights`, or the
-    framework's pretrained model) carry this layer's mean/variance:
+    framework's pretrained model) carry these layers' mean/variance:
     `BatchNormLayer::Forward_cpu` (`src/caffe/layers/batch_norm_layer.cpp`) then normalizes
     with them and never updates them, as intended. Without them (training from scratch, or
     a renamed layer whose weights are not copied) the statistics stay 0 and the layer
-    multiplies its input by 1/sqrt(eps), about 316x (see N211).
+    multiplies its input by 1/sqrt(eps), about 316x (see N211). Consequence class: a
+    reminder.
 
-    "Every parameter" means every blob `ScaleLayer::LayerSetUp` creates: the scale (when the
-    Scale has one bottom) and the bias (with `bias_term: true`). A blob without its own
-    `param` block learns with lr_mult 1 (`Net::AppendParam` uses ParamSpec's default), so a
-    `bias_term: true` Scale with a single `param { lr_mult: 0 }` is not frozen (N211).
-    `param { lr_mult: 0 }` on the BatchNorm itself is not taken as evidence: old Caffe
-    required it on every BatchNorm.
+    "Every parameter" of a Scale means every blob `ScaleLayer::LayerSetUp` creates: the
+    scale (when the Scale has one bottom) and the bias (with `bias_term: true`). A blob
+    without its own `param` block learns with lr_mult 1 (`Net::AppendParam` uses
+    ParamSpec's default). `param { lr_mult: 0 }` on the BatchNorm itself is not taken as
+    evidence: old Caffe required it on every BatchNorm.
 
     ## Example
     ```
+    layer { name: "data" type: "Data" top: "data" top: "label"
+            transform_param { scale: 0.00390625 }
+            data_param { source: "train_lmdb" batch_size: 64 backend: LMDB } }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 8 kernel_size: 3
+                                weight_filler { type: "xavier" } } }
     layer { name: "bn_conv1" type: "BatchNorm" bottom: "conv1" top: "conv1"
             batch_norm_param { use_global_stats: true } }
     layer { name: "scale_conv1" type: "Scale" bottom: "conv1" top: "conv1"
             scale_param { bias_term: true }
             param { lr_mult: 0 } param { lr_mult: 0 } }
+    layer { name: "ip" type: "InnerProduct" bottom: "conv1" top: "ip"
+            inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
     ```
 
     ## Use instead
@@ -168,27 +219,22 @@ def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
     `use_global_stats` and without the frozen `param` blocks on the Scale.
 
     ## Fix
-    Make sure the weights you start from contain this layer (same name) with trained
-    statistics. The note is given once per net, at the first such layer, with the count.
+    Make sure the weights you start from contain these layers (same names) with trained
+    statistics.
     """
-    frozen = [
-        (phase, layer, param, scale)
-        for phase, layer, param in _explicit_stats(ctx, (TRAIN,), True)
-        if (scale := _frozen_scale(ctx, phase, layer)) is not None
-    ]
-    if not frozen:
+    found, scales = _frozen_in_train(ctx)
+    if not found or not (scales or ctx.role.finetuning):
         return
-    # One note per net, at the first such layer: R-FCN's ResNets have 50-100 of them.
-    phase, layer, param, scale = frozen[0]
-    others = len(frozen) - 1
-    also = f" (and {others} more BatchNorm layers like it in this net)" if others else ""
-    yield Report(
-        layer.at("batch_norm_param", "use_global_stats"),
-        f"`use_global_stats: true` in TRAIN, and the Scale `{scale.name}` after it is"
-        f" frozen (lr_mult 0){also}: BatchNorm statistics are frozen for fine-tuning, which"
-        " is right only when the loaded weights carry this layer's trained mean and"
-        f" variance; from scratch they stay 0 and the layer multiplies its input by"
-        f" {_gain(param)}",
+    phase, layer, param = found[0]
+    signs = ([f"the Scale '{scales[0][1].name}' after BatchNorm '{scales[0][0].name}' is"
+              " frozen (lr_mult 0)"] if scales else []) + list(ctx.role.finetuning)
+    yield one_per_cause(
+        [_place(v) for _, v, _ in found],
+        "`use_global_stats: true` in TRAIN in a net that fine-tunes"
+        f" ({'; '.join(signs)}): BatchNorm statistics are frozen, which is right only when"
+        " the loaded weights carry these layers' trained mean and variance; from scratch"
+        f" they stay 0 and the layer multiplies its input by {_gain(param)}",
+        "BatchNorm layers",
         hint=f"train from weights that contain layer `{layer.name}`"
         " (caffe train --weights model.caffemodel)",
         phase=phase.name,
@@ -200,8 +246,11 @@ def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
 def batchnorm_batch_stats_in_test(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a BatchNorm layer with `use_global_stats: false` that is active in the TEST net or
-    in a deploy net (built as TEST).
+    Flags BatchNorm layers with `use_global_stats: false` in the TEST net or in a deploy net
+    (built as TEST): once per net, at the first such layer, with the others as related
+    places. TEST is judged only where Caffe builds a TEST net for what the file is for: a
+    deploy or evaluation net, a file with data for TEST, or a solver's test net; a training
+    file without phase rules is not (its TEST net is never built).
 
     ## Why is this bad?
     `BatchNormLayer::Forward_cpu` (`src/caffe/layers/batch_norm_layer.cpp`) then normalizes
@@ -214,25 +263,31 @@ def batchnorm_batch_stats_in_test(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 8 kernel_size: 3 } }
     layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1"
             batch_norm_param { use_global_stats: false } }
     ```
 
     ## Use instead
-    ```
-    layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" }
-    ```
+    The same net without `batch_norm_param { use_global_stats: false }`.
 
     ## Fix
     Delete `use_global_stats` (TEST then uses the stored statistics), or restrict
     `use_global_stats: false` to a TRAIN-only layer.
     """
-    for phase, layer, _ in _explicit_stats(ctx, (TEST, DEPLOY), False):
-        yield Report(
-            layer.at("batch_norm_param", "use_global_stats"),
-            f"`use_global_stats: false` in {phase.name}: BatchNorm normalizes each batch with"
-            " that batch's own mean and variance instead of the learned ones, so a sample's"
-            " output depends on the other samples in its batch and on the batch size",
-            hint="delete `use_global_stats`: Caffe uses the stored statistics in TEST",
-            phase=phase.name,
-        )
+    found = list(_explicit_stats(ctx, (TEST, DEPLOY), False))
+    if not found:
+        return
+    phase = found[0][0]
+    yield one_per_cause(
+        [_place(layer) for p, layer, _ in found if p is phase],
+        f"`use_global_stats: false` in {phase.name}: BatchNorm normalizes each batch with"
+        " that batch's own mean and variance instead of the learned ones, so a sample's"
+        " output depends on the other samples in its batch and on the batch size",
+        "BatchNorm layers",
+        hint="delete `use_global_stats`: Caffe uses the stored statistics in TEST",
+        phase=phase.name,
+    )

@@ -22,7 +22,7 @@ from typing import Any
 
 from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.parser import Path
-from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.records import Record
 from prototxt_lint.shapes import PhaseShapes, net_shapes, param
 
@@ -90,25 +90,13 @@ def _bias_zero(w: _Weights) -> bool:
 
 
 def _train_phases(ctx: NetContext) -> Iterator[tuple[PhaseNet, PhaseShapes]]:
+    """The TRAIN net of a net trained from scratch: initial weights matter nowhere else (a
+    fine-tuning net's come from the model it loads, see ``NetRole.finetuning``)."""
+    if ctx.role.finetuning:
+        return
     for shapes in net_shapes(ctx):
         if shapes.phase.name == TRAIN:
             yield shapes.phase, shapes
-
-
-def _loads_weights(ctx: NetContext, phase: PhaseNet) -> bool:
-    """Signs that the net starts from a trained model: a layer whose parameters are all
-    frozen (`lr_mult: 0` only makes sense for loaded weights; BatchNorm is left out, old
-    Caffe required it there), or at least half of the learned Convolution/InnerProduct
-    layers without a weight filler (the pretrained trunk of a fine-tuned net, a net written
-    for pretrained weights, or a test net that shares the train net's)."""
-    weights = [w for v in phase.layers if (w := _weights(ctx, v)) is not None and w.learned]
-    if 2 * sum(w.zero for w in weights) >= len(weights):
-        return True
-    for layer in phase.layers:
-        lr = layer.lr_mults()
-        if lr and all(m == 0 for m in lr) and layer.type != "BatchNorm":
-            return True
-    return False
 
 
 # --- N421: zero weights that never learn ---------------------------------------------------
@@ -265,9 +253,9 @@ def zero_weights_never_learn(ctx: NetContext) -> Iterator[Report]:
     Add `weight_filler { type: "msra" }` (He initialisation, for ReLU nets) or `"xavier"`.
     If the weights come from a trained model, suppress the finding.
     """
+    places: list[tuple[Path, str]] = []
+    first: tuple[str, str, str] | None = None
     for phase, _ in _train_phases(ctx):
-        if _loads_weights(ctx, phase):
-            continue
         dead = _dead_relus(ctx, phase)
         for layer in phase.layers:
             w = _weights(ctx, layer)
@@ -281,16 +269,21 @@ def zero_weights_never_learn(ctx: NetContext) -> Iterator[Report]:
                 start = f"`{layer.name}` has `weight_filler` `constant` 0"
             direct = relu.bottoms and relu.bottoms[0] in layer.tops
             reach = "the ReLU after it" if direct else "the first ReLU its zeros reach"
-            yield Report(
-                w.at("weight_filler"),
-                f"{start}, and its bias starts at 0: it outputs 0 for every input, and"
-                f" {reach}, `{relu.name}`, passes gradient only where its input is > 0;"
-                f" trained from scratch, `{layer.name}` gets zero gradient at every iteration,"
-                " its weights stay 0 and no layer below it learns through it",
-                hint='add `weight_filler { type: "msra" }` (or "xavier"); if the weights are'
-                " loaded from a trained model, suppress this",
-                phase=phase.name,
-            )
+            places.append((w.at("weight_filler"), f"`{layer.name}` before `{relu.name}`"))
+            if first is None:
+                first = (
+                    f"{start}, and its bias starts at 0: it outputs 0 for every input, and"
+                    f" {reach}, `{relu.name}`, passes gradient only where its input is > 0;"
+                    f" trained from scratch, `{layer.name}` gets zero gradient at every"
+                    " iteration, its weights stay 0 and no layer below it learns through it",
+                    phase.name, layer.name)
+    if first is not None:
+        yield one_per_cause(
+            places, first[0], "layers",
+            hint='add `weight_filler { type: "msra" }` (or "xavier"); if the weights are'
+            " loaded from a trained model, suppress this",
+            phase=first[1],
+        )
 
 
 # --- N422 / N423: gaussian std against the fan-in ------------------------------------------
@@ -346,26 +339,34 @@ def gaussian_default_std(ctx: NetContext) -> Iterator[Report]:
     Use `type: "msra"` (or `"xavier"`), or write the `std` you mean (the message gives the
     He value for the layer when its fan-in is known).
     """
+    found = []
     for phase, w, fan_in in _gaussian_layers(ctx):
         if w.filler.HasField("std"):
             continue
         if fan_in is not None and 1.0 <= DEFAULT_STD_RATIO * _he(fan_in):
             continue
-        if fan_in is None:
-            scale = ("more than 2x the He scale sqrt(2/fan_in) for any fan-in above 8 (it is"
-                     " 0.059 for a 3x3 convolution over 64 channels)")
-        else:
-            scale = (f"{1.0 / _he(fan_in):.1f}x the He scale sqrt(2/fan_in) ="
-                     f" {_he(fan_in):.3g} for this layer's fan-in of {fan_in}")
-        yield Report(
-            w.at("weight_filler"),
-            f'`{w.layer.name}`: `weight_filler {{ type: "gaussian" }}` without `std`: the std'
-            f" defaults to 1, {scale}; every layer initialised like this multiplies the scale"
-            " of its output by about std*sqrt(fan_in/2), so the loss saturates or turns NaN",
-            hint='use `type: "msra"` (std sqrt(2/fan_in), for ReLU) or `"xavier"`'
-            + (f", or `std: {_he(fan_in):.2g}`" if fan_in else ""),
-            phase=phase.name,
-        )
+        found.append((phase, w, fan_in))
+    if not found:
+        return
+    phase, w, fan_in = found[0]
+    if fan_in is None:
+        scale = ("more than 2x the He scale sqrt(2/fan_in) for any fan-in above 8 (it is"
+                 " 0.059 for a 3x3 convolution over 64 channels)")
+    else:
+        scale = (f"{1.0 / _he(fan_in):.1f}x the He scale sqrt(2/fan_in) ="
+                 f" {_he(fan_in):.3g} for this layer's fan-in of {fan_in}")
+    places = list(dict.fromkeys((x.at("weight_filler"), f"`{x.layer.name}`")
+                                for _, x, _ in found))
+    yield one_per_cause(
+        places,
+        f'`{w.layer.name}`: `weight_filler {{ type: "gaussian" }}` without `std`: the std'
+        f" defaults to 1, {scale}; every layer initialised like this multiplies the scale"
+        " of its output by about std*sqrt(fan_in/2), so the loss saturates or turns NaN",
+        "layers",
+        hint='use `type: "msra"` (std sqrt(2/fan_in), for ReLU) or `"xavier"`'
+        + (f", or `std: {_he(fan_in):.2g}`" if fan_in else ""),
+        phase=phase.name,
+    )
 
 
 @net_rule("N423", "gaussian-std-too-large", Severity.WARNING,
@@ -406,19 +407,26 @@ def gaussian_std_too_large(ctx: NetContext) -> Iterator[Report]:
     ## Fix
     Use `type: "msra"` or `"xavier"`, or the std the message gives.
     """
+    found = []
     for phase, w, fan_in in _gaussian_layers(ctx):
         if not w.filler.HasField("std") or fan_in is None:
             continue
         std = float(w.filler.std)
         ratio = std / _he(fan_in)
-        if ratio < TOO_LARGE:
-            continue
-        yield Report(
-            w.at("weight_filler", "std"),
-            f"`{w.layer.name}`: gaussian `std: {std:g}` is {ratio:.0f}x the He scale"
-            f" sqrt(2/fan_in) = {_he(fan_in):.3g} for this layer's fan-in of {fan_in}: the"
-            f" layer multiplies the scale of its output by about {ratio:.0f}, so the loss"
-            " saturates or turns NaN",
-            hint=f'use `type: "msra"` (or "xavier"), or `std: {_he(fan_in):.2g}`',
-            phase=phase.name,
-        )
+        if ratio >= TOO_LARGE:
+            found.append((phase, w, fan_in, std, ratio))
+    if not found:
+        return
+    phase, w, fan_in, std, ratio = found[0]
+    places = list(dict.fromkeys((x.at("weight_filler", "std"), f"`{x.layer.name}`")
+                                for _, x, _, _, _ in found))
+    yield one_per_cause(
+        places,
+        f"`{w.layer.name}`: gaussian `std: {std:g}` is {ratio:.0f}x the He scale"
+        f" sqrt(2/fan_in) = {_he(fan_in):.3g} for this layer's fan-in of {fan_in}: the"
+        f" layer multiplies the scale of its output by about {ratio:.0f}, so the loss"
+        " saturates or turns NaN",
+        "layers",
+        hint=f'use `type: "msra"` (or "xavier"), or `std: {_he(fan_in):.2g}`',
+        phase=phase.name,
+    )

@@ -25,7 +25,7 @@ from prototxt_lint.model import (
     written,
 )
 from prototxt_lint.parser import Path
-from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.records import Record
 
 #: Layers that only change the shape of their first bottom (looked through when following a
@@ -43,40 +43,11 @@ def _phase_words(names: list[str]) -> str:
     return f"the {' and '.join(names)} net{'s' if len(names) > 1 else ''}"
 
 
-def _selects_train(ctx: NetContext) -> bool:
-    """Some layer is meant for TRAIN only (`include { phase: TRAIN }` or
-    `exclude { phase: TEST }`): the author built the file for training."""
-    for layer in ctx.layers:
-        if layer.syntax == "v0":
-            continue
-        if any(r.HasField("phase") and r.phase == 0 for r in layer.msg.include):
-            return True
-        if any(r.HasField("phase") and r.phase == 1 for r in layer.msg.exclude):
-            return True
-    return False
-
-
 def _train_for_sure(ctx: NetContext) -> PhaseNet | None:
-    """The TRAIN net, when it is certain that the file is used for training: a solver says
-    so, or the file has a TRAIN-only layer and its TRAIN net reads data from a layer (not
-    only from `input:` or Input layers, as a deploy net with a TRAIN-only Dropout does)."""
+    """The TRAIN net, when Caffe builds one for what the file is for (its role: a solver
+    trains it, it has data for TRAIN, or it is a training net without phase rules)."""
     phase = ctx.phase(TRAIN)
-    if phase is None or not phase.layers:
-        return None
-    if ctx.phases_from_solver:
-        return phase
-    fed = any(not v.bottoms and v.tops and v.type != "Input" for v in phase.layers)
-    return phase if fed and _selects_train(ctx) else None
-
-
-def _checked_phases(ctx: NetContext) -> list[PhaseNet]:
-    """As N261: without a solver, a phase with no data source while another has one is not a
-    net the file is used for."""
-    if ctx.phases_from_solver:
-        return ctx.phases
-    inputs = bool(ctx.net.input)
-    fed = [p for p in ctx.phases if inputs or any(not v.bottoms for v in p.layers)]
-    return fed or ctx.phases
+    return phase if phase is not None and phase.layers else None
 
 
 def _loss_weights(layer: LayerView) -> list[float]:
@@ -258,7 +229,7 @@ def top_produced_twice(ctx: NetContext) -> Iterator[Report]:
         return
     groups: dict[tuple[Path, str, str], list[str]] = {}
     found: dict[tuple[Path, str, str], _Clash] = {}
-    for phase in _checked_phases(ctx):
+    for phase in ctx.phases:
         for clash in _clashes(ctx, phase):
             key = (clash.layer.at("top", clash.top), clash.why, clash.hint)
             groups.setdefault(key, []).append(phase.name)
@@ -366,23 +337,33 @@ def duplicate_layer_name(ctx: NetContext) -> Iterator[Report]:
         for layer in phase.layers:
             if layer.name:
                 seen.setdefault(layer.name, []).append(layer)
-        for name, same in seen.items():
-            if len(same) < 2 or not any(_may_have_weights(ctx, v) for v in same):
-                continue
-            first = same[0]
-            for k, later in enumerate(same[1:], start=2):
-                at = later.at("name") if ctx.doc.loc(later.at("name")) else later.path
-                yield Report(
-                    at,
-                    f"layer name '{name}' is already used by the {first.type} layer at line"
-                    f" {_line(ctx, first.path)}: Caffe accepts it and trains, but it restores"
-                    f" weights by layer name, always into the first '{name}', so this net"
-                    f" cannot reload its own snapshots (measured: \"Cannot copy param 0"
-                    f" weights from layer '{name}'; shape mismatch\"), and with equal shapes"
-                    " the wrong weights load silently",
-                    hint=f"rename this layer (e.g. '{name}_{k}')",
-                    phase=phase.name,
-                )
+        clashes = [(name, same) for name, same in seen.items()
+                   if len(same) >= 2 and any(_may_have_weights(ctx, v) for v in same)]
+        if not clashes:
+            continue
+        # one cause per net (names written twice, usually by a generator): the first clash,
+        # with every other repeated name as a related place
+        places = [(_name_path(ctx, later), f"'{name}' again (first at line"
+                   f" {_line(ctx, same[0].path)})")
+                  for name, same in clashes for later in same[1:]]
+        name, same = clashes[0]
+        first = same[0]
+        yield one_per_cause(
+            places,
+            f"layer name '{name}' is already used by the {first.type} layer at line"
+            f" {_line(ctx, first.path)}: Caffe accepts it and trains, but it restores"
+            f" weights by layer name, always into the first '{name}', so this net"
+            f" cannot reload its own snapshots (measured: \"Cannot copy param 0"
+            f" weights from layer '{name}'; shape mismatch\"), and with equal shapes"
+            " the wrong weights load silently",
+            "repeated layer names",
+            hint=f"rename this layer (e.g. '{name}_2')",
+            phase=phase.name,
+        )
+
+
+def _name_path(ctx: NetContext, layer: LayerView) -> Path:
+    return layer.at("name") if ctx.doc.loc(layer.at("name")) else layer.path
 
 
 # --- N304: more param specs than blobs ----------------------------------------------------------
@@ -472,6 +453,7 @@ def too_many_param_specs(ctx: NetContext) -> Iterator[Report]:
     """
     if not caffe_builds(ctx):
         return
+    found = []
     for layer in ctx.layers:
         phases = ctx.active_phases(layer)
         if not phases:
@@ -482,19 +464,23 @@ def too_many_param_specs(ctx: NetContext) -> Iterator[Report]:
         blobs = param_blobs(layer, ctx)
         if blobs is None or specs <= blobs:
             continue
-        message = (
-            f"layer '{layer.name}' ({layer.type}) has {specs} `param`"
-            f" spec{'s' if specs != 1 else ''} but {blobs} parameter"
-            f" blob{'s' if blobs != 1 else ''} ({_blob_words(layer, blobs)}):"
-            f' Caffe aborts with "Check failed: param_size <= num_param_blobs ({specs} vs.'
-            f' {blobs}) Too many params specified for layer {layer.name}"'
-        )
-        for name in phases:
-            yield Report(
-                _extra_spec_path(ctx, layer, blobs), message,
-                hint=_spec_hint(layer, blobs),
-                phase=name,
-            )
+        found.append((layer, phases, specs, blobs))
+    if not found:
+        return
+    # Caffe aborts at the first; the others are the same mistake, given as related places
+    layer, phases, specs, blobs = found[0]
+    message = (
+        f"layer '{layer.name}' ({layer.type}) has {specs} `param`"
+        f" spec{'s' if specs != 1 else ''} but {blobs} parameter"
+        f" blob{'s' if blobs != 1 else ''} ({_blob_words(layer, blobs)}):"
+        f' Caffe aborts with "Check failed: param_size <= num_param_blobs ({specs} vs.'
+        f' {blobs}) Too many params specified for layer {layer.name}"'
+    )
+    places = [(_extra_spec_path(ctx, v, b), f"layer '{v.name}' ({v.type})")
+              for v, _, _, b in found]
+    for name in phases:
+        yield one_per_cause(places, message, "layers", hint=_spec_hint(layer, blobs),
+                            phase=name)
 
 
 # --- N305: no loss in TRAIN ---------------------------------------------------------------------
@@ -612,16 +598,17 @@ def accuracy_in_train(ctx: NetContext) -> Iterator[Report]:
     phase = _train_for_sure(ctx)
     if phase is None:
         return
-    for layer in phase.layers:
-        if layer.type == "Accuracy":
-            yield Report(
-                layer.at("type"),
-                f"Accuracy layer '{layer.name}' runs in the TRAIN net: harmless (it takes no"
-                " part in the backward pass), it reports the accuracy on each training"
-                " batch",
-                hint="add `include { phase: TEST }` if it is meant for testing only",
-                phase=TRAIN,
-            )
+    found = [v for v in phase.layers if v.type == "Accuracy"]
+    if not found:
+        return
+    yield one_per_cause(
+        [(v.at("type"), f"Accuracy layer '{v.name}'") for v in found],
+        f"Accuracy layer '{found[0].name}' runs in the TRAIN net: harmless (it takes no"
+        " part in the backward pass), it reports the accuracy on each training batch",
+        "Accuracy layers",
+        hint="add `include { phase: TEST }` if it is meant for testing only",
+        phase=TRAIN,
+    )
 
 
 # --- N307: data layers in a deploy net ----------------------------------------------------------

@@ -99,6 +99,21 @@ def _normalised_in_net(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> bo
     return seen
 
 
+def _labels_only(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> bool:
+    """Does every layer that reads this data layer's tops read them as labels (a bottom
+    after the first of a loss or Accuracy layer)? Then it carries labels, not pixels: the
+    ground-truth maps of a segmentation net come from a second Data layer."""
+    tops = set(layer.tops)
+    readers = ctx.next_consumers(phase, layer)
+    if not readers:
+        return False
+    for reader in readers:
+        positions = [i for i, b in enumerate(reader.bottoms) if b in tops]
+        if not (reader.is_loss or reader.type == "Accuracy") or 0 in positions:
+            return False
+    return True
+
+
 def _used_by_caffe(ctx: NetContext, layer: LayerView) -> bool:
     """Old-syntax layers of a net embedded in a solver are never upgraded, so Caffe does not
     build them (see N223)."""
@@ -167,7 +182,7 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
         if not ctx.is_complete(layer.path):
             continue  # a fork's field was skipped: it may be the normalisation
         normalised, ignored = _normalisation(layer)
-        if normalised or _normalised_in_net(ctx, phase, layer):
+        if normalised or _normalised_in_net(ctx, phase, layer) or _labels_only(ctx, phase, layer):
             continue
         note = (f" ({' and '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} written"
                 " but not read by Caffe for this layer)") if ignored else ""

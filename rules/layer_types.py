@@ -249,7 +249,10 @@ def misspelled_layer_type(ctx: NetContext) -> Iterator[Report]:
     ## Fix
     Use the registered name given in the hint.
     """
-    for layer in _unregistered(ctx):
+    unregistered = list(_unregistered(ctx))
+    if _needs_a_fork(unregistered):
+        return  # a fork's file: a near-miss may be that fork's own type (N312 says so)
+    for layer in unregistered:
         meant = near_miss(layer.type) if layer.syntax == "v2" else None
         if meant is None:
             continue
@@ -264,16 +267,30 @@ def misspelled_layer_type(ctx: NetContext) -> Iterator[Report]:
             )
 
 
+def _near(layer: LayerView) -> str | None:
+    return near_miss(layer.type) if layer.syntax == "v2" else None
+
+
+def _needs_a_fork(unregistered: list[LayerView]) -> bool:
+    """Does the net use a type that is no slip of a BVLC one (a fork's own layer)? Then the
+    file is written for that fork, and a near-miss type may be one it registers (OCR forks
+    register "Lstm" next to BVLC's "LSTM")."""
+    return any(_near(v) is None for v in unregistered)
+
+
 @net_rule("N312", "custom-layer-type", Severity.WARNING,
           "Layer type BVLC Caffe does not register: needs a fork or custom build.")
 def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Notes each distinct layer `type` that BVLC Caffe does not register and that is not a
-    near-miss of one (those are N311): a fork's layer (`ROIPooling`, `PSROIPooling`,
+    Notes the layer types that BVLC Caffe does not register in a net that uses at least
+    one that is no near-miss of a BVLC type: a fork's layer (`ROIPooling`, `PSROIPooling`,
     `SmoothL1Loss`, SSD's `PriorBox`/`DetectionOutput`/`MultiBoxLoss`, PSPNet's `BN` and
-    `Interp`, ...) or your own C++ layer. One finding per type and file, at its first use,
-    with the number of layers of that type. `Python` layers are registered (pycaffe builds
+    `Interp`, ...) or your own C++ layer. One cause, one finding per net: every such type
+    is named, with its count, at the first use of the first; the first use of each other
+    type is a related place. In such a net a near-miss type (`Lstm` beside BVLC's `LSTM`)
+    is listed here too, with BVLC's spelling, instead of as an N311 error: the fork the
+    file is written for may register it. `Python` layers are registered (pycaffe builds
     have `WITH_PYTHON_LAYER`), and V1 enum types always map to registered ones. When the
     file is linted with a fork's schema (`--proto`), nothing is reported: a schema does not
     list the layers a fork registers (R-FCN's `SmoothL1LossOHEM` has no parameters at all),
@@ -303,23 +320,34 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
     """
     if ctx.schema.file is not bvlc_schema().file:
         return  # a fork's schema: the fork may register the type (SmoothL1LossOHEM in R-FCN)
+    unregistered = list(_unregistered(ctx))
+    if not _needs_a_fork(unregistered):
+        return  # only slips of BVLC types: N311
     first: dict[str, LayerView] = {}
     counts: dict[str, int] = {}
-    for layer in _unregistered(ctx):
-        if layer.syntax == "v2" and near_miss(layer.type) is not None:
-            continue
+    for layer in unregistered:
         first.setdefault(layer.type, layer)
         counts[layer.type] = counts.get(layer.type, 0) + 1
-    for kind, layer in first.items():
+
+    def described(kind: str) -> str:
         n = counts[kind]
-        uses = f"{n} layers" if n > 1 else "1 layer"
-        yield Report(
-            _type_path(layer),
-            f'layer type "{kind}" ({uses} in this net, first \'{layer.name}\') is not'
-            " registered by BVLC Caffe: a fork or custom layer; a Caffe build"
-            f' without it aborts with "Unknown layer type: {kind}"',
-            hint="run it with the Caffe fork or build that provides this layer",
-        )
+        meant = _near(first[kind])
+        slip = f"; BVLC's is \"{meant}\"" if meant else ""
+        return f'"{kind}" ({n} layer{"s" if n > 1 else ""}{slip})'
+
+    kinds = list(first)
+    names = ", ".join(described(k) for k in kinds)
+    noun = "type" if len(kinds) == 1 else "types"
+    yield Report(
+        _type_path(first[kinds[0]]),
+        f"layer {noun} {names} {'is' if len(kinds) == 1 else 'are'} not registered by BVLC"
+        " Caffe: this net is written for a fork or a custom build; a Caffe build without"
+        f' {"it" if len(kinds) == 1 else "them"} aborts with "Unknown layer type:'
+        f' {kinds[0]}"',
+        hint="run it with the Caffe fork or build that provides these layers (lint with its"
+        " schema: --proto path/to/caffe.proto)",
+        related=tuple((_type_path(first[k]), f'first layer of type "{k}"') for k in kinds[1:]),
+    )
 
 
 @net_rule("N313", "missing-layer-type", Severity.ERROR,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import DEPLOY, LayerView, NetContext, PhaseNet
-from prototxt_lint.parser import Path
+from prototxt_lint.model import DEPLOY, FRAGMENT, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
 
@@ -111,16 +110,6 @@ def _misses(ctx: NetContext, phase: PhaseNet) -> Iterator[_Miss]:
         available.update(layer.tops)
 
 
-def _checked_phases(ctx: NetContext) -> list[PhaseNet]:
-    """The phases with a data source, or all when none has one. When a solver says which
-    phases the net is built for, every one of them is checked."""
-    if ctx.phases_from_solver:
-        return ctx.phases
-    inputs = bool(ctx.input_names())
-    fed = [p for p in ctx.phases if inputs or any(not v.bottoms for v in p.layers)]
-    return fed or ctx.phases
-
-
 @net_rule("N261", "unknown-bottom", Severity.ERROR,
           "A bottom blob that no earlier layer of the phase produces: Caffe aborts.")
 def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
@@ -173,20 +162,72 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     """
     if ctx.syntax == "mixed":
         return  # Caffe refuses the whole file, and the model's layer order is not file order
-    groups: dict[tuple[Path, str, str], list[str]] = {}
-    misses: dict[tuple[Path, str, str], _Miss] = {}
-    for phase in _checked_phases(ctx):
+    # one cause per missing blob: Caffe stops at the first reader; later readers of the same
+    # blob are the same problem, given as related places
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    misses: dict[tuple[str, str, str], list[_Miss]] = {}
+    for phase in ctx.phases:
         for miss in _misses(ctx, phase):
-            key = (miss.layer.bottom_path(miss.bottom), miss.why, miss.hint)
-            groups.setdefault(key, []).append(phase.name)
-            misses.setdefault(key, miss)
+            key = (miss.blob, miss.why, miss.hint)
+            if phase.name not in groups.setdefault(key, []):
+                groups[key].append(phase.name)
+            found = misses.setdefault(key, [])
+            if all(m.layer is not miss.layer or m.bottom != miss.bottom for m in found):
+                found.append(miss)
     for key, phases in groups.items():
-        miss = misses[key]
+        first, *others = misses[key]
         message = (
             f"in {_phase_words(phases)}, Caffe aborts with \"Unknown bottom blob"
-            f" '{miss.blob}' (layer '{miss.layer.name}', bottom index {miss.bottom})\":"
-            f" {miss.why}"
+            f" '{first.blob}' (layer '{first.layer.name}', bottom index {first.bottom})\":"
+            f" {first.why}"
         )
+        if others:
+            message += f" ({len(others)} more layers read '{first.blob}')"
+        related = tuple((m.layer.bottom_path(m.bottom), f"layer '{m.layer.name}' reads it too")
+                        for m in others)
         for name in phases:
-            yield Report(miss.layer.bottom_path(miss.bottom), message, hint=miss.hint,
-                         phase=name)
+            yield Report(first.layer.bottom_path(first.bottom), message, hint=first.hint,
+                         phase=name, related=related)
+
+
+@net_rule("N262", "net-fragment", Severity.INFO,
+          "A net with no input of any kind: a fragment, not a net Caffe can build alone.")
+def net_fragment(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Notes, once per file, a net with no data layer, no `Input` layer, no `input:` field and
+    no other layer without bottoms: nothing brings data into it, so no phase of it can be
+    built. Such files are pieces meant to be pasted into, or generated onto, another net
+    (a loss head, a block of a model builder). The other rules then leave its bottoms alone
+    instead of reporting every layer as reading an unknown blob.
+
+    ## Why is this bad?
+    It is not, as a fragment. Built alone, `Net::Init` (`src/caffe/net.cpp`) would abort at
+    the first layer in `InsertSplits` (`src/caffe/util/insert_splits.cpp`): "Unknown bottom
+    blob". Consequence class: a reminder.
+
+    ## Example
+    ```
+    layer { name: "fc" type: "InnerProduct" bottom: "features" top: "fc"
+            inner_product_param { num_output: 10 } }
+    ```
+
+    ## Use instead
+    A complete net: the same layers after a data layer or with `input: "features"` and its
+    `input_shape`.
+
+    ## Fix
+    Nothing to fix if the file is a fragment; otherwise declare the net's inputs.
+    """
+    if ctx.role.kind != FRAGMENT or not ctx.layers or ctx.root:
+        return
+    readers = [v for v in ctx.layers if v.bottoms]
+    first = readers[0] if readers else ctx.layers[0]
+    blob = f" (it reads '{first.bottoms[0]}' first)" if first.bottoms else ""
+    yield Report(
+        first.at("name") if first.name else first.path,
+        f"no data layer, Input layer or `input:` in this net{blob}: it is a fragment of a"
+        " net, and Caffe cannot build it alone; its bottoms are not checked",
+        hint="declare the net's inputs (`input:` with `input_shape`, or an Input layer) to"
+        " lint it as a net",
+    )

@@ -95,7 +95,10 @@ def actions_for(analysis: Analysis, findings: Iterable[Finding]) -> list[Action]
     seen: set[tuple[str, int]] = set()
     for finding in findings:
         if finding.fix is not None and finding.fix.edits:
-            fixes.append(Action(finding.fix.title, finding, finding.fix.edits, preferred=True))
+            fix = finding.fix
+            # an unsafe fix changes behaviour: say so, and never offer it as the preferred one
+            title = fix.title if fix.safe else f"{fix.title} (unsafe: changes how it trains)"
+            fixes.append(Action(title, finding, fix.edits, preferred=fix.safe))
         if doc.parsed is None or (finding.code, finding.line) in seen:
             continue
         seen.add((finding.code, finding.line))

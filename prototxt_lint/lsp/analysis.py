@@ -18,13 +18,10 @@ from prototxt_lint.config import Config, ConfigError, find_config
 from prototxt_lint.findings import Finding
 from prototxt_lint.linter import FileReport, Input, Linter, Options
 from prototxt_lint.lsp.positions import UTF16, LineIndex
-from prototxt_lint.model import NetContext, build_net_context
+from prototxt_lint.model import NetContext
 from prototxt_lint.plugin import Rule
 from prototxt_lint.schema import Schema
 from prototxt_lint.source import DEFAULT_MAX_BYTES
-
-#: Solver fields that embed a whole net (hover works inside them too).
-_EMBEDDED = ("net_param", "train_net_param", "test_net_param")
 
 
 @dataclass
@@ -39,7 +36,6 @@ class Analysis:
     index: LineIndex
     rules: dict[str, Rule]
     config_error: str | None = None
-    _nets: list[NetContext] | None = field(default=None, repr=False)
     _shapes: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -58,23 +54,9 @@ class Analysis:
         return max(0, self.index.offset(line, character) - self.shift)
 
     def nets(self) -> list[NetContext]:
-        """The nets written in this document: the file itself, or a solver's embedded nets."""
-        if self._nets is None:
-            nets: list[NetContext] = []
-            doc = self.report.document
-            if self.report.net is not None:
-                nets.append(self.report.net)
-            elif doc.kind == "solver" and doc.message is not None:
-                solver = doc.message
-                for name in _EMBEDDED:
-                    value = getattr(solver, name)
-                    if name == "test_net_param":
-                        for i, net in enumerate(value):
-                            nets.append(build_net_context(doc, net, (name, i), ("TEST",)))
-                    elif solver.HasField(name):
-                        nets.append(build_net_context(doc, value, (name,), _phases(solver, name)))
-            self._nets = nets
-        return self._nets
+        """The nets written in this document, as the engine built them: the file itself, or
+        a solver's embedded nets (with the solver's phases and ``test_state``)."""
+        return self.report.nets
 
     def shapes(self, ctx: NetContext) -> Any:
         """``prototxt_lint.shapes.infer_shapes(ctx)`` when that module exists, else None.
@@ -90,15 +72,6 @@ class Analysis:
                 result = None
             self._shapes[key] = result
         return self._shapes[key]
-
-
-def _phases(solver: Any, name: str) -> tuple[str, ...]:
-    """Phases an embedded net is built for, as ``Solver::InitTestNets`` decides: the generic
-    ``net_param`` is also the test net when ``test_iter`` outnumbers the explicit test nets."""
-    if name == "train_net_param":
-        return ("TRAIN",)
-    explicit = len(solver.test_net) + len(solver.test_net_param)
-    return ("TRAIN", "TEST") if len(solver.test_iter) > explicit else ("TRAIN",)
 
 
 def uri_to_path(uri: str) -> str | None:

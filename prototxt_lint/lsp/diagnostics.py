@@ -47,9 +47,16 @@ def to_diagnostic(analysis: Analysis, finding: Finding) -> types.Diagnostic:
         code=finding.code,
         source=SOURCE,
         tags=[types.DiagnosticTag.Unnecessary] if finding.code == UNUSED_SUPPRESSION else None,
+        related_information=[
+            types.DiagnosticRelatedInformation(
+                types.Location(analysis.uri, lsp_range(analysis, r.start, r.end)), r.message
+            )
+            for r in finding.related
+        ] or None,
         data={
             "name": finding.name,
             "fix": finding.fix.title if finding.fix is not None else None,
+            "fix_safe": finding.fix.safe if finding.fix is not None else None,
         },
     )
 
