@@ -9,6 +9,7 @@ Caffe's V2 type names, so every rule works on old files too, with positions kept
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from google.protobuf.message import Message
@@ -508,8 +509,8 @@ def make_state(schema: Schema, phase: str, *overrides: Message | None) -> Any:
 
 # --- what a net is for --------------------------------------------------------------------
 
-TRAIN_VAL, TRAIN_ONLY, EVALUATION, DEPLOY_ROLE, FRAGMENT = (
-    "train-val", "train", "evaluation", "deploy", "fragment")
+TRAIN_VAL, TRAIN_ONLY, EVALUATION, DEPLOY_ROLE, FRAGMENT, STAGED = (
+    "train-val", "train", "evaluation", "deploy", "fragment", "staged")
 
 #: Layer types with no bottom that are not inputs: ``Parameter`` holds a learned blob.
 _NOT_SOURCES = frozenset({"Parameter"})
@@ -534,9 +535,10 @@ class NetRole:
     ``train-val`` (data for TRAIN and for TEST), ``train`` (only a training net: data for
     TRAIN only, or a net without phase rules that shows it trains), ``evaluation`` (only
     TEST can be built: an evaluation or feature-extraction net), ``fragment`` (no input of
-    any kind: a piece of a net, nothing Caffe can build alone). ``phases`` are the nets
-    Caffe builds for it; ``evidence`` says why, in words; ``finetuning`` lists signs that
-    the net trains from pretrained weights (empty: none seen).
+    any kind: a piece of a net, nothing Caffe can build alone), ``staged`` (its data layers
+    need NetState stages, as DIGITS writes them: only a solver can say what is built).
+    ``phases`` are the nets Caffe builds for it; ``evidence`` says why, in words;
+    ``finetuning`` lists signs that the net trains from pretrained weights (empty: none).
     """
 
     __slots__ = ("evidence", "finetuning", "kind", "phases")
@@ -599,6 +601,24 @@ def _training_signs(layers: list[LayerView]) -> list[str]:
     return signs + _frozen_signs(layers)
 
 
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def _sources_named(readers: list[LayerView], *words: str) -> list[str]:
+    """Data layers whose ``source`` names one of ``words`` as a word (``val_lmdb``,
+    ``data/test.txt``): the split of the data tells which phase the file is for."""
+    signs = []
+    for v in readers:
+        for name in ("data_param", "image_data_param", "hdf5_data_param", "window_data_param"):
+            param = v.param(name)
+            if param is None or not param.source:
+                continue
+            found = set(_WORDS.findall(param.source.lower().rsplit("/", 1)[-1])) & set(words)
+            if found:
+                signs.append(f"layer '{v.name}' reads `{param.source}`")
+    return signs
+
+
 def finetuning_signs(layers: list[LayerView]) -> list[str]:
     """Signs that a training net starts from pretrained weights: a learnable layer frozen
     with ``lr_mult: 0`` and no filler of its own, or a trunk mostly without fillers."""
@@ -639,6 +659,11 @@ def _bare_trunk_signs(layers: list[LayerView]) -> list[str]:
     if len(weights) >= 2 and 2 * len(bare) >= len(weights):
         signs.append(f"{len(bare)} of its {len(weights)} Convolution/InnerProduct layers have"
                      " no weight filler (a pretrained trunk)")
+    elif bare and weights[0] is bare[0]:
+        # the layers nearest the input come without fillers, later ones (new heads) with:
+        # the layout of a net fine-tuned from a trained trunk
+        signs.append(f"its first learned layer '{bare[0].name}' has no weight filler while"
+                     " later ones do (a pretrained trunk with new layers)")
     return signs
 
 
@@ -668,34 +693,45 @@ def decide_role(
     net_inputs = list(written(net, "input"))
     sources = [v for v in layers if is_source(v)]
     readers = [v for v in sources if v.type != "Input"]
-    has_loss = any(v.is_loss for v in layers)
+    has_loss = any(v.is_loss or "loss" in v.type.lower() for v in layers)
     if not sources and not net_inputs:
         return NetRole(FRAGMENT, (), ("no data layer, no Input layer and no `input:`",), ())
     if (net_inputs or sources) and not readers and not has_loss:
         return NetRole(DEPLOY_ROLE, (DEPLOY,),
                        ("inputs declared with `input:` or an Input layer, no data layer and"
                         " no loss",), ())
+    file_state = net.state if net.HasField("state") else None
+    fed = [name for name in (TRAIN, TEST)
+           if net_inputs or any(layer_included(v, make_state(doc.schema, name, file_state))
+                                for v in sources)]
+    if not fed:
+        staged = sorted({st for v in sources if v.syntax != "v0"
+                         for rule in v.msg.include for st in rule.stage})
+        if staged:
+            # DIGITS and others gate their data layers by stage: only the solver's
+            # train_state/test_state (or the caller) says which net is built
+            return NetRole(STAGED, (), (
+                "its data layers are active only with NetState stages"
+                f" ({', '.join(staged)}) that the solver or the caller sets",), ())
+        return NetRole(FRAGMENT, (), ("no data source is active in TRAIN or in TEST",), ())
+    if not has_loss and TEST in fed:
+        # nothing to train: an evaluation, feature-extraction or benchmark net
+        return NetRole(EVALUATION, (TEST,),
+                       ("data layers but no loss: an evaluation or feature-extraction net",),
+                       ())
     if not _phase_rules(layers):
-        train_signs = _training_signs(layers)
-        if not has_loss:
+        train_signs = _training_signs(layers) + _sources_named(readers, "train")
+        test_signs = _sources_named(readers, "test", "val", "validation", "eval")
+        if True in _global_stats_written(layers):
+            test_signs.append("BatchNorm `use_global_stats: true`, which a file meant for"
+                              " testing writes")
+        test_signs += _bare_trunk_signs(layers)
+        if test_signs and not train_signs:
             return NetRole(EVALUATION, (TEST,),
-                           ("data layers but no loss and no phase rules: an evaluation or"
-                            " feature-extraction net",), ())
-        if True in _global_stats_written(layers) and not train_signs:
-            return NetRole(EVALUATION, (TEST,),
-                           ("no phase rules, and BatchNorm `use_global_stats: true`, which"
-                            " a file meant for testing writes",), ())
+                           ("no phase rules", *test_signs), ())
         why = ("a loss and data layers without phase rules",
                *(f"{s}" for s in train_signs))
         return NetRole(TRAIN_ONLY, (TRAIN,), why, finetuning)
-    file_state = net.state if net.HasField("state") else None
-    fed = []
-    for name in (TRAIN, TEST):
-        state = make_state(doc.schema, name, file_state)
-        if net_inputs or any(layer_included(v, state) for v in sources):
-            fed.append(name)
-    if not fed:
-        return NetRole(FRAGMENT, (), ("no data source is active in TRAIN or in TEST",), ())
     if fed == [TRAIN, TEST]:
         return NetRole(TRAIN_VAL, (TRAIN, TEST), ("data layers for TRAIN and for TEST",),
                        finetuning)

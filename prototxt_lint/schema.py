@@ -50,6 +50,16 @@ class Schema(Record):
         return _declares_like_bvlc(self, message)
 
 
+    def extends_bvlc(self, message: str) -> bool:
+        """Does ``message`` have fields BVLC's schema lacks? Then the fork's layer of that
+        name does more than BVLC's (NVCaffe's BatchNorm learns a scale and a bias)."""
+        bvlc = bvlc_schema()
+        if self.file is bvlc.file or not self.has_message(message):
+            return False
+        theirs = bvlc.descriptor(message).fields_by_name if bvlc.has_message(message) else {}
+        return any(name not in theirs for name in self.descriptor(message).fields_by_name)
+
+
 @cache
 def _declares_like_bvlc(schema: Schema, message: str) -> bool:
     from prototxt_lint.parser import is_repeated

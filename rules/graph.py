@@ -19,6 +19,7 @@ from prototxt_lint.model import (
     DEPLOY,
     RESHAPING_TYPES,
     TRAIN,
+    TRAIN_VAL,
     LayerView,
     NetContext,
     PhaseNet,
@@ -41,6 +42,12 @@ def _phase_words(names: list[str]) -> str:
     if names == [DEPLOY]:
         return "the deploy net"
     return f"the {' and '.join(names)} net{'s' if len(names) > 1 else ''}"
+
+
+def _asks_for_train(layer: LayerView) -> bool:
+    """``include { phase: TRAIN }`` written on the layer: it is in TRAIN on purpose."""
+    return layer.syntax != "v0" and any(
+        r.HasField("phase") and r.phase == 0 for r in layer.msg.include)
 
 
 def _train_for_sure(ctx: NetContext) -> PhaseNet | None:
@@ -338,7 +345,8 @@ def duplicate_layer_name(ctx: NetContext) -> Iterator[Report]:
             if layer.name:
                 seen.setdefault(layer.name, []).append(layer)
         clashes = [(name, same) for name, same in seen.items()
-                   if len(same) >= 2 and any(_may_have_weights(ctx, v) for v in same)]
+                   if len(same) >= 2 and all(v.type for v in same)  # not a lost type
+                   and any(_may_have_weights(ctx, v) for v in same)]
         if not clashes:
             continue
         # one cause per net (names written twice, usually by a generator): the first clash,
@@ -569,8 +577,10 @@ def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
 def accuracy_in_train(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Notes an `Accuracy` layer active in the TRAIN net of a file built for phases (named by
-    a solver for TRAIN, or with include/exclude rules that name phases).
+    Notes `Accuracy` layers active in the TRAIN net of a train/val net (data for TRAIN and
+    for TEST, or a solver that builds both from it), once per net. A training-only file
+    (no TEST net to move the layer to) and a layer with `include { phase: TRAIN }` (in
+    TRAIN on purpose) are left alone.
 
     ## Why is this bad?
     It is harmless: `AccuracyLayer` (`src/caffe/layers/accuracy_layer.cpp`) has no loss
@@ -598,7 +608,9 @@ def accuracy_in_train(ctx: NetContext) -> Iterator[Report]:
     phase = _train_for_sure(ctx)
     if phase is None:
         return
-    found = [v for v in phase.layers if v.type == "Accuracy"]
+    if ctx.role.kind != TRAIN_VAL:
+        return  # no TEST net to move it to: a training file reports training accuracy
+    found = [v for v in phase.layers if v.type == "Accuracy" and not _asks_for_train(v)]
     if not found:
         return
     yield one_per_cause(

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prototxt_lint.rules.layer_types import is_registered
+
 from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 
@@ -184,6 +186,8 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
         normalised, ignored = _normalisation(layer)
         if normalised or _normalised_in_net(ctx, phase, layer) or _labels_only(ctx, phase, layer):
             continue
+        if any(not is_registered(v) for v in ctx.next_consumers(phase, layer)):
+            continue  # a fork's layer reads it first (DetectNetTransformation): unknown
         note = (f" ({' and '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} written"
                 " but not read by Caffe for this layer)") if ignored else ""
         hint = "add `transform_param { scale: 0.00390625 }` (1/256) or a `mean_file` / `mean_value`"

@@ -318,10 +318,17 @@ def batchnorm_learned_statistics(ctx: NetContext) -> Iterator[Report]:
     start-up in every phase. Older Caffe versions, which made you write the three
     `param { lr_mult: 0 }` blocks yourself, let the solver change the statistics instead.
 
+    Exactly three `param` blocks are not flagged: `UpgradeNetBatchNorm`
+    (`src/caffe/util/upgrade_proto.cpp`) runs when the file is read and sets their
+    `lr_mult` and `decay_mult` to 0 (the old definition required three), so the net builds
+    (checked on BVLC Caffe with `lr_mult: 1` on all three). Nor is a fork whose
+    `BatchNormParameter` adds fields (NVCaffe's `scale_filler`/`bias_filler`: its BatchNorm
+    learns a scale and a bias, with other blobs).
+
     ## Example
     ```
     layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1"
-            param { lr_mult: 1 } param { lr_mult: 1 } param { lr_mult: 1 } }
+            param { lr_mult: 1 } }
     ```
 
     ## Use instead
@@ -332,11 +339,11 @@ def batchnorm_learned_statistics(ctx: NetContext) -> Iterator[Report]:
     ## Fix
     Delete the `param` blocks (master adds the right ones), or make every `lr_mult` 0.
     """
-    if not caffe_builds(ctx):
+    if not caffe_builds(ctx) or ctx.schema.extends_bvlc("BatchNormParameter"):
         return
     for layer in ctx.layers:
-        if layer.type != "BatchNorm" or layer.syntax != "v2":
-            continue
+        if layer.type != "BatchNorm" or layer.syntax != "v2" or len(layer.msg.param) == 3:
+            continue  # three: UpgradeNetBatchNorm zeroes their lr_mult at load
         phases = ctx.active_phases(layer)
         if not phases:
             continue
