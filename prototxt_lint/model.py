@@ -536,7 +536,8 @@ class NetRole:
     TRAIN only, or a net without phase rules that shows it trains), ``evaluation`` (only
     TEST can be built: an evaluation or feature-extraction net), ``fragment`` (no input of
     any kind: a piece of a net, nothing Caffe can build alone), ``staged`` (its data layers
-    need NetState stages, as DIGITS writes them: only a solver can say what is built).
+    need NetState stages, as DIGITS writes them: only a solver can say what is built);
+    the layers of those two are still checked per phase, but not their bottoms.
     ``phases`` are the nets Caffe builds for it; ``evidence`` says why, in words;
     ``finetuning`` lists signs that the net trains from pretrained weights (empty: none).
     """
@@ -677,6 +678,13 @@ def _filler_written(layer: LayerView) -> bool:
     return param is not None and param.HasField(spec[1])
 
 
+def _unfed_phases(layers: list[LayerView], has_loss: bool) -> tuple[str, ...]:
+    """The nets to check the layers of a file no phase of which Caffe can build alone (a
+    fragment, a staged net): every layer rule still applies, only its bottoms are not
+    judged (N261 asks the role). With a loss or phase rules, as TRAIN and TEST."""
+    return (TRAIN, TEST) if has_loss or _phase_rules(layers) else (DEPLOY,)
+
+
 def decide_role(
     doc: Document, net: Any, layers: list[LayerView],
     solver_phases: tuple[str, ...] | None = None,
@@ -695,7 +703,8 @@ def decide_role(
     readers = [v for v in sources if v.type != "Input"]
     has_loss = any(v.is_loss or "loss" in v.type.lower() for v in layers)
     if not sources and not net_inputs:
-        return NetRole(FRAGMENT, (), ("no data layer, no Input layer and no `input:`",), ())
+        return NetRole(FRAGMENT, _unfed_phases(layers, has_loss),
+                       ("no data layer, no Input layer and no `input:`",), ())
     if (net_inputs or sources) and not readers and not has_loss:
         return NetRole(DEPLOY_ROLE, (DEPLOY,),
                        ("inputs declared with `input:` or an Input layer, no data layer and"
@@ -710,10 +719,11 @@ def decide_role(
         if staged:
             # DIGITS and others gate their data layers by stage: only the solver's
             # train_state/test_state (or the caller) says which net is built
-            return NetRole(STAGED, (), (
+            return NetRole(STAGED, _unfed_phases(layers, has_loss), (
                 "its data layers are active only with NetState stages"
                 f" ({', '.join(staged)}) that the solver or the caller sets",), ())
-        return NetRole(FRAGMENT, (), ("no data source is active in TRAIN or in TEST",), ())
+        return NetRole(FRAGMENT, _unfed_phases(layers, has_loss),
+                       ("no data source is active in TRAIN or in TEST",), ())
     if not has_loss and TEST in fed:
         # nothing to train: an evaluation, feature-extraction or benchmark net
         return NetRole(EVALUATION, (TEST,),

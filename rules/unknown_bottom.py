@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import DEPLOY, FRAGMENT, LayerView, NetContext, PhaseNet
+from prototxt_lint.model import DEPLOY, FRAGMENT, STAGED, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
 
@@ -162,6 +162,8 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     """
     if ctx.syntax == "mixed":
         return  # Caffe refuses the whole file, and the model's layer order is not file order
+    if ctx.role.kind in (FRAGMENT, STAGED):
+        return  # nothing feeds it as written (N262 says so once), or only a solver's stages
     # one cause per missing blob: Caffe stops at the first reader; later readers of the same
     # blob are the same problem, given as related places
     groups: dict[tuple[str, str, str], list[str]] = {}
@@ -221,6 +223,8 @@ def net_fragment(ctx: NetContext) -> Iterator[Report]:
     """
     if ctx.role.kind != FRAGMENT or not ctx.layers or ctx.root:
         return
+    if ctx.doc.parsed is not None and any(e.code == "P001" for e in ctx.doc.parsed.errors):
+        return  # a syntax error may have cut off the inputs
     readers = [v for v in ctx.layers if v.bottoms]
     first = readers[0] if readers else ctx.layers[0]
     blob = f" (it reads '{first.bottoms[0]}' first)" if first.bottoms else ""

@@ -10,7 +10,7 @@ EXAMPLES = REPO / "examples"
 EXPECTED = {
     "poly_solver.prototxt": [("S101", 4, 1)],
     "pooling_stride.prototxt": [("N201", 5, 35)],
-    "batchnorm_train.prototxt": [("N211", 23, 22)],
+    "batchnorm_train.prototxt": [("N252", 9, 16), ("N211", 23, 22)],
     "mixed_syntax.prototxt": [("N221", 14, 1)],
     "no_input_scale.prototxt": [("N231", 3, 1), ("N252", 9, 16)],
     "infogain_softmax.prototxt": [("N241", 18, 3), ("N243", 22, 16)],

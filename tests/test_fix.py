@@ -16,8 +16,9 @@ from prototxt_lint.plugin import Edit
 BN = FIXTURES / "batchnorm" / "bad_global_stats_train.prototxt"
 
 
-def _fix(path: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(lint_command, ["--no-color", "--fix", "--select", "N21", str(path)])
+def _fix(path: Path, *extra: str) -> tuple[int, str]:
+    args = ["--no-color", "--fix", "--unsafe-fixes", *extra, "--select", "N21", str(path)]
+    result = CliRunner().invoke(lint_command, args)
     assert "Traceback" not in result.output
     return result.exit_code, result.output
 
@@ -31,7 +32,7 @@ def test_fix_deletes_only_the_field(tmp_path: Path) -> None:
     assert code == 0  # nothing left at or above warning
     fixed = target.read_text()
     assert "N211" not in out
-    assert "Applied 2 fixes." in out
+    assert "Applied 1 fix." in out  # one cause, one fix: both layers' fields
     assert fixed.count("use_global_stats: true") == original.count("use_global_stats: true") - 2
     # the field alone on its line goes with its line; inline, only the field and its blank
     expected = original.replace("    use_global_stats: true\n", "", 1).replace(
@@ -41,6 +42,17 @@ def test_fix_deletes_only_the_field(tmp_path: Path) -> None:
     assert fixed == expected
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
     assert not list(tmp_path.glob(".prototxt-lint-*"))  # no temporary file left behind
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
+    target = tmp_path / "net.prototxt"
+    target.write_text(BN.read_text())
+    result = CliRunner().invoke(lint_command, ["--no-color", "--fix", "--select", "N21",
+                                               str(target)])
+    assert result.exit_code == 1  # the N211 warning is still there
+    assert target.read_text() == BN.read_text()
+    assert ("Applied 0 fixes. 1 unsafe fix not applied (they change how the net computes or"
+            " trains; --unsafe-fixes applies them).") in result.output
 
 
 def test_fix_keeps_crlf_and_bom(tmp_path: Path) -> None:

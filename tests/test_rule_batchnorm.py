@@ -68,7 +68,9 @@ def test_frozen_for_finetuning() -> None:
     assert info.message == (
         "`use_global_stats: true` in TRAIN in a net that fine-tunes (the Scale 'scale_conv1'"
         " after BatchNorm 'bn_conv1' is frozen (lr_mult 0); layer 'conv1' and 2 more frozen"
-        " (`lr_mult: 0`) without a filler of its own): BatchNorm statistics are frozen, which"
+        " (`lr_mult: 0`) without a filler of its own; 2 of its 2 Convolution/InnerProduct"
+        " layers have no weight filler (a pretrained trunk)): BatchNorm statistics are frozen,"
+        " which"
         " is right only when the loaded weights carry these layers' trained mean and"
         " variance; from scratch they stay 0 and the layer multiplies its input by"
         " 1/sqrt(eps) ≈ 316 (eps 1e-05) (and 1 more BatchNorm layers like it in this net)"
