@@ -63,6 +63,7 @@ def test_json_output() -> None:
         "message",
         "hint",
         "phase",
+        "related",
         "fix",
     }
     assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (

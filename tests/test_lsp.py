@@ -225,9 +225,10 @@ INFO = types.DiagnosticSeverity.Information
 # bad_net.prototxt: the three findings with their exact ranges (0-based, UTF-16). The
 # pooling layer's line has an emoji (two UTF-16 units) in the layer name before the span,
 # so the N201 columns are one more than the character columns (108 and 117).
+W = types.DiagnosticSeverity.Warning
 BAD_NET_DIAGNOSTICS = [
     ("N252", 9, 15, 9, 35, INFO),
-    ("N211", 33, 4, 33, 26, E),
+    ("N211", 33, 4, 33, 26, W),
     ("N201", 43, 109, 43, 118, E),
 ]
 
@@ -245,8 +246,9 @@ async def test_open_publishes_exact_diagnostics(client: RecordingClient) -> None
         " variance, which training never updates;"
     )
     assert n211.message.endswith(
-        " (TRAIN)\nhint: delete `use_global_stats`: Caffe uses batch statistics in TRAIN and"
-        " the stored ones in TEST"
+        " (TRAIN)\nhint: delete `use_global_stats` (Caffe uses batch statistics in TRAIN and"
+        " the stored ones in TEST); keep it only when fine-tuning from weights that carry"
+        " these layers' statistics (caffe train --weights)"
     )
     assert n201.message.startswith(
         "`stride: 3` is larger than the kernel (2) with pad 0 and round_mode CEIL: for input"
@@ -264,8 +266,10 @@ async def test_open_publishes_exact_diagnostics(client: RecordingClient) -> None
     assert n211.data == {
         "name": "batchnorm-global-stats-in-train",
         "fix": "Delete `use_global_stats: true` (Caffe then chooses by phase)",
+        "fix_safe": False,
     }
-    assert n201.data == {"name": "pooling-stride-exceeds-kernel", "fix": None}
+    assert n201.data == {"name": "pooling-stride-exceeds-kernel", "fix": None,
+                         "fix_safe": None}
     # the range covers exactly the text the engine points at
     text = BAD_NET.read_text(encoding="utf-8")
     index = LineIndex(text)
@@ -480,7 +484,7 @@ async def test_hover_on_a_diagnostic_shows_the_rule_docs(client: RecordingClient
     hover = await _hover(client, uri, _pos(text, "use_global_stats: true", 3))
     rule = RULES["N211"]
     assert _markdown(hover) == (
-        f"**N211** `batchnorm-global-stats-in-train` (error)\n\n{rule.summary}\n\n{rule.docs}"
+        f"**N211** `batchnorm-global-stats-in-train` (warning)\n\n{rule.summary}\n\n{rule.docs}"
     )
     assert rule.docs.startswith("## What it does")
     assert hover is not None and hover.range == types.Range(
@@ -557,10 +561,11 @@ async def test_rule_fix_applied(client: RecordingClient) -> None:
     n211 = diags[1]
     actions = await _actions(client, uri, n211.range, [n211])
     assert [(a.title, a.kind, a.is_preferred) for a in actions] == [
-        (
-            "Delete `use_global_stats: true` (Caffe then chooses by phase)",
+        (  # unsafe: it changes how a fine-tuning net trains, so never preferred
+            "Delete `use_global_stats: true` (Caffe then chooses by phase) (unsafe: changes"
+            " how it trains)",
             types.CodeActionKind.QuickFix,
-            True,
+            None,
         ),
         ("Disable N211 for this line", types.CodeActionKind.QuickFix, None),
     ]

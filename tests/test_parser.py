@@ -119,11 +119,14 @@ def test_unclosed_block() -> None:
 
 def test_fork_fields_reported_once_each_and_rules_still_run() -> None:
     findings = lint_fixture("parse/bad_fork_fields.prototxt", select=("P",))
-    assert brief(findings) == [("P002", 4, 58), ("P002", 7, 60)]
+    # one cause (a fork's schema), one finding: the other name is a related place
+    assert brief(findings) == [("P002", 4, 58)]
     assert findings[0].message == (
         'Message type "caffe.LayerParameter" has no field named "bn_param".'
-        " (found 2 times in this file; reported once)"
+        " (found 2 times in this file; reported once); 1 more names this schema does not"
+        " have: `ceil_mode`"
     )
+    assert [(r.line, r.column) for r in findings[0].related] == [(7, 60)]
     assert findings[0].hint.startswith("a fork's field")  # no false "did you mean mvn_param"
 
 
