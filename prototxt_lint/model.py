@@ -531,7 +531,7 @@ class NetRole:
     """What a net file is for, decided once from evidence, as an experienced Caffe user reads
     it; rules ask it instead of guessing.
 
-    ``kind``: ``deploy`` (inputs declared, no data layer, no loss; built as TEST),
+    ``kind``: ``deploy`` (inputs declared and no loss; built as TEST),
     ``train-val`` (data for TRAIN and for TEST), ``train`` (only a training net: data for
     TRAIN only, or a net without phase rules that shows it trains), ``evaluation`` (only
     TEST can be built: an evaluation or feature-extraction net), ``fragment`` (no input of
@@ -589,6 +589,11 @@ def _training_signs(layers: list[LayerView]) -> list[str]:
     for v in layers:
         if not is_source(v):
             continue
+        if v.syntax == "v0":  # flat V0 fields: `mirror`, `shuffle_images`
+            inner = v.msg.layer
+            if inner.mirror or inner.shuffle_images:
+                signs.append(f"layer '{v.name}' shuffles or mirrors its input")
+            continue
         for name in ("image_data_param", "hdf5_data_param"):
             param = v.param(name)
             if param is not None and param.shuffle:
@@ -610,8 +615,10 @@ def _sources_named(readers: list[LayerView], *words: str) -> list[str]:
     ``data/test.txt``): the split of the data tells which phase the file is for."""
     signs = []
     for v in readers:
-        for name in ("data_param", "image_data_param", "hdf5_data_param", "window_data_param"):
-            param = v.param(name)
+        params = [v.msg.layer] if v.syntax == "v0" else [
+            v.param(name) for name in
+            ("data_param", "image_data_param", "hdf5_data_param", "window_data_param")]
+        for param in params:
             if param is None or not param.source:
                 continue
             found = set(_WORDS.findall(param.source.lower().rsplit("/", 1)[-1])) & set(words)
@@ -660,7 +667,7 @@ def _bare_trunk_signs(layers: list[LayerView]) -> list[str]:
     if len(weights) >= 2 and 2 * len(bare) >= len(weights):
         signs.append(f"{len(bare)} of its {len(weights)} Convolution/InnerProduct layers have"
                      " no weight filler (a pretrained trunk)")
-    elif bare and weights[0] is bare[0]:
+    elif bare and weights[0] is bare[0] and len(bare) < len(weights):
         # the layers nearest the input come without fillers, later ones (new heads) with:
         # the layout of a net fine-tuned from a trained trunk
         signs.append(f"its first learned layer '{bare[0].name}' has no weight filler while"
@@ -672,6 +679,8 @@ def _filler_written(layer: LayerView) -> bool:
     spec = LEARNABLE_FILLERS.get(layer.type)
     if spec is None:
         return False
+    if layer.syntax == "v0":
+        return bool(layer.msg.layer.HasField("weight_filler"))
     if layer.syntax == "v1":
         return layer.msg.HasField(spec[0]) and getattr(layer.msg, spec[0]).HasField(spec[1])
     param = layer.param(spec[0])
@@ -705,10 +714,10 @@ def decide_role(
     if not sources and not net_inputs:
         return NetRole(FRAGMENT, _unfed_phases(layers, has_loss),
                        ("no data layer, no Input layer and no `input:`",), ())
-    if (net_inputs or sources) and not readers and not has_loss:
+    if (net_inputs or len(readers) < len(sources)) and not has_loss:
+        # a data layer left in such a net is a mistake of the deploy net (N307)
         return NetRole(DEPLOY_ROLE, (DEPLOY,),
-                       ("inputs declared with `input:` or an Input layer, no data layer and"
-                        " no loss",), ())
+                       ("inputs declared with `input:` or an Input layer, and no loss",), ())
     file_state = net.state if net.HasField("state") else None
     fed = [name for name in (TRAIN, TEST)
            if net_inputs or any(layer_included(v, make_state(doc.schema, name, file_state))

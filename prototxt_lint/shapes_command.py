@@ -16,7 +16,7 @@ import click
 from prototxt_lint.config import ConfigError, find_config
 from prototxt_lint.fork_schema import SchemaError
 from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.model import NetContext, build_net_context
+from prototxt_lint.model import TEST, TRAIN, NetContext, build_net_context
 from prototxt_lint.schema import Schema
 from prototxt_lint.shapes import PhaseShapes, format_shape, net_shapes
 
@@ -111,22 +111,13 @@ def contexts(path: str, schema: Schema | None = None
     if first.net is not None:
         found.append((first.path, first.net))
     if doc.kind == "solver":
-        solver = doc.message
         for report in reports[1:]:
             if report.net is not None:
                 found.append((report.path, report.net))
-        generic = ("TRAIN", "TEST") if len(solver.test_iter) > len(solver.test_net) + len(
-            solver.test_net_param) else ("TRAIN",)
-        if solver.HasField("net_param"):
-            found.append((f"{first.path}: net_param",
-                          build_net_context(doc, solver.net_param, ("net_param",), generic)))
-        if solver.HasField("train_net_param"):
-            found.append((f"{first.path}: train_net_param",
-                          build_net_context(doc, solver.train_net_param, ("train_net_param",),
-                                            ("TRAIN",))))
-        for i, net in enumerate(solver.test_net_param):
-            found.append((f"{first.path}: test_net_param[{i}]",
-                          build_net_context(doc, net, ("test_net_param", i), ("TEST",))))
+        # the nets the solver embeds, as the engine built them (its phases and states)
+        for ctx in first.nets:
+            field, *index = ctx.root
+            found.append((f"{first.path}: {field}" + "".join(f"[{i}]" for i in index), ctx))
         if not found:
             return [], "a solver whose nets could not be found (lint it to see why)"
     return found, None
@@ -174,6 +165,10 @@ def shapes_command(net: str, phase_names: tuple[str, ...], fmt: str, proto: str 
     wanted = {p.lower() for p in phase_names}
     results = []
     for label, ctx in found:
+        asked = tuple(p for p in (TRAIN, TEST) if p.lower() in wanted)
+        if asked and not ctx.phases_from_solver and any(ctx.phase(p) is None for p in asked):
+            # asked for by name: build that phase even if the file's role has no such net
+            ctx = build_net_context(ctx.doc, ctx.net, ctx.root, asked)
         phases = [p for p in net_shapes(ctx) if not wanted or p.phase.name.lower() in wanted]
         results.append((label, phases))
     if fmt == "json":

@@ -473,22 +473,24 @@ def too_many_param_specs(ctx: NetContext) -> Iterator[Report]:
         if blobs is None or specs <= blobs:
             continue
         found.append((layer, phases, specs, blobs))
-    if not found:
-        return
-    # Caffe aborts at the first; the others are the same mistake, given as related places
-    layer, phases, specs, blobs = found[0]
-    message = (
-        f"layer '{layer.name}' ({layer.type}) has {specs} `param`"
-        f" spec{'s' if specs != 1 else ''} but {blobs} parameter"
-        f" blob{'s' if blobs != 1 else ''} ({_blob_words(layer, blobs)}):"
-        f' Caffe aborts with "Check failed: param_size <= num_param_blobs ({specs} vs.'
-        f' {blobs}) Too many params specified for layer {layer.name}"'
-    )
-    places = [(_extra_spec_path(ctx, v, b), f"layer '{v.name}' ({v.type})")
-              for v, _, _, b in found]
-    for name in phases:
-        yield one_per_cause(places, message, "layers", hint=_spec_hint(layer, blobs),
-                            phase=name)
+    # the same mistake on many layers of one type (a generator's) is one cause: the first,
+    # with the others as related places
+    same: dict[tuple[str, int, int], list[tuple[LayerView, list[str]]]] = {}
+    for layer, phases, specs, blobs in found:
+        same.setdefault((layer.type, specs, blobs), []).append((layer, phases))
+    for (_, specs, blobs), group in same.items():
+        layer, phases = group[0]
+        message = (
+            f"layer '{layer.name}' ({layer.type}) has {specs} `param`"
+            f" spec{'s' if specs != 1 else ''} but {blobs} parameter"
+            f" blob{'s' if blobs != 1 else ''} ({_blob_words(layer, blobs)}):"
+            f' Caffe aborts with "Check failed: param_size <= num_param_blobs ({specs} vs.'
+            f' {blobs}) Too many params specified for layer {layer.name}"'
+        )
+        places = [(_extra_spec_path(ctx, v, blobs), f"layer '{v.name}'") for v, _ in group]
+        for name in phases:
+            yield one_per_cause(places, message, f"{layer.type} layers",
+                                hint=_spec_hint(layer, blobs), phase=name)
 
 
 # --- N305: no loss in TRAIN ---------------------------------------------------------------------

@@ -166,11 +166,11 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
         return  # nothing feeds it as written (N262 says so once), or only a solver's stages
     # one cause per missing blob: Caffe stops at the first reader; later readers of the same
     # blob are the same problem, given as related places
-    groups: dict[tuple[str, str, str], list[str]] = {}
-    misses: dict[tuple[str, str, str], list[_Miss]] = {}
+    groups: dict[str, list[str]] = {}
+    misses: dict[str, list[_Miss]] = {}
     for phase in ctx.phases:
         for miss in _misses(ctx, phase):
-            key = (miss.blob, miss.why, miss.hint)
+            key = miss.blob
             if phase.name not in groups.setdefault(key, []):
                 groups[key].append(phase.name)
             found = misses.setdefault(key, [])
@@ -184,7 +184,8 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
             f" {first.why}"
         )
         if others:
-            message += f" ({len(others)} more layers read '{first.blob}')"
+            n = len(others)
+            message += f" (read by {n} more layer{'s' if n != 1 else ''})"
         related = tuple((m.layer.bottom_path(m.bottom), f"layer '{m.layer.name}' reads it too")
                         for m in others)
         for name in phases:

@@ -109,8 +109,9 @@ def test_param_specs_within_the_blob_count() -> None:
 
 def test_no_loss_in_train() -> None:
     findings = lint_fixture("graph/bad_no_loss.prototxt", select=("N305", "N306"))
-    assert brief(findings) == [("N305", 1, 1), ("N306", 25, 3)]
-    loss, accuracy = findings
+    # data for TRAIN only: a training file, so its Accuracy has no TEST net to go to (N306)
+    assert brief(findings) == [("N305", 1, 1)]
+    (loss,) = findings
     assert loss.severity.label == "warning"
     assert loss.phases == ("TRAIN",)
     assert loss.message == (
@@ -118,12 +119,6 @@ def test_no_loss_in_train() -> None:
         " \"Initial loss: 0\"), but no gradient reaches any weight, so nothing is learned"
     )
     assert loss.hint == "add a loss layer (e.g. SoftmaxWithLoss on the scores and the labels)"
-    assert accuracy.severity.label == "info"
-    assert accuracy.phases == ("TRAIN",)
-    assert accuracy.message == (
-        "Accuracy layer 'accuracy' runs in the TRAIN net: harmless (it takes no part in the"
-        " backward pass), it reports the accuracy on each training batch"
-    )
 
 
 def test_python_loss_without_loss_weight() -> None:
@@ -206,7 +201,16 @@ def test_corpus_graph_findings() -> None:
                    and "protos" not in p.parts)
     findings = lint_files(*files, select=("N30",))
     got = {(f.code, str(Path(f.file).resolve().relative_to(CORPUS))) for f in findings}
-    # Accuracy layers in TRAIN (R-FCN's 'accuarcy', SqueezeNet v1.1) and two-loss nets
-    assert {code for code, _ in got} == {"N306", "N309"}
+    # Accuracy layers in TRAIN of train/val nets (SqueezeNet v1.1), two-loss nets, two
+    # layer names written twice on layers with weights (SSH's 'm3@ssh_7x7', ECO's
+    # 'res3a_2n'), and channel-pruning's Filter layers with a `param` (Caffe aborts:
+    # "param_size <= num_param_blobs (1 vs. 0)", checked on BVLC Caffe), once per net
+    assert {code for code, _ in got} == {"N303", "N304", "N306", "N309"}
+    assert {f for code, f in got if code in ("N303", "N304")} == {
+        "mahyarnajibi__SSH/SSH/models/train_ssh.prototxt",
+        "mzolfaghari__ECO-efficient-video-understanding/caffe_3d/python/bn_inception_rgb_res3D"
+        ".prototxt",
+        "yihui-he__channel-pruning/temp/resnet-50-cp.prototxt",
+    }
     assert ("N309", "shelhamer__fcn.berkeleyvision.org/siftflow-fcn8s/trainval.prototxt") in got
     assert ("N306", "forresti__SqueezeNet/SqueezeNet_v1.1/train_val.prototxt") in got

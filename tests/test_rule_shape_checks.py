@@ -198,7 +198,7 @@ def test_slice_and_crop() -> None:
 
 
 def test_good_layers_clean() -> None:
-    assert lint_fixture("shapes/good_layers.prototxt") == []
+    assert lint_fixture("shapes/good_layers.prototxt", select=("N4",)) == []
 
 
 def test_unknown_never_reported() -> None:

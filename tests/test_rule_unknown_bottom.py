@@ -9,8 +9,9 @@ SELECT = ("N261",)
 
 def test_test_data_layer_without_label() -> None:
     findings = lint_fixture("unknown_bottom/bad_test_label.prototxt", select=SELECT)
-    assert brief(findings) == [("N261", 57, 3), ("N261", 65, 3)]
-    accuracy, loss = findings
+    # one missing blob, one finding: the loss, which reads it too, is a related place
+    assert brief(findings) == [("N261", 57, 3)]
+    (accuracy,) = findings
     assert accuracy.name == "unknown-bottom"
     assert accuracy.severity.label == "error"
     assert accuracy.phases == ("TEST",)
@@ -18,16 +19,14 @@ def test_test_data_layer_without_label() -> None:
     assert accuracy.message == (
         "in the TEST net, Caffe aborts with \"Unknown bottom blob 'label' (layer 'accuracy',"
         " bottom index 1)\": 'label' is produced only in TRAIN, by layer 'mnist' (line 2)"
+        " (read by 1 more layer)"
     )
     assert accuracy.hint == (
         "give the TEST net its own producer of 'label' (e.g. a data layer with"
         " `include { phase: TEST }`), or limit layer 'accuracy' to TRAIN"
     )
-    assert loss.phases == ("TEST",)
-    assert loss.message.startswith(
-        "in the TEST net, Caffe aborts with \"Unknown bottom blob 'label' (layer 'loss',"
-        " bottom index 1)\""
-    )
+    assert [(r.line, r.column, r.message) for r in accuracy.related] == [
+        (65, 3, "layer 'loss' reads it too")]
 
 
 def test_deploy_with_accuracy() -> None:
@@ -47,9 +46,9 @@ def test_deploy_with_accuracy() -> None:
 def test_producer_after_consumer() -> None:
     (f,) = lint_fixture("unknown_bottom/bad_order.prototxt", select=SELECT)
     assert (f.code, f.line, f.column) == ("N261", 11, 3)
-    assert f.phases == ("TRAIN", "TEST")
+    assert f.phases == ("TRAIN",)  # a loss and no phase rules: a training net
     assert f.message == (
-        "in the TRAIN and TEST nets, Caffe aborts with \"Unknown bottom blob 'ip' (layer"
+        "in the TRAIN net, Caffe aborts with \"Unknown bottom blob 'ip' (layer"
         " 'relu', bottom index 0)\": 'ip' is produced later, by layer 'ip' at line 14:"
         " Caffe needs a blob's producer before its consumers"
     )
@@ -77,7 +76,7 @@ layer { name: "use" type: "Eltwise" bottom: "data" bottom: "aux" top: "sum" }
 """
     (f,) = lint_text(text, select=SELECT)
     assert brief([f]) == [("N261", 5, 52)]
-    assert f.phases == ("TRAIN", "TEST")  # phase rules: not a deploy net
+    assert f.phases == ("deploy",)  # inputs, no data layer, no loss: stages are no phases
     assert f.message.endswith(
         "'aux' is produced only by layer 'extra' (line 3), which its include/exclude rules"
         " leave out of this net"
@@ -94,7 +93,7 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "
 """
     (f,) = lint_text(text, select=SELECT)
     assert brief([f]) == [("N261", 4, 41)]
-    assert f.phases == ("TRAIN", "TEST")
+    assert f.phases == ("TRAIN",)
     assert f.message.endswith("no layer and no net input produces 'mnist'")
     assert f.hint.startswith(
         "'mnist' names a layer, but a bottom names a blob (its tops: 'data', 'label')"
@@ -110,18 +109,40 @@ layers { layer { name: "loss" type: "softmax_loss" } bottom: "ip" bottom: "label
 """
     (f,) = lint_text(text, select=SELECT)
     assert brief([f]) == [("N261", 4, 67)]
-    assert f.phases == ("TRAIN", "TEST")
+    assert f.phases == ("TRAIN",)
 
 
-def test_net_without_any_source_is_checked() -> None:
-    """A phase without a source is skipped only when another phase has one."""
+def test_net_without_any_source_is_a_fragment() -> None:
+    """No input of any kind: one N262 note for the file, no N261 per bottom."""
     text = """
 layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
         inner_product_param { num_output: 2 } include { phase: TEST } }
+layer { name: "ip2" type: "InnerProduct" bottom: "ip" bottom: "other" top: "ip2"
+        inner_product_param { num_output: 2 } }
+"""
+    (f,) = lint_text(text, select=("N26",))
+    assert (f.code, f.line, f.column, f.severity.label) == ("N262", 2, 9, "info")
+    assert f.message == (
+        "no data layer, Input layer or `input:` in this net (it reads 'data' first): it is a"
+        " fragment of a net, and Caffe cannot build it alone; its bottoms are not checked"
+    )
+
+
+def test_readers_of_one_missing_blob_are_one_finding() -> None:
+    text = """
+input: "data"
+input_shape { dim: 1 dim: 4 }
+layer { name: "a" type: "ReLU" bottom: "feat" top: "a" }
+layer { name: "b" type: "ReLU" bottom: "feat" top: "b" }
 """
     (f,) = lint_text(text, select=SELECT)
-    assert f.phases == ("TEST",)
-    assert f.message.endswith("no layer and no net input produces 'data'")
+    assert brief([f]) == [("N261", 4, 32)]
+    assert f.message == (
+        "in the deploy net, Caffe aborts with \"Unknown bottom blob 'feat' (layer 'a', bottom"
+        " index 0)\": no layer and no net input produces 'feat' (read by 1 more layer)"
+    )
+    assert [(r.line, r.column, r.message) for r in f.related] == [
+        (5, 32, "layer 'b' reads it too")]
 
 
 def test_mixed_syntax_is_left_to_caffe_refusal() -> None:

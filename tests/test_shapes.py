@@ -138,7 +138,7 @@ def test_every_layer_kind() -> None:
 
 
 def test_layer_details_and_weights() -> None:
-    (train, _) = net_shapes(context(FIXTURES / "shapes/good_layers.prototxt"))
+    (train,) = net_shapes(context(FIXTURES / "shapes/good_layers.prototxt"))  # a training net
     by_name = {s.layer.name: s for s in train.layers}
     assert by_name["conv_rect"].weight == (6, 1, 3, 5)  # (num_output, channels/group, kh, kw)
     assert by_name["conv_rect"].fan_in == 15
@@ -165,7 +165,7 @@ layer { name: "e" type: "Eltwise" bottom: "f" bottom: "i" top: "e" }
 layer { name: "loss" type: "SoftmaxWithLoss" bottom: "e" bottom: "l" top: "loss" }
 """
     ctx = context("t.prototxt", text)
-    blobs = infer_shapes(ctx)["TRAIN"]
+    (blobs,) = infer_shapes(ctx).values()  # no fillers, no phase rules: an evaluation net
     assert blobs["d"] == (4, None, None, None)
     assert blobs["c"] == (4, 16, None, None)
     assert blobs["p"] == (4, 16, None, None)
