@@ -102,6 +102,8 @@ def missing_num_output(ctx: NetContext) -> Iterator[Report]:
             continue
         if not layer_intact(ctx, layer):
             continue  # a skipped or cut-off value may have been the num_output
+        if len(layer.bottoms) > 1:
+            continue  # a fork's layer that takes its weights from a bottom (caffe-windows)
         field = _NUM_OUTPUT_FIELD[layer.type]
         state = ("is 0" if param is not None and param.HasField("num_output")
                  else "is missing (it defaults to 0)")
@@ -241,8 +243,10 @@ def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
     `bias_term: true` (or a `Scale` then a `Bias`), e.g. straight into a ReLU or Sigmoid.
     A BatchNorm that feeds a Convolution, Deconvolution or InnerProduct directly is left
     alone (their weights and bias absorb the missing scale and shift), and so is one
-    feeding a Python or custom layer. Reported once per net, at the first such layer, with
-    the count.
+    feeding a Python or custom layer. Only the TRAIN net is judged (a deploy or test net
+    has the architecture its weights were trained with), and not a BatchNorm with fields
+    of a fork's (NVCaffe's `scale_bias` learns the affine part inside the layer). Reported
+    once per net, at the first such layer, with the count and the others as related places.
 
     ## Why is this bad?
     Caffe's BatchNorm only normalizes: `BatchNormLayer` (`src/caffe/layers/
@@ -275,16 +279,21 @@ def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
         return
     flagged: dict[int, tuple[LayerView, str, str]] = {}
     for phase in ctx.phases:
+        if phase.name != TRAIN:
+            continue  # a deploy or test net has the architecture its weights were trained in
         for layer in phase.layers:
             if layer.type != "BatchNorm" or id(layer) in flagged:
                 continue
+            if not layer_intact(ctx, layer):
+                continue  # a fork's BatchNorm fields (NVCaffe's `scale_bias`): its own affine
             missing = _affine_after(ctx, phase, layer)
             if missing is not None:
                 consumer = ctx.next_consumers(phase, layer)[0]
                 flagged[id(layer)] = (layer, missing, consumer.name)
     if not flagged:
         return
-    first, missing, nxt = min(flagged.values(), key=lambda item: item[0].index)
+    ordered = sorted(flagged.values(), key=lambda item: item[0].index)
+    first, missing, nxt = ordered[0]
     others = len(flagged) - 1
     also = f" (and {others} more BatchNorm layers like it in this net)" if others else ""
     message = (
@@ -292,12 +301,12 @@ def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
         f"{also}: Caffe's BatchNorm only normalizes (its blobs are statistics, not gamma and"
         " beta), so the next layer always sees zero-mean, unit-variance channels"
     )
+    related = tuple((v.at("type"), f"BatchNorm '{v.name}'") for v, _, _ in ordered[1:])
     hint = ("add a `Scale` layer with `scale_param { bias_term: true }` right after each"
             " BatchNorm")
     if missing == "shift":
         hint = f"set `scale_param {{ bias_term: true }}` on the Scale after '{first.name}'"
-    for name in ctx.active_phases(first):
-        yield Report(first.at("type"), message, hint=hint, phase=name)
+    yield Report(first.at("type"), message, hint=hint, phase=TRAIN, related=related)
 
 
 @net_rule("N324", "batchnorm-learned-statistics", Severity.ERROR,
@@ -344,6 +353,8 @@ def batchnorm_learned_statistics(ctx: NetContext) -> Iterator[Report]:
     for layer in ctx.layers:
         if layer.type != "BatchNorm" or layer.syntax != "v2" or len(layer.msg.param) == 3:
             continue  # three: UpgradeNetBatchNorm zeroes their lr_mult at load
+        if not layer_intact(ctx, layer):
+            continue  # a fork's BatchNorm fields (NVCaffe's scale_filler): the fork's layer
         phases = ctx.active_phases(layer)
         if not phases:
             continue

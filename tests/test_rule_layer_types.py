@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text
 from google.protobuf import descriptor_pb2
 from prototxt_lint.rules.layer_types import BVLC_LAYER_TYPES, near_miss
@@ -39,21 +41,40 @@ def test_misspelled_types_are_errors_with_did_you_mean() -> None:
     assert enum.message.startswith('unknown layer type "SOFTMAX"')
 
 
-def test_custom_types_once_per_type_with_count() -> None:
+def test_custom_types_once_per_net() -> None:
     findings = lint_fixture("layer_types/bad_custom.prototxt", select=SELECT)
-    # two ROIPooling layers give one finding; ReLU6 is a fork's layer, not a typo of ReLU;
+    # one cause (the net needs a fork), one finding: both types with their counts, the first
+    # use of the second as a related place; ReLU6 is a fork's layer, not a typo of ReLU;
     # Python is registered
-    assert brief(findings) == [("N312", 15, 3), ("N312", 29, 3)]
-    roi, relu6 = findings
-    assert roi.severity.label == "warning"
-    assert roi.phases == ()
-    assert roi.message == (
-        'layer type "ROIPooling" (2 layers in this net, first \'roi_pool5\') is not registered'
-        ' by BVLC Caffe: a fork or custom layer; a Caffe build without it aborts with'
-        ' "Unknown layer type: ROIPooling"'
+    assert brief(findings) == [("N312", 15, 3)]
+    (f,) = findings
+    assert f.severity.label == "warning"
+    assert f.phases == ()
+    assert f.message == (
+        'layer types "ROIPooling" (2 layers), "ReLU6" (1 layer) are not registered by BVLC'
+        " Caffe: this net is written for a fork or a custom build; a Caffe build without them"
+        ' aborts with "Unknown layer type: ROIPooling"'
     )
-    assert roi.hint == "run it with the Caffe fork or build that provides this layer"
-    assert relu6.message.startswith('layer type "ReLU6" (1 layer in this net, first \'relu6\')')
+    assert f.hint == (
+        "run it with the Caffe fork or build that provides these layers (lint with its"
+        " schema: --proto path/to/caffe.proto)"
+    )
+    assert [(r.line, r.column, r.message) for r in f.related] == [
+        (29, 3, 'first layer of type "ReLU6"')]
+
+
+def test_near_miss_in_a_fork_file_is_the_forks() -> None:
+    text = """
+input: "data"
+input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+layer { name: "roi" type: "ROIPooling" bottom: "data" top: "roi" }
+layer { name: "lstm1" type: "Lstm" bottom: "roi" top: "lstm1" }
+"""
+    (f,) = lint_text(text, select=("N31",))
+    assert f.code == "N312"  # not an N311 error: the fork this file needs may register it
+    assert f.message.startswith(
+        'layer types "ROIPooling" (1 layer), "Lstm" (1 layer; BVLC\'s is "LSTM") are not'
+        " registered by BVLC Caffe")
 
 
 def test_missing_type() -> None:
@@ -122,7 +143,7 @@ def test_corpus_has_no_misspelled_types() -> None:
                    and "protos" not in p.parts)
     findings = lint_files(*files, select=SELECT)
     assert {f.code for f in findings} == {"N312"}
-    kinds = {f.message.split('"')[1] for f in findings}
+    kinds = {m for f in findings for m in re.findall(r'"([^"]+)" \(\d+ layers?', f.message)}
     assert {"ROIPooling", "PSROIPooling", "SmoothL1Loss", "BN", "Interp", "PriorBox",
             "Permute", "DetectionOutput", "MultiBoxLoss", "Axpy"} <= kinds
     assert not kinds & BVLC_LAYER_TYPES
