@@ -560,6 +560,11 @@ class _Parser:
             self.pos += 1
             while tok[0] == STRING and self.tokens[self.pos][0] == STRING:
                 self.pos += 1
+            nxt = self.tokens[self.pos]
+            if tok[1] == "$" and nxt[0] == PUNCT and nxt[1] == "{":
+                self.skip_block()  # a template's `${NAME}` placeholder is one bad value
+        elif skip and tok[0] == PUNCT and tok[1] in "{<":
+            self.skip_block()  # a block where a scalar belongs: not fields of this message
         code = "P003" if tok[0] in (IDENT, NUMBER, STRING) else "P001"
         self.error(code, message, tok)
         return _BAD, _end(tok)

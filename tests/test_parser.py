@@ -162,3 +162,15 @@ def test_error_flood_is_capped() -> None:
     findings = lint_text("layer { " + "1 " * 5000 + "}\n")
     assert len(findings) <= 101
     assert findings[-1].message.startswith("too many errors") or len(findings) == 1
+
+
+def test_template_placeholder_is_one_bad_value() -> None:
+    """`${NAME}` (a shell template) is one syntax error; the parser does not read `{NAME}`
+    as a block of fields and lose track of which message it is in."""
+    text = (
+        'layer { name: "fc8" type: "Convolution" bottom: "fc7" top: "fc8"\n'
+        "  convolution_param {\n    num_output: ${NUM_LABELS}\n    kernel_size: 1\n  }\n}\n"
+    )
+    findings = lint_text(text, select=("P",))
+    assert brief(findings) == [("P001", 3, 17)]
+    assert findings[0].message == "Expected integer, got: $"
