@@ -19,7 +19,11 @@ from prototxt_lint.plugin import Report, Severity, solver_rule
 #: The policies ``GetLearningRate`` knows in BVLC master.
 BVLC_POLICIES = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
 #: Fork policies, known only when the schema in use has the fields they read.
-FORK_POLICIES = {"plateau": "plateau_winsize", "sgdr": "period"}
+#: ``multifixed`` (Intel Caffe, the YOLO forks): the rate is ``stagelr[i]`` up to
+#: ``stageiter[i]``, and ``base_lr`` is not read (Intel's caffe.proto says so at the fields).
+FORK_POLICIES = {"plateau": "plateau_winsize", "sgdr": "period", "multifixed": "stagelr"}
+#: Fork policies whose rate does not come from ``base_lr``.
+WITHOUT_BASE_LR = frozenset({"multifixed"})
 
 
 def _policy(ctx: SolverContext) -> str | None:

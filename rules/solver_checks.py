@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from prototxt_lint.rules import test_iter as _test_iter
+from prototxt_lint.rules.lr_policy import FORK_POLICIES, WITHOUT_BASE_LR
 
 from prototxt_lint.model import SolverContext
 from prototxt_lint.parser import Path
@@ -1198,6 +1199,9 @@ def missing_base_lr(ctx: SolverContext) -> Iterator[Report]:
         return
     if _has(solver, "max_iter") and solver.max_iter == 0:
         return  # evaluation only: no update is made
+    if solver.lr_policy in WITHOUT_BASE_LR and ctx.schema.has_field(
+            "SolverParameter", FORK_POLICIES[solver.lr_policy]):
+        return  # a fork's policy that takes its rates from its own fields (stagelr)
     yield Report(
         _anchor(ctx, "lr_policy", "max_iter"),
         "no `base_lr`: it defaults to 0, so the learning rate is 0 at every iteration (Caffe"

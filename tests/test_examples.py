@@ -15,7 +15,8 @@ EXPECTED = {
     "no_input_scale.prototxt": [("N231", 3, 1), ("N252", 9, 16)],
     "infogain_softmax.prototxt": [("N241", 18, 3), ("N243", 22, 16)],
     "unshuffled_imagedata.prototxt": [("N251", 10, 3)],
-    "unknown_bottom.prototxt": [("N252", 10, 16), ("N261", 27, 59), ("N261", 32, 3)],
+    # 'label' is missing in TEST for the loss and the Accuracy: one cause, one finding
+    "unknown_bottom.prototxt": [("N252", 10, 16), ("N261", 27, 59)],
 }
 
 

@@ -113,3 +113,25 @@ def test_corpus_fork_file_parses_with_its_schema() -> None:
     linter = Linter(load_rules(), Options(schema=load_schema(str(proto))))
     codes = {f.code for f in linter.lint([Input(str(net))])[0].findings}
     assert not {c for c in codes if c.startswith("P")}
+
+
+def test_multifixed_is_a_fork_policy_where_the_schema_has_stagelr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Intel Caffe and the YOLO forks: `multifixed` takes its rates from `stagelr`, so
+    neither an unknown policy (S105) nor a missing `base_lr` (S218) is reported there."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = (REPO / "proto" / "caffe.proto").read_text()
+    anchor = "message SolverParameter {"
+    text = text.replace(anchor, anchor + "\n  repeated float stagelr = 150;"
+                        "\n  repeated int32 stageiter = 151;", 1)
+    proto = tmp_path / "fork" / "caffe.proto"
+    proto.parent.mkdir()
+    proto.write_text(text)
+    solver = (b'net: "none.prototxt"\nlr_policy: "multifixed"\nstagelr: 0.001\nstagelr: 0.0001\n'
+              b"stageiter: 100\nstageiter: 200\nmax_iter: 200\n")
+    fork = Linter(load_rules(), Options(select=("S1", "S2"), schema=load_schema(str(proto))))
+    assert fork.lint([Input("solver.prototxt", solver)])[0].findings == []
+    bvlc = Linter(load_rules(), Options(select=("S105", "S218")))
+    assert [f.code for f in bvlc.lint([Input("solver.prototxt", solver)])[0].findings] == [
+        "S105", "S218"]

@@ -138,8 +138,9 @@ def test_corpus_param_findings() -> None:
     got = {(f.code, str(Path(f.file).resolve().relative_to(CORPUS))) for f in findings}
     # only BatchNorm without Scale in training nets: on purpose in BVLC's sigmoid BN
     # example and cvjena's BN AlexNet and VGG19; Intel's GoogLeNet v3 and caffe_ocr's
-    # Inception-BN put a ReLU straight after BatchNorm. NormFace's InnerProduct layers without `num_output`
-    # read their weights from a second bottom (happynear's fork): not judged
+    # Inception-BN put a ReLU straight after BatchNorm. NormFace's InnerProduct layers
+    # without `num_output` read their weights from a second bottom (happynear's fork): not
+    # judged
     assert {code for code, _ in got} == {"N323"}
     assert {path.split("/")[0] for _, path in got} == {
         "BVLC__caffe", "cvjena__cnn-models", "intel__caffe", "senlinuc__caffe_ocr"}

@@ -53,8 +53,20 @@ def test_parallel_lists_are_left_alone() -> None:
     assert lint_fixture("shuffle/good_pairs.prototxt", select=SELECT) == []
 
 
-def test_net_without_phase_rules_alone_is_not_assumed_to_train() -> None:
+def test_evaluation_net_without_phase_rules_is_not_assumed_to_train() -> None:
     assert lint_fixture("shuffle/good_phaseless.prototxt", select=SELECT) == []
+
+
+def test_training_net_without_phase_rules() -> None:
+    # the seed mistake as it is often written: one file per phase, no phase rules
+    findings = lint_fixture("shuffle/bad_phaseless_train.prototxt", select=SELECT)
+    assert brief(findings) == [("N251", 10, 3)]
+    assert findings[0].phases == ("TRAIN",)
+    assert findings[0].message == (
+        '`ImageData` layer "data" has no `shuffle: true`: Caffe reads the image list file in'
+        " the same order every epoch, so training batches follow the file's order (often"
+        " sorted by class)"
+    )
 
 
 def _train_net(tmp_path: Path, text: str) -> list[Finding]:
