@@ -634,9 +634,10 @@ def finetuning_signs(layers: list[LayerView]) -> list[str]:
 
 
 def _frozen_signs(layers: list[LayerView]) -> list[str]:
-    """A learnable layer frozen with ``lr_mult: 0`` on every blob it has a ``param`` for
-    and no filler of its own: its weights can only come from a model (a frozen bilinear
-    Deconvolution is no sign)."""
+    """A learnable layer frozen with ``lr_mult: 0`` on every blob it has a ``param`` for,
+    with no filler or a random one: frozen zeros or noise are useless, so its weights must
+    come from a model. A frozen ``bilinear`` or ``constant`` filler is a fixed operation on
+    purpose (FCN's upsampling Deconvolution), no sign."""
     frozen = []
     for v in layers:
         spec = LEARNABLE_FILLERS.get(v.type)
@@ -647,13 +648,17 @@ def _frozen_signs(layers: list[LayerView]) -> list[str]:
             continue
         param = v.param(spec[0])
         filler = getattr(param, spec[1], None) if param is not None else None
-        if filler is not None and param.HasField(spec[1]) and filler.type not in ("constant",):
+        if filler is not None and param.HasField(spec[1]) and filler.type in _FIXED_FILLERS:
             continue
         frozen.append(v.name)
     if not frozen:
         return []
     more = f" and {len(frozen) - 1} more" if len(frozen) > 1 else ""
-    return [f"layer '{frozen[0]}'{more} frozen (`lr_mult: 0`) without a filler of its own"]
+    return [f"layer '{frozen[0]}'{more} frozen (`lr_mult: 0`) with no filler or a random one"]
+
+
+#: Fillers that make meaningful fixed weights: a frozen layer with one computes on purpose.
+_FIXED_FILLERS = frozenset({"bilinear", "constant"})
 
 
 def _bare_trunk_signs(layers: list[LayerView]) -> list[str]:

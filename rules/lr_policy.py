@@ -39,6 +39,14 @@ def _anchor(ctx: SolverContext, *fields: str) -> tuple[str, ...]:
     return (fields[-1],) if fields else ()
 
 
+def _evaluation_only(solver: Any) -> bool:
+    """`max_iter: 0` written out, with test nets and a `test_interval`: the evaluation-only
+    idiom (SSD's score solvers). `Solver::Solve` runs zero iterations, then one test pass,
+    and computes no learning rate."""
+    return bool(solver.HasField("max_iter") and solver.max_iter == 0 and solver.test_iter
+                and solver.test_interval > 0)
+
+
 def _known_policies(ctx: SolverContext) -> list[str]:
     extra = [p for p, f in FORK_POLICIES.items() if ctx.schema.has_field("SolverParameter", f)]
     return [*BVLC_POLICIES, *extra]
@@ -53,7 +61,9 @@ def _known_policies(ctx: SolverContext) -> list[str]:
 def poly_without_max_iter(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a solver with `lr_policy: "poly"` whose `max_iter` is missing or 0.
+    Flags a solver with `lr_policy: "poly"` whose `max_iter` is missing or 0, unless it is
+    the evaluation-only idiom: `max_iter: 0` written out, with test nets and a
+    `test_interval` (zero iterations on purpose, then one test pass; no rate is computed).
 
     ## Why is this bad?
     The poly rate is `base_lr * (1 - iter/max_iter)^power` (`SGDSolver::GetLearningRate`,
@@ -81,7 +91,7 @@ def poly_without_max_iter(ctx: SolverContext) -> Iterator[Report]:
     ## Fix
     Set `max_iter` to the iteration at which the poly schedule should reach 0.
     """
-    if _policy(ctx) == "poly" and ctx.solver.max_iter <= 0:
+    if _policy(ctx) == "poly" and ctx.solver.max_iter <= 0 and not _evaluation_only(ctx.solver):
         yield Report(
             ("lr_policy",),
             '`lr_policy: "poly"` without `max_iter` (it defaults to 0): Caffe runs zero'
@@ -141,8 +151,8 @@ def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
         return  # driven by solver.step(n) from Python/MATLAB
     if not nets and any(link.file_name for link in ctx.links):
         return  # the net was not found: how the solver is driven is unknown
-    if solver.HasField("max_iter") and solver.test_iter and solver.test_interval > 0:
-        return  # evaluation only: zero iterations, then one test pass
+    if _evaluation_only(solver):
+        return
     at = ("max_iter",) if ctx.doc.loc(("max_iter",)) else _anchor(ctx, "lr_policy", "base_lr")
     yield Report(
         at,

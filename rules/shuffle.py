@@ -118,8 +118,9 @@ def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
 def database_order(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Notes each `Data` layer used for training (as defined for N251): it reads an LMDB or
-    LevelDB in stored order, so the database itself must have been written in shuffled order.
+    Notes the `Data` layers used for training (as defined for N251), once per net: they read
+    an LMDB or LevelDB in stored order, so the database itself must have been written in
+    shuffled order.
 
     ## Why is this bad?
     `DataLayer` (`src/caffe/layers/data_layer.cpp`) walks the database cursor from the first
@@ -145,13 +146,19 @@ def database_order(ctx: NetContext) -> Iterator[Report]:
     Build the training database with `convert_imageset --shuffle` (or shuffle the list
     before writing it); keys written by your own script should not sort by class.
     """
-    for layer in _train_layers(ctx):
-        if layer.type != "Data":
-            continue
-        yield Report(
-            layer.at("data_param", "source"),
-            f"`Data` layer \"{layer.name}\" reads its database in stored (key) order with no"
-            " shuffling: make sure the database was written in shuffled order",
-            hint="build it with `convert_imageset --shuffle` (or from a shuffled list)",
-            phase=TRAIN,
-        )
+    readers = [v for v in _train_layers(ctx) if v.type == "Data"]
+    if not readers:
+        return
+    # one reminder per net: a second Data layer (labels, a paired input) is read in step
+    # with the first, so it is the same question about how the databases were written
+    first = readers[0]
+    others = f" (and {len(readers) - 1} more Data layers)" if len(readers) > 1 else ""
+    yield Report(
+        first.at("data_param", "source"),
+        f"`Data` layer \"{first.name}\" reads its database in stored (key) order with no"
+        f" shuffling{others}: make sure the database was written in shuffled order",
+        hint="build it with `convert_imageset --shuffle` (or from a shuffled list)",
+        phase=TRAIN,
+        related=tuple((v.at("data_param", "source"), f"Data layer '{v.name}'")
+                      for v in readers[1:]),
+    )

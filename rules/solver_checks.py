@@ -438,15 +438,21 @@ def stepvalue_beyond_max_iter(ctx: SolverContext) -> Iterator[Report]:
     solver = ctx.solver
     if solver.lr_policy != "multistep" or solver.max_iter <= 0:
         return
-    for index, value in enumerate(solver.stepvalue):
-        if value >= solver.max_iter:
-            yield Report(
-                ("stepvalue", index),
-                f"`stepvalue: {value}` is not below `max_iter: {solver.max_iter}`: the last"
-                f" update is iteration {solver.max_iter - 1}, so this learning-rate drop never"
-                " happens",
-                hint="move it below max_iter, raise max_iter, or delete it",
-            )
+    late = [(i, v) for i, v in enumerate(solver.stepvalue) if v >= solver.max_iter]
+    if not late:
+        return
+    # one cause (max_iter shorter than the schedule): the first late drop, the others related
+    (index, value), rest = late[0], late[1:]
+    more = (f" (and {len(rest)} more stepvalue{'s' if len(rest) > 1 else ''} at or beyond"
+            " it)") if rest else ""
+    yield Report(
+        ("stepvalue", index),
+        f"`stepvalue: {value}` is not below `max_iter: {solver.max_iter}`: the last"
+        f" update is iteration {solver.max_iter - 1}, so this learning-rate drop never"
+        f" happens{more}",
+        hint="move it below max_iter, raise max_iter, or delete it",
+        related=tuple((("stepvalue", i), f"`stepvalue: {v}`") for i, v in rest),
+    )
 
 
 # --- momentum and the adaptive solvers ---------------------------------------------------------

@@ -325,8 +325,16 @@ def render(run: Run, verdicts: Sequence[Verdict]) -> str:
 
     add("## Findings per rule")
     add("")
-    add("| Code | Name | Severity | Findings | Files | True | False | Unreviewed |")
-    add("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    add("One cause should be one finding: *Most in one file* is the largest number of findings"
+        " of the rule in a single file.")
+    add("")
+    add("| Code | Name | Severity | Findings | Files | Most in one file | True | False"
+        " | Unreviewed |")
+    add("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    per_file = Counter((h.code, h.file) for h in run.hits)
+    most: dict[str, int] = {}
+    for (code, _), n in per_file.items():
+        most[code] = max(most.get(code, 0), n)
     for code in sorted(rules):
         rule = rules[code]
         hits = [h for h in run.hits if h.code == code]
@@ -334,11 +342,13 @@ def render(run: Run, verdicts: Sequence[Verdict]) -> str:
         false = sum(1 for h in hits if verdict_of.get(id(h)) == "false")
         add(
             f"| `{code}` | `{rule.name}` | {rule.severity.label} | {by_code.get(code, 0)} |"
-            f" {files_by_code.get(code, 0)} | {true} | {false} | {len(hits) - true - false} |"
+            f" {files_by_code.get(code, 0)} | {most.get(code, 0)} | {true} | {false} |"
+            f" {len(hits) - true - false} |"
         )
     unknown = sorted(set(by_code) - set(rules))
     for code in unknown:
-        add(f"| `{code}` | (not a loaded rule) | | {by_code[code]} | {files_by_code[code]} | | | |")
+        add(f"| `{code}` | (not a loaded rule) | | {by_code[code]} | {files_by_code[code]} |"
+            f" {most.get(code, 0)} | | | |")
     add("")
 
     add("## Verdict for each kind of finding")

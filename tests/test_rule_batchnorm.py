@@ -68,7 +68,7 @@ def test_frozen_for_finetuning() -> None:
     assert info.message == (
         "`use_global_stats: true` in TRAIN in a net that fine-tunes (the Scale 'scale_conv1'"
         " after BatchNorm 'bn_conv1' is frozen (lr_mult 0); layer 'conv1' and 2 more frozen"
-        " (`lr_mult: 0`) without a filler of its own; 2 of its 2 Convolution/InnerProduct"
+        " (`lr_mult: 0`) with no filler or a random one; 2 of its 2 Convolution/InnerProduct"
         " layers have no weight filler (a pretrained trunk)): BatchNorm statistics are frozen,"
         " which"
         " is right only when the loaded weights carry these layers' trained mean and"

@@ -118,3 +118,13 @@ def test_multistep_without_stepvalue() -> None:
 
 def test_multistep_good() -> None:
     assert lint_fixture("lr_policy/good_multistep.prototxt") == []
+
+
+def test_poly_in_an_evaluation_only_solver() -> None:
+    # SSD's score solvers (Pelee's solver_merged): max_iter 0 written out with test nets, so
+    # Solver::Solve runs no iteration and one test pass; no learning rate is ever computed
+    text = ('net: "net.prototxt"\ntest_iter: 100\ntest_interval: 1000\nbase_lr: 0.001\n'
+            'lr_policy: "poly"\npower: 0.9\nmax_iter: 0\n')
+    assert lint_text(text, "solver.prototxt", select=("S101", "S102")) == []
+    without = text.replace("max_iter: 0\n", "")
+    assert [f.code for f in lint_text(without, "solver.prototxt", select=("S101",))] == ["S101"]
