@@ -517,9 +517,10 @@ def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a TRAIN net with no loss: no `*Loss` layer and no layer with a `loss_weight`.
-    Only nets surely used for training are judged: named by a solver for TRAIN, or with
-    include/exclude rules that name phases. A net with a custom layer whose output nothing
-    reads is left alone (it may be a fork's loss layer).
+    Only nets whose role has a TRAIN net are judged: named by a solver for TRAIN, or with
+    data for TRAIN (a file with data and no loss at all is an evaluation or feature-
+    extraction net, and is not). A net with a custom layer whose output nothing reads is
+    left alone (it may be a fork's loss layer).
 
     ## Why is this bad?
     `Net::Init` (`src/caffe/net.cpp`) marks for backward only the layers that lead to a top

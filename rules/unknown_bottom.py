@@ -119,10 +119,12 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     deploy net, which Caffe builds as TEST), is produced neither by an earlier active layer
     nor by a net input (`input:`). The message says where the blob does come from: a later
     layer, another phase only, or a layer that its include/exclude rules leave out.
-    When the net is linted without the solver that uses it, a phase with no data source at
-    all (no `input:`, no layer without bottoms) while another phase has one is skipped: the
-    file is meant for the other phase only (a `train_net` or `test_net` file). Linted with
-    its solver, every phase the solver builds is checked.
+    The phases checked are the nets Caffe builds for what the file is for (its role): a
+    `train_net` or `test_net` file with data for one phase only is checked in that phase, a
+    deploy net as TEST; linted with its solver, every phase the solver builds is checked. A
+    fragment (no input of any kind) and a net whose data layers need NetState stages are
+    not checked here (N262 notes the fragment once). The readers of one missing blob are one
+    finding, at the first, with the others as related places.
 
     ## Why is this bad?
     `Net::Init` (`src/caffe/net.cpp`) first drops the layers whose include/exclude rules do

@@ -114,18 +114,18 @@ layers { layer { name: "loss" type: "softmax_loss" } bottom: "ip" bottom: "label
 
 def test_net_without_any_source_is_a_fragment() -> None:
     """No input of any kind: one N262 note for the file, no N261 per bottom."""
-    text = """
-layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
-        inner_product_param { num_output: 2 } include { phase: TEST } }
-layer { name: "ip2" type: "InnerProduct" bottom: "ip" bottom: "other" top: "ip2"
-        inner_product_param { num_output: 2 } }
-"""
-    (f,) = lint_text(text, select=("N26",))
+    (f,) = lint_fixture("unknown_bottom/bad_fragment.prototxt", select=("N26",))
     assert (f.code, f.line, f.column, f.severity.label) == ("N262", 2, 9, "info")
     assert f.message == (
-        "no data layer, Input layer or `input:` in this net (it reads 'data' first): it is a"
-        " fragment of a net, and Caffe cannot build it alone; its bottoms are not checked"
+        "no data layer, Input layer or `input:` in this net (it reads 'features' first): it is"
+        " a fragment of a net, and Caffe cannot build it alone; its bottoms are not checked"
     )
+    assert f.hint == (
+        "declare the net's inputs (`input:` with `input_shape`, or an Input layer) to lint it"
+        " as a net"
+    )
+    for name in ("good_lenet_train_val", "good_deploy", "good_train_only"):
+        assert lint_fixture(f"unknown_bottom/{name}.prototxt", select=("N262",)) == [], name
 
 
 def test_readers_of_one_missing_blob_are_one_finding() -> None:

@@ -1,0 +1,83 @@
+"""What a net is for (``model.decide_role``), decided once from evidence, on real files.
+
+One net of each role from the corpus: the role, the nets Caffe builds for it, and the exact
+findings the linter then gives (code, line, column), all rules on.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CORPUS, FIXTURES, brief
+
+from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.registry import load_rules
+
+RULES = load_rules()
+
+#: corpus file -> (role, phases, exact findings)
+CASES = {
+    # a deploy net whose one TRAIN-only layer (and 52 frozen BatchNorm layers) made it a
+    # train/test net before: 52 errors for one setting
+    "eric612__MobileNet-YOLO/models/mobilenetv2_voc/MobileNetV2.prototxt":
+        ("deploy", ("deploy",), []),
+    # `input:` plus a TEST-only reshape: still a deploy net (no loss)
+    "LisaAnne__lisa-caffe-public/examples/LRCN_activity_recognition/deploy_lstm.prototxt":
+        ("deploy", ("deploy",), []),
+    "BVLC__caffe/examples/mnist/lenet_train_test.prototxt":
+        ("train-val", ("TRAIN", "TEST"), [("N252", 14, 5)]),
+    # no phase rules, a loss, `train.txt`: a training net, so the seed "no shuffle" fires
+    "BVLC__caffe/examples/hdf5_classification/nonlinear_auto_train.prototxt":
+        ("train", ("TRAIN",), [("N251", 6, 3)]),
+    # no phase rules and no weight fillers: BVLC's feature-extraction net
+    "BVLC__caffe/examples/feature_extraction/imagenet_val.prototxt":
+        ("evaluation", ("TEST",), []),
+    # a loss head to append to a net: one note, not an unknown-bottom error per layer
+    "happynear__NormFace/prototxt/normalized_Euclidean_triplet.prototxt":
+        ("fragment", ("TRAIN", "TEST"), [("N262", 2, 3), ("N312", 3, 3), ("P002", 20, 5),
+                                        ("P002", 37, 3)]),
+    # DIGITS: data layers gated by `stage: "train"` / `"val"`
+    "NVIDIA-AI-IOT__redtail/models/nets/ResNet/TrailNet_SResNet-18.prototxt":
+        ("staged", ("TRAIN", "TEST"), []),
+}
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not next to this checkout")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_role_and_findings_on_real_files(name: str) -> None:
+    kind, phases, expected = CASES[name]
+    (report,) = Linter(RULES, Options()).lint([Input(str(CORPUS / name))])
+    assert report.net is not None
+    assert (report.net.role.kind, tuple(p.name for p in report.net.phases)) == (kind, phases)
+    assert report.net.role.evidence  # always says why
+    assert brief(report.findings) == expected
+
+
+def test_solver_decides_the_phases() -> None:
+    """A solver that names the net overrides the file's own evidence."""
+    net = FIXTURES / "batchnorm" / "good_evaluation_no_phase_rules.prototxt"
+    solver = f'train_net: "{net}"\nbase_lr: 0.1\nlr_policy: "fixed"\nmax_iter: 9\n'
+    reports = Linter(RULES, Options()).lint([Input("solver.prototxt", solver.encode())])
+    linked = next(r for r in reports if r.path.endswith("good_evaluation_no_phase_rules.prototxt"))
+    assert linked.net is not None
+    assert (linked.net.role.kind, linked.net.role.phases) == ("train", ("TRAIN",))
+    assert linked.net.role.evidence == ("a solver builds it for TRAIN",)
+    # as a training net: its Data layer's order (N252) and its frozen BatchNorm (N211)
+    assert [f.code for f in linked.findings] == ["N252", "N211"]
+
+
+def test_role_in_json() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from prototxt_lint.cli import lint_command
+
+    path = FIXTURES / "batchnorm" / "good_evaluation_no_phase_rules.prototxt"
+    result = CliRunner().invoke(lint_command, ["--format", "json", str(path)])
+    (entry,) = json.loads(result.stdout)["files"]
+    assert entry == {"file": str(path), "nets": [{
+        "net": None, "kind": "evaluation", "phases": ["TEST"],
+        "evidence": ["no phase rules", "layer 'data' reads `val_lmdb`",
+                     "BatchNorm `use_global_stats: true`, which a file meant for testing"
+                     " writes"],
+        "finetuning": []}]}
