@@ -20,12 +20,12 @@ from prototxt_lint.model import (
     NetContext,
     NetLink,
     SolverContext,
-    build_net_context,
     written,
 )
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Rule
 from prototxt_lint.records import Record
+from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema, bvlc_schema
 from prototxt_lint.source import DEFAULT_MAX_BYTES, InputProblem, Source
 from prototxt_lint.suppressions import find_suppressions, matches

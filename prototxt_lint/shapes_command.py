@@ -16,7 +16,8 @@ import click
 from prototxt_lint.config import ConfigError, find_config
 from prototxt_lint.fork_schema import SchemaError
 from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.model import TEST, TRAIN, NetContext, build_net_context
+from prototxt_lint.model import TEST, TRAIN, NetContext
+from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema
 from prototxt_lint.shapes import PhaseShapes, format_shape, net_shapes
 
