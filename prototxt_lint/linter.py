@@ -23,7 +23,7 @@ from prototxt_lint.model import (
     written,
 )
 from prototxt_lint.parser import Path
-from prototxt_lint.plugin import Report, Rule
+from prototxt_lint.plugin import Fix, Report, Rule
 from prototxt_lint.records import Record
 from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema, bvlc_schema
@@ -133,6 +133,7 @@ class Linter:
             if doc.kind != "solver":
                 continue
             links = self._links(doc)
+            finetunes = _solver_finetunes(doc)
             for link in links:
                 if link.resolved is None:
                     continue
@@ -146,7 +147,7 @@ class Linter:
                 for phase in link.phases:
                     phases.setdefault(phase, _solver_state(doc.message, phase, link))
                 if TRAIN in link.phases:
-                    net_finetunes[net_key] = _solver_finetunes(doc)
+                    net_finetunes[net_key] = finetunes
             ctx = SolverContext(doc, doc.message, links)
             collected[key].extend(self._run(self.solver_rules, ctx))
             for link in links:
@@ -154,7 +155,7 @@ class Linter:
                     states = {p: _solver_state(doc.message, p, link) for p in link.phases}
                     net_ctx = build_net_context(
                         doc, link.embedded, link.field_path, link.phases, states,
-                        _solver_finetunes(doc) if TRAIN in link.phases else (),
+                        finetunes if TRAIN in link.phases else (),
                     )
                     contexts.setdefault(key, []).append(net_ctx)
                     collected[key].extend(self._run(self.net_rules, net_ctx))
@@ -272,7 +273,7 @@ class Linter:
                 merged[key] = (rule, report, [])
             if report.phase and report.phase not in merged[key][2]:
                 merged[key][2].append(report.phase)
-        extras: dict[tuple[str, int, int, str], tuple[Any, tuple[Related, ...]]] = {}
+        extras: dict[tuple[str, int, int, str], tuple[Fix | None, tuple[Related, ...]]] = {}
         for (_, start, end, _, _), (rule, report, phases) in merged.items():
             raw.append((rule, start, end, report.message, report.hint, tuple(phases)))
             if report.fix is not None or report.related:
@@ -390,13 +391,13 @@ def _solver_state(solver: Any, phase: str, link: NetLink) -> Any:
 
 
 def _related(doc: Document, places: tuple[tuple[Path, str], ...]) -> tuple[Related, ...]:
-    out = []
-    for path, note in places:
-        start, end = doc.span(path)
-        line, col = doc.source.line_col(start)
-        end_line, end_col = doc.source.line_col(max(end, start))
-        out.append(Related(line, col, end_line, end_col, note, start, end))
-    return tuple(out)
+    return tuple(_place(doc, *doc.span(path), note) for path, note in places)
+
+
+def _place(doc: Document, start: int, end: int, note: str) -> Related:
+    line, col = doc.source.line_col(start)
+    end_line, end_col = doc.source.line_col(max(end, start))
+    return Related(line, col, end_line, end_col, note, start, end)
 
 
 def _make(
@@ -477,8 +478,9 @@ def _parse_findings(doc: Document) -> list[_Raw]:
     # Unknown names with no plausible typo behind them are one cause: the file is written
     # for a schema that has them (a fork's). One finding, at the first, naming the others.
     foreign = [e for e in doc.parsed.errors if e.code == "P002" and not e.hint]
+    folded = {id(e) for e in foreign[1:]}
     for error in doc.parsed.errors:
-        if error in foreign[1:]:
+        if id(error) in folded:
             continue
         message = error.message
         count = doc.parsed.key_counts.get(error.key, 1) if error.key else 1
@@ -497,10 +499,8 @@ def _parse_findings(doc: Document) -> list[_Raw]:
                 message += (f"; {len(foreign) - 1} more names this schema does not have:"
                             f" {names}{more}")
         if len(foreign) > 1 and error is foreign[0]:
-            related = tuple(
-                Related(*doc.source.line_col(e.start), *doc.source.line_col(e.end),
-                        f"`{e.key[1] if e.key else '?'}`", e.start, e.end)
-                for e in foreign[1:])
+            related = tuple(_place(doc, e.start, e.end, f"`{e.key[1] if e.key else '?'}`")
+                            for e in foreign[1:])
             out.append((rule, error.start, error.end, message, hint, (), related))
             continue
         out.append((rule, error.start, error.end, message, hint, ()))
