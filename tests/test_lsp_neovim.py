@@ -27,7 +27,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 SCRIPT = FIXTURES / "nvim_check.lua"
 NVIM = shutil.which("nvim")
 
-ERROR, INFO = 1, 3  # vim.diagnostic.severity
+ERROR, WARNING, INFO = 1, 2, 3  # vim.diagnostic.severity
 
 
 def _nvim() -> str:
@@ -96,7 +96,7 @@ def _expected(text: str, n201_line: int) -> list[tuple[Any, ...]]:
     of the fixture's three findings (character columns as the CLI prints them, minus one)."""
     spans = [
         ("N252", 9, 15, 35, INFO),
-        ("N211", 33, 4, 26, ERROR),
+        ("N211", 33, 4, 26, WARNING),
         ("N201", n201_line, 108, 117, ERROR),
     ]
     return [
@@ -125,9 +125,11 @@ def test_neovim_shows_the_diagnostics_and_applies_a_fix(tmp_path: Path) -> None:
     assert {d["source"] for d in result["diagnostics"]} == {"prototxt-lint"}
     assert result["diagnostics"][1]["message"].startswith("`use_global_stats: true` in TRAIN")
     assert result["actions"] == [
-        "Delete `use_global_stats: true` (Caffe then chooses by phase)",
+        "Delete `use_global_stats: true` (Caffe then chooses by phase) (unsafe: changes how it"
+        " trains)",
         "Disable N211 for this line",
     ]
+    assert result["preferred"] == [False, False]  # an unsafe fix is never the preferred one
     # Neovim applied the fix: exactly that line is gone, and the server saw the change
     assert result["fixed_lines"] == text.replace("    use_global_stats: true\n", "").split("\n")[
         :-1
