@@ -204,6 +204,45 @@ def test_hover_in_an_embedded_net() -> None:
     )
 
 
+def test_hover_uses_the_solvers_test_state() -> None:
+    """The hover shows the nets the engine built: with the solver's `test_state`, a layer
+    that needs a stage is active in TEST (it was "in no phase" when the editor rebuilt the
+    nets itself)."""
+    text = (
+        'base_lr: 0.01\nlr_policy: "fixed"\nmax_iter: 10\ntest_iter: 5\ntest_interval: 5\n'
+        'test_state { stage: "val" }\n'
+        "net_param {\n"
+        '  layer { name: "data" type: "Input" top: "data"'
+        " input_param { shape { dim: 1 dim: 2 } } }\n"
+        '  layer { name: "val_only" type: "ReLU" bottom: "data" top: "data"'
+        ' include { phase: TEST stage: "val" } }\n'
+        "}\n"
+    )
+    analysis = analyse("file:///nowhere/solver.prototxt", 1, text, RULES)
+    found = hover_at(analysis, text.index('"val_only"') + 1)
+    assert found is not None
+    assert "Active in: TEST" in found.markdown.split("  \n")
+
+
+def test_hover_on_the_net_name_shows_its_role() -> None:
+    text = (
+        'name: "eval"\n'
+        'layer { name: "d" type: "Data" top: "data" top: "label"'
+        ' data_param { source: "val_lmdb" batch_size: 4 } }\n'
+        'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"'
+        " inner_product_param { num_output: 2 } }\n"
+        'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" }\n'
+    )
+    analysis = analyse("file:///nowhere/net.prototxt", 1, text, RULES)
+    found = hover_at(analysis, text.index('"eval"') + 1)
+    assert found is not None
+    assert found.markdown == (
+        "**Net** `eval` · evaluation  \n  \nChecked as: TEST  \n- no phase rules  \n"
+        "- layer 'd' reads `val_lmdb`"
+    )
+    assert text[found.start : found.end] == 'name: "eval"'
+
+
 def _shape(lines: str) -> str:
     return lines if importlib.util.find_spec("prototxt_lint.shapes") else ""
 

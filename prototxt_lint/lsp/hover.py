@@ -1,5 +1,6 @@
-"""Hover text: a finding's rule documentation, a layer's type and phases, a blob's producers
-and consumers (and its shape when shape inference is available).
+"""Hover text: a finding's rule documentation, what the net is for (on its name), a layer's
+type and phases, a blob's producers and consumers (and its shape when shape inference is
+available).
 
 Everything is computed from the engine's own per-phase view of the net (``Net::FilterNet``'s
 include/exclude filter), so "active in TRAIN" here means what Caffe would build.
@@ -41,6 +42,9 @@ def _name_path(layer: LayerView) -> tuple[str | int, ...]:
 def _targets(ctx: NetContext) -> Iterator[tuple[int, int, str, Any]]:
     """Hoverable spans of a net: (start, end, kind, payload)."""
     doc = ctx.doc
+    loc = doc.loc(ctx.at("name"))
+    if loc is not None:
+        yield loc.start, loc.end, "net", ctx
     for layer in ctx.layers:
         loc = doc.loc(_name_path(layer))
         if loc is not None:
@@ -108,6 +112,19 @@ def layer_text(analysis: Analysis, ctx: NetContext, layer: LayerView) -> str:
     return "  \n".join(lines)
 
 
+def net_text(ctx: NetContext) -> str:
+    """What the net is for, the nets Caffe builds from it, and why (``ctx.role``)."""
+    role = ctx.role
+    name = ctx.net.name or "(unnamed)"
+    built = ", ".join(p.name for p in ctx.phases) or "none"
+    lines = [f"**Net** `{name}` · {role.kind}", "", f"Checked as: {built}"]
+    lines.extend(f"- {why}" for why in role.evidence)
+    if role.finetuning:
+        lines.append("Fine-tuning signs:")
+        lines.extend(f"- {sign}" for sign in role.finetuning)
+    return "  \n".join(lines)
+
+
 def blob_text(analysis: Analysis, ctx: NetContext, blob: str) -> str:
     producers: list[LayerView] = []
     in_place: list[LayerView] = []
@@ -155,6 +172,8 @@ def hover_at(analysis: Analysis, offset: int) -> HoverText | None:
                 continue
             if kind == "layer":
                 text = layer_text(analysis, ctx, payload)
+            elif kind == "net":
+                text = net_text(payload)
             else:
                 text = blob_text(analysis, ctx, payload)
             parts.insert(0, text)
