@@ -128,25 +128,63 @@ class ParseResult:
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
-    """The likeliest intended name among ``(name, field number)`` choices.
+    """The intended name among ``(name, field number)`` choices, when ``name`` is a plausible
+    slip of one; None otherwise (a fork's own name is no typo of a BVLC one).
 
-    Prefix relations come first (``kernel`` -> ``kernel_size``, ``num_outputs`` ->
-    ``num_output``), the lowest field number breaking ties (the main field of a family, not
-    its per-axis variants); otherwise the closest spelling.
+    Plausible: a truncation (``kernel`` -> ``kernel_size``, ``strid`` -> ``stride``), a
+    plural or other one- or two-letter tail (``num_outputs`` -> ``num_output``), the same
+    words with the separators lost (``numoutput``), or the same words but one, and that one
+    within one edit (two for words of seven letters or more: ``kernal_size``). A name with a
+    word of its own is not (``max_momentum`` is not ``momentum``, ``interp_param`` not
+    ``exp_param``). Truncations prefer the lowest field number (the main field of a family).
     """
     lowered = name.lower()
-    prefixed = [
-        (number, choice)
-        for choice, number in choices
-        if choice.startswith(lowered) or lowered.startswith(choice)
-        if min(len(choice), len(lowered)) >= 3
-    ]
-    if prefixed:
-        return min(prefixed)[1]
-    import difflib  # only when a name is wrong
+    if len(lowered) < 3:
+        return None
+    truncated = [(number, choice) for choice, number in choices
+                 if choice.lower().startswith(lowered) or _short_tail(lowered, choice.lower())]
+    if truncated:
+        return min(truncated)[1]
+    close = [(number, choice) for choice, number in choices
+             if _one_slip(lowered, choice.lower())]
+    return min(close)[1] if close else None
 
-    close = difflib.get_close_matches(lowered, [c for c, _ in choices], n=1, cutoff=0.6)
-    return close[0] if close else None
+
+def _short_tail(written: str, choice: str) -> bool:
+    """``written`` is ``choice`` plus one or two letters (a plural, a stray key)."""
+    tail = written[len(choice):]
+    return len(choice) >= 3 and written.startswith(choice) and 0 < len(tail) <= 2 \
+        and "_" not in tail
+
+
+def _one_slip(written: str, choice: str) -> bool:
+    if written.replace("_", "") == choice.replace("_", ""):
+        return True
+    mine, theirs = written.split("_"), choice.split("_")
+    if len(mine) != len(theirs):
+        return False
+    differ = [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b]
+    if len(differ) != 1:
+        return False
+    a, b = differ[0]
+    return _edits(a, b) <= (2 if min(len(a), len(b)) >= 7 else 1)
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance (insert, delete, substitute, swap neighbours)."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            row.append(cost)
+        prev2, prev = prev, row
+    return prev[-1]
 
 
 class _Parser:
@@ -272,7 +310,10 @@ class _Parser:
     def unknown_field(self, tok: Token, msg: Message, desc: Descriptor, path: Path) -> None:
         hint = ""
         if (desc.full_name, tok[1]) not in self.key_counts:  # reported once: guess once
-            choices = [(f.name, f.number) for f in desc.fields]
+            # only fields of the same kind: a `foo { ... }` block is no typo of a number
+            block = self._block_follows()
+            choices = [(f.name, f.number) for f in desc.fields
+                       if (f.message_type is not None) == block]
             guess = did_you_mean(tok[1], choices)
             if guess and not _plausible_param(guess, msg):
                 guess = None
@@ -287,6 +328,15 @@ class _Parser:
             key=(desc.full_name, tok[1]),
         )
         self.quiet = False
+
+    def _block_follows(self) -> bool:
+        """Is the field name just read followed by a ``{``/``<`` block (with or without a
+        ``:``)?"""
+        tokens = self.tokens
+        i = self.pos
+        if tokens[i][0] == PUNCT and tokens[i][1] == ":":
+            i += 1
+        return tokens[i][0] == PUNCT and tokens[i][1] in "{<"
 
     def _check_duplicate(self, msg: Message, fd: FieldDescriptor, tok: Token) -> None:
         if not is_repeated(fd) and msg.HasField(fd.name):

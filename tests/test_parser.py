@@ -68,7 +68,7 @@ def test_every_error_reported_in_one_run() -> None:
     )
     assert findings[0].hint == "did you mean `num_output`?"
     assert findings[1].message == 'Unknown enumeration value of "AVG" for field "pool".'
-    assert findings[1].hint.startswith("valid values: MAX, AVE, STOCHASTIC")
+    assert findings[1].hint.startswith("did you mean `AVE`? valid values: MAX, AVE, STOCHASTIC")
     assert findings[2].message == "Expected integer, got: 1.5"
 
 
@@ -174,3 +174,34 @@ def test_template_placeholder_is_one_bad_value() -> None:
     findings = lint_text(text, select=("P",))
     assert brief(findings) == [("P001", 3, 17)]
     assert findings[0].message == "Expected integer, got: $"
+
+
+def test_did_you_mean_only_for_plausible_slips() -> None:
+    """A fork's own field is no typo of a BVLC one: no hint that would change the meaning."""
+    solver = [(f.name, f.number) for f in caffe_pb2.SolverParameter.DESCRIPTOR.fields]
+    layer = [(f.name, f.number) for f in caffe_pb2.LayerParameter.DESCRIPTOR.fields]
+    conv = [(f.name, f.number) for f in caffe_pb2.ConvolutionParameter.DESCRIPTOR.fields]
+    pool = [(f.name, f.number) for f in caffe_pb2.PoolingParameter.DESCRIPTOR.fields]
+    for name, fields in [
+        ("larc_policy", solver), ("max_momentum", solver), ("solver_data_type", solver),
+        ("interp_param", layer), ("padding_param", layer), ("mat_write_param", layer),
+        ("kernel_depth", conv), ("ceil_mode", pool),
+    ]:
+        assert did_you_mean(name, fields) is None, name
+    assert did_you_mean("lr_polcy", solver) == "lr_policy"
+    assert did_you_mean("weight_filer", conv) == "weight_filler"
+    assert did_you_mean("numoutput", conv) == "num_output"
+
+
+def test_did_you_mean_keeps_the_kind_of_value() -> None:
+    # a block suggests only message fields, a number only scalar ones
+    findings = lint_text(
+        'layer { name: "c" type: "Convolution" bottom: "d" top: "c"\n'
+        '  convolution_param { num_output: 2 weight_filer { type: "xavier" } } }\n'
+        'layer { name: "e" type: "Convolution" bottom: "d" top: "e"\n'
+        "  convolution_param { num_output: 2 bias_filer: 0.1 } }\n",
+        select=("P002",),
+    )
+    assert brief(findings) == [("P002", 2, 37), ("P002", 4, 37)]
+    assert findings[0].hint == "did you mean `weight_filler`?"
+    assert findings[1].hint.startswith("a fork's field")  # `bias_filler` is a message
