@@ -471,14 +471,44 @@ def _input_findings(doc: Document) -> list[_Raw]:
     return out
 
 
+#: Parse errors that are one cause when they repeat in a file: (kind, what the others are).
+_FOLDED = {
+    "foreign-field": "more names this schema does not have",
+    "foreign-enum": "more values this schema does not have",
+    "placeholder": "more names where a number belongs (a template?)",
+}
+
+
+def _fold_kind(doc: Document, error: Any) -> str | None:
+    """Which cause a parse error belongs to, when it is no typo of its own: a field or enum
+    value the schema lacks with no plausible slip behind it (a fork's), or a name where a
+    number belongs (a template's unfilled placeholder, `num_output: cls3x`)."""
+    if error.hint.startswith("did you mean"):
+        return None
+    if error.code == "P002":
+        return None if error.hint else "foreign-field"
+    if error.code == "P003":
+        if error.message.startswith("Unknown enumeration value"):
+            return "foreign-enum"
+        value = doc.source.text[error.start:error.end]
+        if error.message.startswith("Expected") and value.isidentifier():
+            return "placeholder"
+    return None
+
+
 def _parse_findings(doc: Document) -> list[_Raw]:
     if doc.parsed is None:
         return []
     out: list[_Raw] = []
-    # Unknown names with no plausible typo behind them are one cause: the file is written
-    # for a schema that has them (a fork's). One finding, at the first, naming the others.
-    foreign = [e for e in doc.parsed.errors if e.code == "P002" and not e.hint]
-    folded = {id(e) for e in foreign[1:]}
+    # A fork's names (or a template's placeholders) are one cause however many there are:
+    # one finding, at the first, naming the others and pointing at them.
+    groups: dict[str, list[Any]] = {}
+    for error in doc.parsed.errors:
+        kind = _fold_kind(doc, error)
+        if kind is not None:
+            groups.setdefault(kind, []).append(error)
+    firsts = {id(g[0]): kind for kind, g in groups.items()}
+    folded = {id(e) for g in groups.values() for e in g[1:]}
     for error in doc.parsed.errors:
         if id(error) in folded:
             continue
@@ -493,17 +523,19 @@ def _parse_findings(doc: Document) -> list[_Raw]:
                 "a fork's field (SSD, Faster R-CNN, ...)? lint with the fork's schema:"
                 " --proto path/to/caffe.proto (the other rules still checked the rest)"
             )
-            if len(foreign) > 1:
-                names = ", ".join(f"`{e.key[1]}`" if e.key else "?" for e in foreign[1:6])
-                more = f" and {len(foreign) - 6} more" if len(foreign) > 6 else ""
-                message += (f"; {len(foreign) - 1} more names this schema does not have:"
-                            f" {names}{more}")
-        if len(foreign) > 1 and error is foreign[0]:
-            related = tuple(_place(doc, e.start, e.end, f"`{e.key[1] if e.key else '?'}`")
-                            for e in foreign[1:])
-            out.append((rule, error.start, error.end, message, hint, (), related))
+        kind = firsts.get(id(error))
+        others = groups[kind][1:] if kind is not None else []
+        if kind is None or not others:
+            out.append((rule, error.start, error.end, message, hint, ()))
             continue
-        out.append((rule, error.start, error.end, message, hint, ()))
+        names = [f"`{doc.source.text[e.start:e.end]}`" for e in others]
+        distinct = list(dict.fromkeys(names))
+        shown = ", ".join(distinct[:5])
+        more = f" and {len(distinct) - 5} more" if len(distinct) > 5 else ""
+        message += f"; {len(others)} {_FOLDED[kind]}: {shown}{more}"
+        related = tuple(_place(doc, e.start, e.end, name) for e, name in zip(others, names,
+                                                                              strict=True))
+        out.append((rule, error.start, error.end, message, hint, (), related))
     if doc.parsed.too_many_errors:
         out.append(
             (

@@ -205,3 +205,27 @@ def test_did_you_mean_keeps_the_kind_of_value() -> None:
     assert brief(findings) == [("P002", 2, 37), ("P002", 4, 37)]
     assert findings[0].hint == "did you mean `weight_filler`?"
     assert findings[1].hint.startswith("a fork's field")  # `bias_filler` is a message
+
+
+def test_a_forks_enum_values_and_a_templates_placeholders_are_one_finding_each() -> None:
+    text = (
+        'layers { name: "d" type: IMAGE_SEG_DATA top: "d" }\n'
+        'layers { name: "i" type: INTERP bottom: "d" top: "i" }\n'
+        'layers { name: "c" type: CONVOLUTION bottom: "i" top: "c"\n'
+        "  convolution_param { num_output: cls3x kernel_size: 3 } }\n"
+        'layers { name: "e" type: CONVOLUTION bottom: "c" top: "e"\n'
+        "  convolution_param { num_output: cls6x kernel_size: 3 } }\n"
+    )
+    findings = lint_text(text, select=("P",))
+    assert brief(findings) == [("P003", 1, 26), ("P003", 4, 35)]
+    enum, placeholder = findings
+    assert enum.message == (
+        'Unknown enumeration value of "IMAGE_SEG_DATA" for field "type".; 1 more values this'
+        " schema does not have: `INTERP`"
+    )
+    assert [(r.line, r.column) for r in enum.related] == [(2, 26)]
+    assert placeholder.message == (
+        "Expected integer, got: cls3x; 1 more names where a number belongs (a template?):"
+        " `cls6x`"
+    )
+    assert [(r.line, r.column) for r in placeholder.related] == [(6, 35)]
