@@ -476,6 +476,7 @@ _FOLDED = {
     "foreign-field": "more names this schema does not have",
     "foreign-enum": "more values this schema does not have",
     "placeholder": "more names where a number belongs (a template?)",
+    "list-field": "more fields written as lists that this schema does not repeat",
 }
 
 
@@ -485,6 +486,8 @@ def _fold_kind(doc: Document, error: Any) -> str | None:
     number belongs (a template's unfilled placeholder, `num_output: cls3x`)."""
     if error.hint.startswith("did you mean"):
         return None
+    if error.code == "P001" and "list form is only for repeated fields" in error.message:
+        return "list-field"  # a fork's repeated field (C3D's 3-D kernel_size: [3, 1, 1])
     if error.code == "P002":
         return None if error.hint else "foreign-field"
     if error.code == "P003":
@@ -494,6 +497,13 @@ def _fold_kind(doc: Document, error: Any) -> str | None:
         if error.message.startswith("Expected") and value.isidentifier():
             return "placeholder"
     return None
+
+
+def _folded_name(doc: Document, error: Any) -> str:
+    """What a folded error is about: the field of a list-form error, else the written name."""
+    if error.message.startswith("Expected a value for non-repeated field"):
+        return str(error.message.split('"')[1])
+    return doc.source.text[error.start:error.end]
 
 
 def _parse_findings(doc: Document) -> list[_Raw]:
@@ -528,7 +538,7 @@ def _parse_findings(doc: Document) -> list[_Raw]:
         if kind is None or not others:
             out.append((rule, error.start, error.end, message, hint, ()))
             continue
-        names = [f"`{doc.source.text[e.start:e.end]}`" for e in others]
+        names = [f"`{_folded_name(doc, e)}`" for e in others]
         distinct = list(dict.fromkeys(names))
         shown = ", ".join(distinct[:5])
         more = f" and {len(distinct) - 5} more" if len(distinct) > 5 else ""

@@ -229,3 +229,19 @@ def test_a_forks_enum_values_and_a_templates_placeholders_are_one_finding_each()
         " `cls6x`"
     )
     assert [(r.line, r.column) for r in placeholder.related] == [(6, 35)]
+
+
+def test_a_forks_repeated_fields_written_as_lists_are_one_finding() -> None:
+    # C3D/ECO declare Pooling kernel_size and stride repeated (3-D); BVLC's are single values
+    text = (
+        'layer { name: "p" type: "Pooling" bottom: "x" top: "y"\n'
+        "  pooling_param { pool: MAX\n    kernel_size: [3, 1, 1]\n    stride: [2, 1, 1] } }\n"
+    )
+    findings = lint_text(text, select=("P",))
+    assert brief(findings) == [("P001", 3, 18)]
+    assert findings[0].message == (
+        'Expected a value for non-repeated field "kernel_size", found "[". The [a, b] list'
+        " form is only for repeated fields.; 1 more fields written as lists that this schema"
+        " does not repeat: `stride`"
+    )
+    assert [(r.line, r.column) for r in findings[0].related] == [(4, 13)]
