@@ -28,9 +28,22 @@ def load_file_descriptor(serialized_set: bytes, file_name: str = "caffe.proto") 
     for file_proto in FileDescriptorSet.FromString(serialized_set).file:
         pool.Add(file_proto)
     file_desc = pool.FindFileByName(file_name)
-    classes = [message_factory.GetMessageClass(d) for d in file_desc.message_types_by_name.values()]
+    classes = [message_factory.GetMessageClass(d) for d in _all_messages(file_desc)]
     _KEEP_ALIVE.append((pool, classes))
     return file_desc
+
+
+def _all_messages(file_desc: FileDescriptor) -> list[Any]:
+    """Every message type of the file, nested ones too (NVCaffe declares messages inside
+    messages): upb in protobuf 4.x frees a class nothing holds, and a sub-message made from
+    it later crashes the interpreter."""
+    found: list[Any] = []
+    todo = list(file_desc.message_types_by_name.values())
+    while todo:
+        desc = todo.pop()
+        found.append(desc)
+        todo.extend(desc.nested_types)
+    return found
 
 
 def module_namespace(file_desc: FileDescriptor) -> dict[str, Any]:

@@ -74,6 +74,34 @@ def test_message_classes_outlive_garbage_collection(fork_proto: Path) -> None:
     assert proc.stdout.split() == ["False", "1"]
 
 
+def test_nested_message_classes_outlive_garbage_collection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for a message declared inside another (NVCaffe's
+    `DetectNetGroundTruthParameter.ClassMapping`): the corpus test crashed on protobuf 4.22
+    when only top-level classes were kept."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = (REPO / "proto" / "caffe.proto").read_text()
+    anchor = "message PoolingParameter {"
+    text = text.replace(anchor, anchor + "\n  message Mapping { optional uint32 src = 1; }"
+                        "\n  repeated Mapping mapping = 100;", 1)
+    proto = tmp_path / "fork" / "caffe.proto"
+    proto.parent.mkdir()
+    proto.write_text(text)
+    code = (
+        "import gc, sys\n"
+        "from prototxt_lint.fork_schema import load_schema\n"
+        "net = load_schema(sys.argv[1]).message_class('NetParameter')()\n"
+        "gc.collect()\n"
+        "net.layer.add().pooling_param.mapping.add().src = 3\n"
+        "print(net.layer[0].pooling_param.mapping[0].src)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(proto)], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["3"]
+
+
 def test_compiled_schema_is_cached_by_content(fork_proto: Path, tmp_path: Path) -> None:
     load_schema(str(fork_proto))
     cached = list((tmp_path / "cache" / "prototxt-lint" / "schemas").glob("*.desc"))
