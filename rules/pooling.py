@@ -449,3 +449,113 @@ def global_pooling_with_kernel(ctx: NetContext) -> Iterator[Report]:
                 hint="delete the pad and stride: global pooling covers the whole input",
                 phase=pool.phase,
             )
+
+
+# --- N205: the other checks of PoolingLayer::LayerSetUp -------------------------------------
+
+_KERNEL_CHECK = ("Check failed: !pool_param.has_kernel_size() != !(pool_param.has_kernel_h()"
+                 " && pool_param.has_kernel_w()) Filter size is kernel_size OR kernel_h and"
+                 " kernel_w; not both")
+
+
+def _pair_check(one: str, noun: str) -> str:
+    return (f"Check failed: (!pool_param.has_{one}() && pool_param.has_{one}_h() &&"
+            f" pool_param.has_{one}_w()) || (!pool_param.has_{one}_h() &&"
+            f" !pool_param.has_{one}_w()) {noun} is {one} OR {one}_h and {one}_w are"
+            " required.")
+
+
+def _rejection(param: Any) -> tuple[str | None, str, str] | None:
+    """The first ``CHECK`` of ``PoolingLayer::LayerSetUp`` that the layer fails, in Caffe's
+    order, other than N203's and N204's: (field to point at, Caffe's message, hint)."""
+    if not param.global_pooling:
+        has_pair = param.HasField("kernel_h") and param.HasField("kernel_w")
+        if param.HasField("kernel_size") == has_pair:
+            written = _written(param, "kernel_size", "kernel_h", "kernel_w")
+            hint = ("keep either `kernel_size` or the `kernel_h`/`kernel_w` pair" if written
+                    and param.HasField("kernel_size") else
+                    "give `kernel_size` (or both `kernel_h` and `kernel_w`)")
+            return (written[0] if written else None), _KERNEL_CHECK, hint
+    for one, noun in (("pad", "pad"), ("stride", "Stride")):
+        pair = _written(param, f"{one}_h", f"{one}_w")
+        if pair and (param.HasField(one) or len(pair) != 2):
+            return pair[0], _pair_check(one, noun), (
+                f"write `{one}` alone, or both `{one}_h` and `{one}_w`")
+    if param.global_pooling:
+        return None
+    for field in ("kernel_size", "kernel_h"):  # kernel_h_ is checked first
+        if param.HasField(field) and getattr(param, field) <= 0:
+            return field, (f"Check failed: kernel_h_ > 0 ({getattr(param, field)} vs. 0)"
+                           " Filter dimensions cannot be zero."), "give a kernel of 1 or more"
+    if param.HasField("kernel_w") and param.kernel_w <= 0:
+        return "kernel_w", (f"Check failed: kernel_w_ > 0 ({param.kernel_w} vs. 0) Filter"
+                            " dimensions cannot be zero."), "give a kernel of 1 or more"
+    pads = [f for f in ("pad", "pad_h", "pad_w") if param.HasField(f) and getattr(param, f)]
+    method = param.DESCRIPTOR.fields_by_name["pool"].enum_type.values_by_number.get(param.pool)
+    if pads and method is not None and method.name not in ("AVE", "MAX"):
+        return pads[0], ("Check failed: this->layer_param_.pooling_param().pool() =="
+                         " PoolingParameter_PoolMethod_AVE ||"
+                         " this->layer_param_.pooling_param().pool() =="
+                         " PoolingParameter_PoolMethod_MAX Padding implemented only for"
+                         " average and max pooling."), (
+            f"drop the padding, or pool with AVE or MAX (not {method.name})")
+    return None
+
+
+@net_rule("N205", "pooling-parameters-rejected", Severity.ERROR,
+          "Pooling parameters that PoolingLayer::LayerSetUp refuses: Caffe aborts.")
+def pooling_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Pooling layer whose parameters fail one of the checks at the top of
+    `PoolingLayer::LayerSetUp` that N203 and N204 do not cover, with Caffe's own message:
+    no kernel (also a Pooling layer without `pooling_param`), `kernel_size` together with
+    `kernel_h`/`kernel_w`, or only one of the pair; `pad_h` or `stride_h` without its `_w`
+    partner, or with `pad`/`stride`; a kernel of 0; padding with STOCHASTIC pooling.
+
+    ## Why is this bad?
+    `PoolingLayer::LayerSetUp` (`src/caffe/layers/pooling_layer.cpp`) `CHECK`s each of these
+    when the net is set up, so Caffe aborts before any iteration, in every phase the layer
+    is in. Each message was checked on BVLC Caffe (construct_net), for example
+    `Check failed: !pool_param.has_kernel_size() != !(pool_param.has_kernel_h() &&
+    pool_param.has_kernel_w()) Filter size is kernel_size OR kernel_h and kernel_w; not
+    both` for a missing kernel too. Consequence class: aborts at set-up.
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+    layer { name: "pool1" type: "Pooling" bottom: "data" top: "pool1"
+            pooling_param { pool: MAX kernel_size: 2 stride_h: 2 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+    layer { name: "pool1" type: "Pooling" bottom: "data" top: "pool1"
+            pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+    ```
+
+    ## Fix
+    Write the kernel, pad and stride either as one value or as an `_h`/`_w` pair, with a
+    kernel of 1 or more, and pad only with AVE or MAX pooling.
+    """
+    if not ctx.schema.declares_like_bvlc("PoolingParameter"):
+        return
+    default = ctx.schema.message_class("PoolingParameter")()
+    for layer in ctx.layers:
+        if layer.type != "Pooling" or layer.syntax == "v0":
+            continue
+        phases = ctx.active_phases(layer)
+        if not phases or not ctx.is_complete(layer.path):
+            continue
+        param = layer.param("pooling_param")
+        found = _rejection(param if param is not None else default)
+        if found is None:
+            continue
+        field, check, hint = found
+        at = layer.at("pooling_param", field) if field else layer.at("pooling_param")
+        for phase in phases:
+            yield Report(at, f"Pooling layer '{layer.name}': Caffe aborts at net setup with"
+                             f' "{check}"', hint=hint, phase=phase)

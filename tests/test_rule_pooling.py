@@ -136,7 +136,31 @@ def test_good_pooling() -> None:
 
 
 def test_other_checks_come_first() -> None:
-    assert lint_fixture("pooling/good_other_checks_first.prototxt", select=SEL) == []
+    assert lint_fixture("pooling/bad_setup_checks.prototxt",
+                        select=("N201", "N202", "N203", "N204")) == []
+
+
+def test_setup_checks() -> None:
+    findings = lint_fixture("pooling/bad_setup_checks.prototxt", select=("N205",))
+    assert brief(findings) == [("N205", 12, 29), ("N205", 20, 44), ("N205", 28, 51),
+                               ("N205", 36, 29), ("N205", 38, 1)]
+    assert {f.severity.label for f in findings} == {"error"}
+    twice, stride, stochastic, zero, missing = findings
+    assert twice.message == (
+        "Pooling layer 'kernel_twice': Caffe aborts at net setup with \"Check failed:"
+        " !pool_param.has_kernel_size() != !(pool_param.has_kernel_h() &&"
+        " pool_param.has_kernel_w()) Filter size is kernel_size OR kernel_h and kernel_w; not"
+        ' both"'
+    )
+    assert twice.hint == "keep either `kernel_size` or the `kernel_h`/`kernel_w` pair"
+    assert stride.message.endswith(
+        ' Stride is stride OR stride_h and stride_w are required."')
+    assert stochastic.message.endswith(' Padding implemented only for average and max pooling."')
+    assert zero.message.endswith('"Check failed: kernel_h_ > 0 (0 vs. 0) Filter dimensions'
+                                 ' cannot be zero."')
+    assert missing.hint == "give `kernel_size` (or both `kernel_h` and `kernel_w`)"
+    for good in ("good_pooling", "good_fork_ceil_mode"):
+        assert lint_fixture(f"pooling/{good}.prototxt", select=("N205",)) == [], good
 
 
 def test_incomplete_pooling_param_is_skipped() -> None:

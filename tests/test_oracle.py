@@ -1,0 +1,193 @@
+"""Real BVLC Caffe as the test oracle: where the linter says "Caffe aborts", Caffe must abort.
+
+Every net fixture and example is built by real Caffe (``../shared/caffe-oracle``'s
+``construct_net``: ``FilterNet``, ``InsertSplits``, every layer's ``SetUp``) in each phase
+the linter checks it in, and the verdicts must agree: Caffe aborts in that phase if and only
+if the linter reports an error of a rule whose consequence is "aborts when the net is read or
+set up" (``SETUP_ABORTS``) for it. Data layers open their sources at set-up, so each is
+replaced by a ``DummyData`` layer with the same tops first (shape: 1 x 3 x crop x crop, or
+1 x 3 x 32 x 32, and 1 label), and the linter lints the same replaced net Caffe builds.
+Every disagreement is listed, with its reason, in ``ALLOWED``; an entry that no longer
+disagrees fails the test too.
+
+Without a build the test is skipped with a message saying how to get one; in CI (``CI``
+set) a missing build is a failure: ``.ci/run`` builds it.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, FIXTURES, REPO, SHARED
+from prototxt_lint.rules.layer_types import is_registered
+
+from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.registry import load_rules
+from prototxt_lint.schema import bvlc_schema
+
+#: Rules (and parse codes) whose errors claim that Caffe aborts reading or setting up the net.
+SETUP_ABORTS = frozenset({
+    "P001", "P002", "P003", "P004",
+    "N203", "N204", "N205", "N221", "N243", "N261", "N301", "N302", "N304", "N311", "N313", "N321",
+    "N324", "N401", "N402", "N403", "N404", "N405", "N406", "N407", "N408", "N409",
+})
+
+#: (file relative to the repository, phase) -> why the verdicts differ there, on purpose.
+ALLOWED: dict[tuple[str, str], str] = {
+    **{("corpus/BVLC__caffe/examples/siamese/mnist_siamese_train_test.prototxt", phase):
+       "the DummyData input has 3 channels, so Slice gives conv1 1 and conv1_p 2: Caffe"
+       " refuses to share 'conv1_w' between shapes (net.cpp AppendParam); no rule checks"
+       " shared-parameter shapes yet" for phase in ("TRAIN", "TEST")},
+    ("corpus/apache__systemds/scripts/nn/examples/caffe2dml/models/imagenet/vgg19/"
+     "VGG_ILSVRC_19_layers_network.proto", "TRAIN"):
+        "SoftmaxWithLoss with one bottom: Layer::CheckBlobCounts aborts (ExactNumBottomBlobs);"
+        " no rule checks bottom counts yet",
+}
+
+DATA_TYPES = ("Data", "ImageData", "HDF5Data", "WindowData", "MemoryData")
+
+
+def _oracle() -> Path | None:
+    prefix = os.environ.get("PROTOTXT_LINT_CAFFE_ORACLE")
+    candidates = [Path(prefix)] if prefix else []
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    candidates.append(cache / "caffe-oracle" / "9b891540")
+    return next((p / "bin" / "construct_net" for p in candidates
+                 if (p / "bin" / "construct_net").is_file()), None)
+
+
+CONSTRUCT = _oracle()
+if CONSTRUCT is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs the Caffe oracle: run ../shared/caffe-oracle/build.sh")
+    pytest.skip(
+        "no BVLC Caffe build: run ../shared/caffe-oracle/build.sh (about 10 minutes, once) or"
+        " set PROTOTXT_LINT_CAFFE_ORACLE to its prefix",
+        allow_module_level=True,
+    )
+
+
+def _nets() -> list[Path]:
+    """The net fixtures and examples, and every corpus net written for BVLC's schema."""
+    files = sorted(FIXTURES.rglob("*.prototxt")) + sorted((REPO / "examples").glob("*.prototxt"))
+    nets = [p for p in files if "lsp" not in p.parts]
+    manifest = CORPUS / "MANIFEST.tsv"
+    if manifest.is_file():
+        with open(manifest, encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t"))
+        nets += [CORPUS / r["local_path"] for r in rows
+                 if r["kind"] in ("net", "deploy") and not r["schema"]]
+    return nets
+
+
+def _dummy(layer: object) -> None:
+    """Turn a V2 data layer into a DummyData layer with the same name, tops and rules."""
+    transform = layer.transform_param  # type: ignore[attr-defined]
+    size = transform.crop_size or 32
+    tops = list(layer.top)  # type: ignore[attr-defined]
+    keep = {"name": layer.name, "include": list(layer.include),  # type: ignore[attr-defined]
+            "exclude": list(layer.exclude)}  # type: ignore[attr-defined]
+    layer.Clear()  # type: ignore[attr-defined]
+    layer.name = keep["name"]  # type: ignore[attr-defined]
+    layer.type = "DummyData"  # type: ignore[attr-defined]
+    layer.top.extend(tops)  # type: ignore[attr-defined]
+    for rule in keep["include"]:
+        layer.include.add().CopyFrom(rule)  # type: ignore[attr-defined]
+    for rule in keep["exclude"]:
+        layer.exclude.add().CopyFrom(rule)  # type: ignore[attr-defined]
+    for i, _ in enumerate(tops):
+        shape = layer.dummy_data_param.shape.add()  # type: ignore[attr-defined]
+        shape.dim.extend([1, 3, size, size] if i == 0 else [1])
+
+
+def _replaced(path: Path, tmp: Path) -> Path | None:
+    """The net with its data layers replaced, as text both Caffe and the linter read; None
+    when the file is no BVLC net to build here (a solver, parse errors, V1 data layers, a
+    layer that reads a file at set-up)."""
+    from google.protobuf import text_format
+
+    doc = Linter([], Options()).lint([Input(str(path))])[0].document
+    if doc.kind != "net" or doc.problems or (doc.parsed and doc.parsed.errors):
+        return None
+    net = doc.message
+    if _old_data_layers(net):
+        return None
+    for layer in net.layer:
+        if layer.type == "InfogainLoss" and layer.infogain_loss_param.source:
+            return None  # reads its matrix file at set-up, like a data layer
+        if layer.type == "Python":
+            return None  # the oracle is built without Python layers
+        if layer.type in DATA_TYPES:
+            _dummy(layer)
+    out = tmp / path.name
+    out.write_text(text_format.MessageToString(net, descriptor_pool=None))
+    return out
+
+
+def _old_data_layers(net: object) -> bool:
+    """V1/V0 data layers (replaced only in V2 nets)."""
+    for v in net.layers:  # type: ignore[attr-defined]
+        if v.HasField("layer"):  # V0
+            if v.layer.type in ("data", "images", "hdf5_data", "window_data"):
+                return True
+        elif v.DESCRIPTOR.fields_by_name["type"].enum_type.values_by_number[v.type].name in (
+                "DATA", "IMAGE_DATA", "HDF5_DATA", "WINDOW_DATA", "MEMORY_DATA"):
+            return True
+    return False
+
+
+def _label(path: Path) -> str:
+    for root, prefix in ((CORPUS, "corpus/"), (REPO, "")):
+        if path.is_relative_to(root):
+            return prefix + str(path.relative_to(root))
+    return str(path)
+
+
+def _caffe_aborts(net: Path, phase: str) -> tuple[bool, str]:
+    proc = subprocess.run([str(CONSTRUCT), str(net), "TEST" if phase == "deploy" else phase],
+                          capture_output=True, text=True, timeout=120, check=False)
+    fatal = next((line for line in proc.stderr.splitlines() if line.startswith("F")), "")
+    return proc.returncode != 0, fatal or proc.stderr[-300:]
+
+
+def test_caffe_and_the_linter_agree_on_set_up_aborts(tmp_path: Path) -> None:
+    assert bvlc_schema() is not None
+    rules = load_rules()
+    disagreements: dict[tuple[str, str], str] = {}
+    checked = 0
+    for path in _nets():
+        replaced = _replaced(path, tmp_path)
+        if replaced is None:
+            continue
+        report = Linter(rules, Options()).lint([Input(str(replaced))])[0]
+        assert report.net is not None
+        if report.net.role.kind in ("fragment", "staged"):
+            continue  # the linter says Caffe cannot build it as written (N262)
+        if any(not is_registered(v) for v in report.net.layers):
+            continue  # a fork's or custom layer (N312): BVLC Caffe cannot create it
+        for phase in report.net.phases:
+            claims = [f for f in report.findings if f.severity.label == "error"
+                      and f.code in SETUP_ABORTS and (not f.phases or phase.name in f.phases)]
+            aborted, why = _caffe_aborts(replaced, phase.name)
+            checked += 1
+            if aborted != bool(claims):
+                key = (_label(path), phase.name)
+                said = ", ".join(f"{f.code}@{f.line}" for f in claims) or "no abort claimed"
+                disagreements[key] = f"Caffe {'aborts: ' + why if aborted else 'builds it'}; {said}"
+    print(f"{checked} (net, phase) pairs built by Caffe")
+    assert checked > 50  # the suite really ran
+    unexplained = {k: v for k, v in disagreements.items() if k not in ALLOWED}
+    stale = sorted(set(ALLOWED) - set(disagreements))
+    for key, why in sorted(unexplained.items()):
+        print(key, why[:300])
+    assert unexplained == {}
+    assert stale == []
+
+
+def test_the_oracle_is_the_shared_build() -> None:
+    assert CONSTRUCT is not None and CONSTRUCT.is_file()
+    assert (SHARED / "caffe-oracle" / "build.sh").is_file() or not SHARED.is_dir()
