@@ -33,8 +33,7 @@ CASES = {
         ("evaluation", ("TEST",), []),
     # a loss head to append to a net: one note, not an unknown-bottom error per layer
     "happynear__NormFace/prototxt/normalized_Euclidean_triplet.prototxt":
-        ("fragment", ("TRAIN", "TEST"), [("N262", 2, 3), ("N312", 3, 3), ("P002", 20, 5),
-                                        ("P002", 37, 3)]),
+        ("fragment", ("TRAIN", "TEST"), [("N262", 2, 3), ("N312", 3, 3), ("P002", 20, 5)]),
     # DIGITS: data layers gated by `stage: "train"` / `"val"`
     "NVIDIA-AI-IOT__redtail/models/nets/ResNet/TrailNet_SResNet-18.prototxt":
         ("staged", ("TRAIN", "TEST"), []),
