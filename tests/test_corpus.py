@@ -40,6 +40,9 @@ VERIFIED_ERRORS = {
     ("BVLC__caffe/examples/mnist/lenet_consolidated_solver.prototxt", "N223"),
     # caffe2dml files name a layer ("mnist") as a bottom; BVLC Caffe aborts in InsertSplits
     ("apache__systemds/scripts/nn/examples/caffe2dml/models/mnist_lenet/lenet.proto", "N261"),
+    # caffe2dml's VGG19: SoftmaxWithLoss with one bottom (checked on BVLC Caffe)
+    ("apache__systemds/scripts/nn/examples/caffe2dml/models/imagenet/vgg19/"
+     "VGG_ILSVRC_19_layers_network.proto", "N314"),
 }
 
 
