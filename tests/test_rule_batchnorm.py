@@ -1,8 +1,7 @@
 from collections import Counter
 from pathlib import Path
 
-import pytest
-from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text
+from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text, needs_corpus
 
 from prototxt_lint.fixes import apply_edits
 from prototxt_lint.linter import Input, Linter
@@ -124,10 +123,9 @@ def test_deploy_with_global_stats() -> None:
     assert lint_fixture("batchnorm/good_deploy_global_stats.prototxt", select=SEL) == []
 
 
+@needs_corpus
 def test_corpus_one_finding_per_net() -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt"))
-    if not files:
-        pytest.skip("../shared/corpus is not next to this checkout")
     findings = lint_files(*files, select=SEL)
     per_file = Counter((f.file, f.code) for f in findings)
     assert max(per_file.values()) == 1  # never one finding per BatchNorm layer

@@ -3,8 +3,7 @@ learning."""
 
 from __future__ import annotations
 
-import pytest
-from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text
+from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text, needs_corpus
 
 SEL = ("N42",)
 
@@ -138,7 +137,6 @@ def test_large_std_needs_a_known_fan_in() -> None:
     assert lint_text(text, select=SEL) == []  # channels come from the LMDB
 
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 
 
 @needs_corpus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CORPUS, brief, lint_files, lint_fixture
+from conftest import CORPUS, brief, lint_files, lint_fixture, needs_corpus
 
 MULTI = "produced by multiple sources.\": "
 
@@ -196,6 +196,7 @@ def test_unweighted_losses() -> None:
     assert lint_fixture("graph/good_weighted_losses.prototxt", select=("N309",)) == []
 
 
+@needs_corpus
 def test_corpus_graph_findings() -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt", ".proto")
                    and "protos" not in p.parts)

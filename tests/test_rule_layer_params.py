@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CORPUS, brief, lint_files, lint_fixture, lint_text
+from conftest import CORPUS, brief, lint_files, lint_fixture, lint_text, needs_corpus
 
 
 def test_missing_num_output() -> None:
@@ -131,6 +131,7 @@ def test_batchnorm_learned_statistics() -> None:
     assert written.hint == "delete the BatchNorm's `param` blocks, or set each `lr_mult: 0`"
 
 
+@needs_corpus
 def test_corpus_param_findings() -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt", ".proto")
                    and "protos" not in p.parts)

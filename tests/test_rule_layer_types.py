@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text
+from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text, needs_corpus
 from google.protobuf import descriptor_pb2
 from prototxt_lint.rules.layer_types import BVLC_LAYER_TYPES, near_miss
 
@@ -138,6 +138,7 @@ def test_fork_schema_provides_its_layers() -> None:
     assert linter.lint([Input(str(path))])[0].findings == []
 
 
+@needs_corpus
 def test_corpus_has_no_misspelled_types() -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt", ".proto")
                    and "protos" not in p.parts)

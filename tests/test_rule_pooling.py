@@ -1,4 +1,4 @@
-from conftest import CORPUS, brief, lint_files, lint_fixture
+from conftest import CORPUS, brief, lint_files, lint_fixture, needs_corpus
 from prototxt_lint.rules import pooling
 
 SEL = ("N20",)
@@ -168,6 +168,7 @@ def test_incomplete_pooling_param_is_skipped() -> None:
     assert brief(findings) == [("P002", 15, 5)]
 
 
+@needs_corpus
 def test_corpus_has_no_pooling_findings() -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt"))
     assert files, "corpus missing"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import CORPUS, brief, lint_files, lint_fixture, lint_text
+from conftest import CORPUS, brief, lint_files, lint_fixture, lint_text, needs_corpus
 
 SEL = ("N40",)
 
@@ -214,7 +213,6 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "f" bottom: "l" top: "loss"
     assert lint_text(text, select=("N4",)) == []
 
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 
 
 @needs_corpus

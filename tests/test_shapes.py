@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, FIXTURES
+from conftest import CORPUS, FIXTURES, needs_corpus
 
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.model import NetContext
@@ -20,7 +20,6 @@ from prototxt_lint.shapes_command import shapes_command
 
 GOOGLENET = CORPUS / "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt"
 RESNET = CORPUS / "KaimingHe__deep-residual-networks/prototxt"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 
 
 def context(path: str | Path, text: str | None = None) -> NetContext:
