@@ -27,18 +27,24 @@ POOL_NET = (
 )
 
 
+def _fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str, fields: str) -> Path:
+    """BVLC's schema with ``fields`` added at the top of ``message``, as a fork's
+    caffe.proto in ``tmp_path`` (its compiled form cached there too)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = (REPO / "proto" / "caffe.proto").read_text()
+    anchor = f"message {message} {{"
+    assert anchor in text
+    proto = tmp_path / "fork" / "caffe.proto"
+    proto.parent.mkdir()
+    proto.write_text(text.replace(anchor, f"{anchor}\n{fields}", 1))
+    return proto
+
+
 @pytest.fixture
 def fork_proto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """BVLC's schema plus a fork's `ceil_mode` pooling field (as in soeaver's nets)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    text = (REPO / "proto" / "caffe.proto").read_text()
-    anchor = "message PoolingParameter {"
-    assert anchor in text
-    text = text.replace(anchor, anchor + "\n  optional bool ceil_mode = 100 [default = true];", 1)
-    proto = tmp_path / "fork" / "caffe.proto"
-    proto.parent.mkdir()
-    proto.write_text(text)
-    return proto
+    return _fork(tmp_path, monkeypatch, "PoolingParameter",
+                 "  optional bool ceil_mode = 100 [default = true];")
 
 
 def _lint(text: str, schema_path: Path | None) -> list[tuple[str, int, int]]:
@@ -80,14 +86,9 @@ def test_nested_message_classes_outlive_garbage_collection(
     """The same for a message declared inside another (NVCaffe's
     `DetectNetGroundTruthParameter.ClassMapping`): the corpus test crashed on protobuf 4.22
     when only top-level classes were kept."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    text = (REPO / "proto" / "caffe.proto").read_text()
-    anchor = "message PoolingParameter {"
-    text = text.replace(anchor, anchor + "\n  message Mapping { optional uint32 src = 1; }"
-                        "\n  repeated Mapping mapping = 100;", 1)
-    proto = tmp_path / "fork" / "caffe.proto"
-    proto.parent.mkdir()
-    proto.write_text(text)
+    proto = _fork(tmp_path, monkeypatch, "PoolingParameter",
+                  "  message Mapping { optional uint32 src = 1; }\n"
+                  "  repeated Mapping mapping = 100;")
     code = (
         "import gc, sys\n"
         "from prototxt_lint.fork_schema import load_schema\n"
@@ -148,14 +149,8 @@ def test_multifixed_is_a_fork_policy_where_the_schema_has_stagelr(
 ) -> None:
     """Intel Caffe and the YOLO forks: `multifixed` takes its rates from `stagelr`, so
     neither an unknown policy (S105) nor a missing `base_lr` (S218) is reported there."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    text = (REPO / "proto" / "caffe.proto").read_text()
-    anchor = "message SolverParameter {"
-    text = text.replace(anchor, anchor + "\n  repeated float stagelr = 150;"
-                        "\n  repeated int32 stageiter = 151;", 1)
-    proto = tmp_path / "fork" / "caffe.proto"
-    proto.parent.mkdir()
-    proto.write_text(text)
+    proto = _fork(tmp_path, monkeypatch, "SolverParameter",
+                  "  repeated float stagelr = 150;\n  repeated int32 stageiter = 151;")
     solver = (b'net: "none.prototxt"\nlr_policy: "multifixed"\nstagelr: 0.001\nstagelr: 0.0001\n'
               b"stageiter: 100\nstageiter: 200\nmax_iter: 200\n")
     fork = Linter(load_rules(), Options(select=("S1", "S2"), schema=load_schema(str(proto))))
