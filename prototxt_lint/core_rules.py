@@ -30,6 +30,10 @@ Caffe reads nets and solvers with protobuf's C++ `TextFormat::Parse`
 `Error parsing text-format caffe.NetParameter: LINE:COL: ...` and aborts. prototxt-lint
 recovers and reports every error in one run.
 
+## Consequence
+Aborts at load. `ReadProtoFromTextFile` stops at the first syntax error and Caffe aborts
+before anything is built.
+
 ## Fix
 Correct the syntax at the position shown.
 """,
@@ -50,6 +54,10 @@ reported once, at its first occurrence, with the count of further ones.
 BVLC Caffe refuses the file: `Message type "caffe.PoolingParameter" has no field named
 "kernel".` (protobuf's text parser, called from `ReadProtoFromTextFile`). Fields of forks
 (SSD, Faster R-CNN, PSPNet...) are unknown to BVLC Caffe's schema.
+
+## Consequence
+Aborts at load. Protobuf's text parser, called from `ReadProtoFromTextFile`, refuses the
+field and Caffe aborts; a fork's field is read by that fork's build (lint with its schema).
 
 ## Example
 ```
@@ -86,6 +94,10 @@ wants `type: CONVOLUTION`).
 Caffe's text parser refuses the file (`Expected integer, got: ...`, `Unknown enumeration
 value of "AVG" for field "pool".`) and Caffe aborts in `ReadProtoFromTextFile`.
 
+## Consequence
+Aborts at load. Caffe's text parser refuses the value, and Caffe aborts in
+`ReadProtoFromTextFile`.
+
 ## Fix
 Write a value of the field's type.
 """,
@@ -105,6 +117,10 @@ one message.
 Caffe uses protobuf's `TextFormat::Parse`, which refuses it: `Non-repeated field "x" is
 specified multiple times.` (Python's `text_format.Merge` would silently keep the last one.)
 
+## Consequence
+Aborts at load. `TextFormat::Parse` refuses the second value, and Caffe aborts in
+`ReadProtoFromTextFile`.
+
 ## Fix
 Keep one of the two.
 """,
@@ -121,6 +137,9 @@ Recognises text-format files in a Caffe project that are not nets or solvers, su
 `LabelMap` files (`item { name: ... label: ... }`), and says so once instead of reporting
 every line as an error.
 
+## Consequence
+Reminder. The file is not a net or a solver, so nothing in it was linted.
+
 ## Fix
 Nothing to fix; exclude the file from linting if the note is unwanted.
 """,
@@ -136,6 +155,12 @@ UNREADABLE = _core(
 Reports an input that could not be read: a missing file, a directory named as a file, a
 file without read permission, or a file larger than `--max-file-size` (16 MB by default).
 Nothing is linted and the exit code is 2.
+
+## Consequence
+Aborts at load. Caffe cannot read a missing or unreadable file either:
+`ReadProtoFromTextFile` (`src/caffe/util/io.cpp`) fails `File not found` or cannot parse it.
+A file that is only larger than `--max-file-size` is refused by prototxt-lint, not by Caffe:
+nothing in it was checked.
 
 ## Fix
 Check the path, or raise `--max-file-size` for a real, huge net.
@@ -156,6 +181,10 @@ solver state) rather than a text-format prototxt. Nothing is linted and the exit
 Caffe's `ReadProtoFromTextFile` cannot read it; binary files are read with
 `ReadProtoFromBinaryFile` instead.
 
+## Consequence
+Aborts at load. Given to Caffe as a net or a solver, a binary file fails in
+`ReadProtoFromTextFile`.
+
 ## Fix
 Lint the text-format prototxt, not the weights.
 """,
@@ -175,6 +204,11 @@ the file is linted with such bytes replaced.
 Caffe itself reads bytes, so a comment in another encoding works there, but string values
 with invalid UTF-8 are rejected by protobuf, and editors and tools may mangle the file.
 
+## Consequence
+Likely wrong. If the bytes are in a string value, or the file passes through editors and
+tools that expect UTF-8, they are rejected or mangled; Caffe itself reads bytes, so a
+comment in another encoding works there.
+
 ## Fix
 Re-save the file as UTF-8.
 """,
@@ -189,6 +223,11 @@ UNRECOGNISED = _core(
 ## What it does
 Reports a text file whose top-level fields belong neither to `NetParameter` nor to
 `SolverParameter` (nor to a known Caffe data file). Nothing is linted and the exit code is 2.
+
+## Consequence
+Aborts at load. Read as a net or a solver, its top-level fields are unknown to
+`NetParameter` and `SolverParameter`, and the text parser refuses unknown fields (as for
+P002).
 
 ## Fix
 Check that the file is a Caffe prototxt.
@@ -208,6 +247,11 @@ Reports a file that is empty or holds only comments. Nothing is linted and the e
 Caffe reads an empty net as a net with no layers and an empty solver as one with no net:
 `caffe train` fails, after loading, with no useful message.
 
+## Consequence
+Likely wrong. If the file is meant to be a net or a solver, `caffe train` fails after
+loading it, with no useful message: Caffe reads an empty net as a net with no layers and an
+empty solver as one with no net.
+
 ## Fix
 Point the tool at the real prototxt.
 """,
@@ -226,6 +270,10 @@ reported on the line it covers (or, for `disable-file`, in the file).
 ## Why is this bad?
 Stale suppressions hide future problems on that line and mislead readers.
 
+## Consequence
+Reminder. Nothing changes for Caffe; a stale suppression only hides future findings on its
+line.
+
 ## Fix
 Delete the comment, or the code from its list.
 """,
@@ -242,6 +290,10 @@ Reports a `net`, `train_net` or `test_net` path in a solver that could not be fo
 resolves such paths against the directory `caffe` is started from (usually the project
 root), so prototxt-lint tries the working directory, then the solver's folder and each of its
 parents. When none has the file, the solver is linted alone.
+
+## Consequence
+Reminder. Nothing changes for Caffe, which resolves the path against the directory it is
+started from; the solver was linted alone, without the checks that need its net.
 
 ## Fix
 Run from the project root, or lint the net file explicitly.

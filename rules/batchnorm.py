@@ -121,10 +121,12 @@ def batchnorm_global_stats_in_train(ctx: NetContext) -> Iterator[Report]:
     iterations 0-1, then `-nan` for the rest of the run, exit 0. The same net without the
     field trained normally.
 
-    Consequence class: NaN, but only when the net trains from scratch. Weights given on the
-    command line (`caffe train --weights`) can carry trained statistics, and then freezing
-    them is a legitimate fine-tuning choice, so this is a warning that states that
-    assumption, never an error.
+    ## Consequence
+    Likely wrong. If this net trains from scratch, the result is NaN: the stored statistics are
+    0 and never updated, the layer multiplies its input by 1/sqrt(eps), and the loss is `-nan`
+    from the third iteration on (measured, row 3). Weights given on the command line (`caffe
+    train --weights`) can carry trained statistics, and then freezing them is a legitimate
+    fine-tuning choice, so this is a warning that states that assumption, never an error.
 
     ## Example
     ```
@@ -187,14 +189,18 @@ def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
     `BatchNormLayer::Forward_cpu` (`src/caffe/layers/batch_norm_layer.cpp`) then normalizes
     with them and never updates them, as intended. Without them (training from scratch, or
     a renamed layer whose weights are not copied) the statistics stay 0 and the layer
-    multiplies its input by 1/sqrt(eps), about 316x (see N211). Consequence class: a
-    reminder.
+    multiplies its input by 1/sqrt(eps), about 316x (see N211).
 
     "Every parameter" of a Scale means every blob `ScaleLayer::LayerSetUp` creates: the
     scale (when the Scale has one bottom) and the bias (with `bias_term: true`). A blob
     without its own `param` block learns with lr_mult 1 (`Net::AppendParam` uses
     ParamSpec's default). `param { lr_mult: 0 }` on the BatchNorm itself is not taken as
     evidence: old Caffe required it on every BatchNorm.
+
+    ## Consequence
+    Reminder. Right when the weights loaded for training carry these layers' trained mean and
+    variance; without them the statistics stay 0 and the layer multiplies its input by
+    1/sqrt(eps) (see N211).
 
     ## Example
     ```
@@ -260,6 +266,11 @@ def batchnorm_batch_stats_in_test(ctx: NetContext) -> Iterator[Report]:
     update in TEST: the test net shares its blobs with the train net
     (`Net::ShareTrainedLayersWith` uses `ShareData`), so test passes also change the
     statistics being learned.
+
+    ## Consequence
+    Likely wrong. If each test or deploy output is meant to depend on its own sample only, it
+    does not: it depends on the other samples of its batch and on the batch size, and test
+    passes also change the moving averages the train net learns (the nets share these blobs).
 
     ## Example
     ```

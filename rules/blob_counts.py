@@ -81,7 +81,10 @@ def wrong_blob_count(ctx: NetContext) -> Iterator[Report]:
     `include/caffe/layers/*.hpp`), so Caffe aborts at set-up, after the data layers above
     it were set up. Checked on BVLC Caffe: `Check failed: ExactNumBottomBlobs() ==
     bottom.size() (2 vs. 1) SoftmaxWithLoss Layer takes 2 bottom blob(s) as input.`
-    Consequence class: aborts at set-up.
+
+    ## Consequence
+    Aborts at set-up. `Layer::CheckBlobCounts`, which `Layer::SetUp` calls before the layer's
+    own `LayerSetUp`, fails its `CHECK` (checked on BVLC Caffe).
 
     ## Example
     ```

@@ -235,6 +235,11 @@ def zero_weights_never_learn(ctx: NetContext) -> Iterator[Report]:
     layers have fillers; or a test net, which shares the train net's weights). A net
     trained from scratch with most fillers missing is therefore not caught.
 
+    ## Consequence
+    Likely wrong. If this net trains from scratch (its weights are not loaded from a trained
+    model), the layer trains nothing: its weights stay 0 and no layer below it learns through it
+    (with LeNet's `conv1` unfilled the loss stays at `log(classes)`); no error is printed.
+
     ## Example
     ```
     layer { name: "ip1" type: "InnerProduct" bottom: "pool2" top: "ip1"
@@ -325,6 +330,12 @@ def gaussian_default_std(ctx: NetContext) -> Iterator[Report]:
     (-log(FLT_MIN)) clamp and then turns NaN. `msra` computes `sqrt(2/fan_in)` itself, and
     `xavier` uses variance `1/fan_in`.
 
+    ## Consequence
+    Likely wrong. If this net trains from scratch with ReLU units, N(0, 1) weights multiply each
+    such layer's output scale by about `sqrt(fan_in/2)`: the logits overflow, the loss sits at
+    the 87.3365 clamp and then turns NaN. Weights loaded from a trained model replace the
+    filler's values.
+
     ## Example
     ```
     convolution_param { num_output: 64 kernel_size: 3 weight_filler { type: "gaussian" } }
@@ -392,6 +403,12 @@ def gaussian_std_too_large(ctx: NetContext) -> Iterator[Report]:
     breaking them, and up to a few times too large is within what biases, pooling and the
     learning rate absorb; 10x per layer is not. Sparse gaussian fillers (`sparse`, as in
     Caffe's MNIST autoencoder) are skipped: they are meant to use a large std.
+
+    ## Consequence
+    Likely wrong. If this net trains from scratch with ReLU units, a std 10x the He scale
+    multiplies the layer's output scale by about 10 per layer: the logits overflow, the loss
+    sits at the 87.3365 clamp and then turns NaN. Weights loaded from a trained model replace
+    the filler's values.
 
     ## Example
     ```

@@ -217,6 +217,10 @@ def top_produced_twice(ctx: NetContext) -> Iterator[Report]:
     so an in-place layer among several readers of a blob gets the same abort (this case is
     read from the source, not measured).
 
+    ## Consequence
+    Aborts at set-up. `Net::AppendTop` fails with `Top blob '...' produced by multiple sources.`
+    while `Net::Init` builds the phase (measured, row 6b, exit 134).
+
     ## Example
     ```
     layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip" ... }
@@ -262,6 +266,10 @@ def include_and_exclude(ctx: NetContext) -> Iterator[Report]:
     before it builds anything: `CHECK(layer_param.include_size() == 0 ||
     layer_param.exclude_size() == 0) << "Specify either include rules or exclude rules; not
     both."`, so Caffe aborts whichever phase it builds.
+
+    ## Consequence
+    Aborts at set-up. `Net::FilterNet`, which `Net::Init` runs on every layer before it builds
+    anything, fails its `CHECK` whichever phase is built.
 
     ## Example
     ```
@@ -320,6 +328,12 @@ def duplicate_layer_name(ctx: NetContext) -> Iterator[Report]:
     weights load silently; with a different number of blobs Caffe aborts with
     `Incompatible number of blobs for layer ...`. Fine-tuning from a model has the same
     problem, and pycaffe's `net.params[name]` shows only one of them.
+
+    ## Consequence
+    Likely wrong. If weights are ever loaded into this net by layer name (its own snapshots,
+    fine-tuning, pycaffe's `net.params`), `Net::CopyTrainedLayersFrom` aborts on a shape or
+    blob-count mismatch, or silently loads the wrong weights; building and training the net work
+    (measured, row 6c).
 
     ## Example
     ```
@@ -441,6 +455,10 @@ def too_many_param_specs(ctx: NetContext) -> Iterator[Report]:
     layer_param.name()` and aborts. The usual cause is a `param` block for a bias that
     `bias_term: false` removed, or `param` blocks copied onto a layer without weights.
 
+    ## Consequence
+    Aborts at set-up. `Net::Init` fails `CHECK_LE(param_size, num_param_blobs)` right after the
+    layer's `LayerSetUp` has created its blobs.
+
     ## Example
     ```
     layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
@@ -530,6 +548,11 @@ def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
     weight decay changes them. Python layers count only with an explicit `loss_weight`,
     since `PythonLayer` is not a `LossLayer`.
 
+    ## Consequence
+    Likely wrong. If this net is trained (its role says Caffe builds a TRAIN net from it), it
+    trains nothing: Caffe runs without complaint (`Initial loss: 0`, measured, row 6k), no
+    gradient reaches any weight, and only weight decay changes them.
+
     ## Example
     ```
     layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" ... }
@@ -592,6 +615,10 @@ def accuracy_in_train(ctx: NetContext) -> Iterator[Report]:
     iteration and shows the accuracy on the current training batch, which is often not what
     the author meant (the usual pattern limits it to `include { phase: TEST }`).
 
+    ## Consequence
+    Reminder. Harmless: Accuracy takes no part in the backward pass; it costs a forward pass per
+    iteration and reports the accuracy on each training batch.
+
     ## Example
     ```
     layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy" }
@@ -647,6 +674,11 @@ def data_layer_in_deploy(ctx: NetContext) -> Iterator[Report]:
     (`src/caffe/layers/*_data_layer.cpp`), and each aborts when the source is missing,
     which it is wherever the model is deployed. It also starts a prefetch thread that
     reads training data for nothing, and its tops compete with the inputs.
+
+    ## Consequence
+    Likely wrong. If the model is deployed where the training source does not exist, Caffe
+    aborts at set-up when it builds the net (the data layer opens its source in its constructor
+    or `DataLayerSetUp`); where the source exists, the layer reads training data for nothing.
 
     ## Example
     ```
@@ -732,6 +764,11 @@ def double_softmax(ctx: NetContext) -> Iterator[Report]:
     plateaus. The same was measured for InfogainLoss, which has the same internal softmax
     (row 5b: loss stuck at 0.7438 with 4 classes).
 
+    ## Consequence
+    Likely wrong. If the net is meant to learn from its scores, the second softmax keeps the
+    loss at or above log(1 + (K-1)/e) for K classes, with small gradients: training plateaus,
+    and Caffe reports nothing.
+
     ## Example
     ```
     layer { name: "prob" type: "Softmax" bottom: "fc8" top: "prob" }
@@ -786,6 +823,10 @@ def unweighted_losses(ctx: NetContext) -> Iterator[Report]:
     term is on a much larger scale (a regression loss in pixels next to a classification
     loss) it dominates the gradients, and when it diverges the usual reaction, lowering
     `base_lr`, slows every task down. `loss_weight` on each loss balances them separately.
+
+    ## Consequence
+    Reminder. Often fine: each loss counts with weight 1 and the solver minimizes their sum; a
+    term on a much larger scale dominates the gradients.
 
     ## Example
     ```

@@ -77,6 +77,12 @@ def infogain_double_softmax(ctx: NetContext) -> Iterator[Report]:
     Softmax goes to 0 (shared/caffe-behaviour, row 5b). Nets written for older Caffe, where
     InfogainLoss wanted probabilities, silently change meaning on 1.0.
 
+    ## Consequence
+    Likely wrong. If the net runs on the BVLC Caffe 1.0 or later that the schema describes, it
+    trains without an error but the loss plateaus at the double-softmax floor (0.7438 with 4
+    classes, measured, row 5b). On an older Caffe or a fork, where InfogainLoss wants
+    probabilities, the Softmax is right.
+
     ## Example
     ```
     layer { name: "prob" type: "Softmax" bottom: "ip2" top: "prob" }
@@ -137,6 +143,12 @@ def infogain_raw_scores(ctx: NetContext) -> Iterator[Report]:
     negative, and scores at or below 0 are clamped to 1e-20, so their gradient is of the
     order of 1e20 and training diverges. Caffe reports nothing.
 
+    ## Consequence
+    Trains nothing. In the Caffe the schema describes (before BVLC 1.0, or a fork), scores above
+    1 make the loss negative and scores at or below 0 are clamped to 1e-20, with gradients of
+    the order of 1e20: training diverges, and Caffe reports nothing (read from
+    `InfogainLossLayer::Forward_cpu` / `Backward_cpu`, not measured).
+
     ## Example
     ```
     layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" ... }
@@ -188,6 +200,11 @@ def infogain_normalize_deprecated(ctx: NetContext) -> Iterator[Report]:
     `Check failed: !this->layer_param_.loss_param().has_normalize() normalize is deprecated.
     use "normalization"`. SoftmaxWithLoss and SigmoidCrossEntropyLoss still accept
     `normalize`, so nets converted from them trip over this.
+
+    ## Consequence
+    Aborts at set-up. `InfogainLossLayer::LayerSetUp` fails
+    `CHECK(!this->layer_param_.loss_param().has_normalize())` for any written value, true or
+    false (measured, row 5a, exit 134).
 
     ## Example
     ```

@@ -156,6 +156,11 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
     normalised) rather than uint8 images; that cannot be seen from the prototxt, so this is
     a warning. Suppress it for such a layer.
 
+    ## Consequence
+    Likely wrong. If the layer reads 0-255 images (not a database of already-normalised float
+    Datums), the net trains nothing useful: measured, the per-sample losses sat at the 87.3365
+    clamp for a few iterations, then every ReLU died and the loss stayed at chance (row 7).
+
     ## Example
     ```
     layer { name: "mnist" type: "Data" top: "data" top: "label"

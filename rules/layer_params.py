@@ -73,6 +73,12 @@ def missing_num_output(ctx: NetContext) -> Iterator[Report]:
     InnerProduct gives the same (its own num_output stays 0). Either way Caffe dies at
     start-up, after the data layers above were set up.
 
+    ## Consequence
+    Aborts at set-up. A Convolution or Deconvolution fails `CHECK_GT(num_output_, 0)` in
+    `BaseConvolutionLayer::LayerSetUp`; an InnerProduct dies in the weight filler that
+    `InnerProductLayer::LayerSetUp` runs on its 0-row weights (`Check failed: data_` or `Check
+    failed: blob->count()`; measured, rows 6e, 6f).
+
     ## Example
     ```
     layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1"
@@ -148,6 +154,12 @@ def dropout_ratio_out_of_range(ctx: NetContext) -> Iterator[Report]:
     `Check failed: p >= 0 (-0.5 vs. 0)`; a negative ratio fails `p <= 1` the same way. In
     TEST the layer passes its input through, so only training is hit. (Measured on CPU;
     the GPU kernel compares against a threshold instead of checking.)
+
+    ## Consequence
+    NaN. With `dropout_ratio: 1` Caffe accepts the net (the range check is a `DCHECK`) and every
+    TRAIN output is 0 x inf = NaN (`Initial loss: -nan`, measured, row 6g). Aborts at run time
+    with a ratio above 1 or below 0: `caffe_rng_bernoulli` fails `p >= 0` or `p <= 1` at the
+    first TRAIN forward pass (measured, row 6h). TEST is not affected.
 
     ## Example
     ```
@@ -258,6 +270,12 @@ def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
     that. Caffe accepts the net silently. (BVLC's own `cifar10_full_sigmoid_train_test_bn`
     example omits the Scale on purpose, to show normalization alone.)
 
+    ## Consequence
+    Likely wrong. If BatchNorm is meant to come with a learned scale and shift (gamma and beta,
+    as in the batch-normalization paper), it has none: the next layer always sees zero-mean,
+    unit-variance channels. Caffe accepts the net silently; BVLC's
+    `cifar10_full_sigmoid_train_test_bn` leaves the Scale out on purpose.
+
     ## Example
     ```
     layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" }
@@ -333,6 +351,10 @@ def batchnorm_learned_statistics(ctx: NetContext) -> Iterator[Report]:
     (checked on BVLC Caffe with `lr_mult: 1` on all three). Nor is a fork whose
     `BatchNormParameter` adds fields (NVCaffe's `scale_filler`/`bias_filler`: its BatchNorm
     learns a scale and a bias, with other blobs).
+
+    ## Consequence
+    Aborts at set-up. `BatchNormLayer::LayerSetUp` fails
+    `CHECK_EQ(this->layer_param_.param(i).lr_mult(), 0.f)` in every phase the layer is in.
 
     ## Example
     ```

@@ -60,6 +60,13 @@ def mixed_layer_syntax(ctx: NetContext) -> Iterator[Report]:
 
     Nets written inside a solver are not upgraded at all: see N223.
 
+    ## Consequence
+    Aborts at load. With V1 `layers` blocks, `UpgradeV1Net` refuses the file while
+    `ReadNetParamsFromTextFileOrDie` reads it (measured, row 4a, exit 134). With V0 `layers`
+    blocks Caffe does not abort: `UpgradeV0Net` rebuilds the net from the `layers` blocks alone
+    and drops the `layer` blocks silently, so Caffe builds another net than the one written
+    (read from the source, not measured).
+
     ## Example
     ```
     layers { name: "fc8" type: INNER_PRODUCT bottom: "fc7" top: "fc8"
@@ -126,6 +133,11 @@ def deprecated_layer_syntax(ctx: NetContext) -> Iterator[Report]:
     is elsewhere: current tools, forks and converters expect the V2 `layer` syntax, and mixing
     a copied V2 block into this file makes it unloadable (N221).
 
+    ## Consequence
+    Reminder. The file loads and runs: `UpgradeNetAsNeeded` converts it in memory on every read,
+    logging INFO lines (and a WARNING for V0); the cost is for other tools, and for a V2 block
+    pasted into it (N221).
+
     ## Example
     ```
     layers { name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1"
@@ -183,6 +195,12 @@ def embedded_net_not_upgraded(ctx: NetContext) -> Iterator[Report]:
     blocks, or nothing at all. This is read from the source, not measured; with an empty net
     the first forward pass is expected to fail `Net::ForwardFromTo`'s `end < layers_.size()`
     check. BVLC's own `examples/mnist/lenet_consolidated_solver.prototxt` is in this state.
+
+    ## Consequence
+    Aborts at run time. When the embedded net has only `layers` blocks, Caffe builds it empty,
+    and the first forward pass is expected to fail `Net::ForwardFromTo`'s `end < layers_.size()`
+    check (read from the source, not measured). With `layer` blocks as well, Caffe silently
+    builds the net from those alone: not the net that is written.
 
     ## Example
     ```

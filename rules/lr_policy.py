@@ -73,6 +73,10 @@ def poly_without_max_iter(ctx: SolverContext) -> Iterator[Report]:
     Caffe exits 0 and snapshots the untrained weights as `..._iter_0.caffemodel`. Nothing is
     trained, silently.
 
+    ## Consequence
+    Trains nothing. `max_iter` defaults to 0, so `Solver::Solve` runs zero iterations, exits 0
+    and snapshots the untrained weights (measured, row 1a).
+
     ## Example
     ```
     base_lr: 0.01
@@ -127,6 +131,11 @@ def missing_max_iter(ctx: SolverContext) -> Iterator[Report]:
     found (X002), the rule cannot tell how the solver is driven and stays silent too; lint
     from the project root, or name the net file as well, to get the check.
 
+    ## Consequence
+    Trains nothing. `Solver::Solve` steps `max_iter - iter` times, zero with the default, and
+    the snapshot holds the initial weights (measured: `Optimization Done.` after iteration 0,
+    exit 0).
+
     ## Example
     ```
     base_lr: 0.01
@@ -180,6 +189,10 @@ def missing_stepsize(ctx: SolverContext) -> Iterator[Report]:
     update, after loading the data and running one forward/backward pass:
     `Check failed: this->param_.stepsize() > 0 (0 vs. 0)`.
 
+    ## Consequence
+    Aborts at run time. `SGDSolver::GetLearningRate` fails `CHECK_GT(this->param_.stepsize(),
+    0)` at the first update, after one forward/backward pass (measured, rows 1c, 1h).
+
     ## Example
     ```
     lr_policy: "step"
@@ -216,6 +229,10 @@ def negative_gamma(ctx: SolverContext) -> Iterator[Report]:
     ## Why is this bad?
     `SGDSolver::GetLearningRate` (`src/caffe/solvers/sgd_solver.cpp`) checks
     `CHECK_GE(this->param_.gamma(), 0)` for these policies and aborts at the first update.
+
+    ## Consequence
+    Aborts at run time. `SGDSolver::GetLearningRate` fails `CHECK_GE(this->param_.gamma(), 0)`
+    at the first update.
 
     ## Example
     ```
@@ -261,6 +278,10 @@ def unknown_lr_policy(ctx: SolverContext) -> Iterator[Report]:
     of forks are accepted when the schema in use has their fields (`--proto`).
     Adaptive solvers (Adam, RMSProp, AdaDelta, AdaGrad, Nesterov) use the same function, so
     they need a policy too (usually `"fixed"`).
+
+    ## Consequence
+    Aborts at run time. `SGDSolver::GetLearningRate` ends in `LOG(FATAL) << "Unknown learning
+    rate policy: "` at the first update (measured, rows 1j, 1k).
 
     ## Example
     ```
@@ -317,6 +338,11 @@ def missing_gamma(ctx: SolverContext) -> Iterator[Report]:
     `base_lr / 2`, constant. Measured on BVLC Caffe: `step` with stepsize 2 logs `lr = 0`
     from iteration 2, `exp` logs `lr = 0` from iteration 1. No error is printed: training
     just stops improving.
+
+    ## Consequence
+    Likely wrong. If the rate is meant to follow the policy's schedule, it does not: with gamma
+    0, `step`, `exp` and `multistep` drop it to 0 (training silently stops improving), `inv`
+    keeps it at base_lr and `sigmoid` at base_lr / 2 (measured, rows 1d, 1f, 1g, 1i).
 
     ## Example
     ```
@@ -376,6 +402,10 @@ def missing_power(ctx: SolverContext) -> Iterator[Report]:
     `inv` is `base_lr * (1 + gamma*iter)^-power`. With power 0 both are `base_lr` at every
     iteration (measured: `poly` with `max_iter: 5` and no power logs `lr = 0.1` throughout).
 
+    ## Consequence
+    Likely wrong. If the rate is meant to decay, it never does: with power 0, `poly` and `inv`
+    give base_lr at every iteration (measured, row 1b).
+
     ## Example
     ```
     lr_policy: "poly"
@@ -419,6 +449,10 @@ def multistep_without_stepvalue(ctx: SolverContext) -> Iterator[Report]:
     while `current_step_ < stepvalue_size()`: with none it never steps, and the rate stays
     `base_lr` (measured: constant `lr = 0.1`, no `MultiStep Status` lines).
 
+    ## Consequence
+    Likely wrong. If the rate is meant to drop, it never does: it stays base_lr for the whole
+    run (measured, row 1e).
+
     ## Example
     ```
     lr_policy: "multistep"
@@ -461,6 +495,10 @@ def stepvalue_not_ascending(ctx: SolverContext) -> Iterator[Report]:
     order, one per iteration, comparing the iteration with `stepvalue(current_step_)`. A value
     smaller than its predecessor therefore fires right after the predecessor, not at the
     iteration written, so the schedule is not the one intended.
+
+    ## Consequence
+    Likely wrong. If each drop is meant to happen at the iteration written, it does not: a value
+    below its predecessor fires right after the predecessor.
 
     ## Example
     ```

@@ -245,6 +245,15 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
 
     Measured on the CPU build; with the cuDNN engine AVE pooling runs in cuDNN (not measured).
 
+    ## Consequence
+    NaN. With AVE pooling, for the input sizes the message lists, an empty last window gives
+    0/0, and in training the loss is `-nan` from iteration 0 (measured, row 2a).
+    Aborts at run time with MAX pooling in training: the empty window outputs -FLT_MAX, the CPU
+    backward pass writes `bottom_diff[-1]`, and the process aborts at exit with `double free or
+    corruption (out)`, exit 134 (row 2b); in TEST it outputs -FLT_MAX. With STOCHASTIC pooling
+    (GPU only) the output of an empty window is stale memory in TRAIN and 0 in TEST (read from
+    `pooling_layer.cu`). Other input sizes are not hit.
+
     ## Example
     ```
     pooling_param { pool: AVE stride: 5 kernel_size: 3 }
@@ -301,6 +310,11 @@ def pooling_stride_skips_input(ctx: NetContext) -> Iterator[Report]:
     still skipped, so pad with CEIL gets this warning too. Skipping may be intended
     (subsampling with `kernel_size: 1 stride: 2`); the warning says what happens.
 
+    ## Consequence
+    Likely wrong. If every input pixel is meant to count, `stride - kernel` of every `stride`
+    input rows or columns are never read and get no gradient; the output is finite, and
+    subsampling on purpose (`kernel_size: 1 stride: 2`) is fine.
+
     ## Example
     ```
     pooling_param { pool: MAX kernel_size: 2 stride: 3 round_mode: FLOOR }
@@ -354,6 +368,10 @@ def pooling_pad_not_less_than_kernel(ctx: NetContext) -> Iterator[Report]:
     (measured with pad 3, kernel 3, row 2d). A window of padding only would have nothing to
     pool. The message quotes the first check that fails, as Caffe does.
 
+    ## Consequence
+    Aborts at set-up. `PoolingLayer::LayerSetUp` fails `CHECK_LT(pad_h_, kernel_h_)` (or its
+    `_w` twin) when the net is constructed (measured, row 2d, exit 134).
+
     ## Example
     ```
     pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 3 }
@@ -405,6 +423,10 @@ def global_pooling_with_kernel(ctx: NetContext) -> Iterator[Report]:
       Filter size cannot specified` (checked first);
     - pad or stride: `Check failed: pad_h_ == 0 && pad_w_ == 0 && stride_h_ == 1 &&
       stride_w_ == 1 With Global_pooling: true; only pad = 0 and stride = 1`.
+
+    ## Consequence
+    Aborts at set-up. `PoolingLayer::LayerSetUp` refuses a kernel size, a pad or a stride other
+    than 1 with `global_pooling: true` (measured, row 2e).
 
     ## Example
     ```
@@ -519,7 +541,11 @@ def pooling_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     is in. Each message was checked on BVLC Caffe (construct_net), for example
     `Check failed: !pool_param.has_kernel_size() != !(pool_param.has_kernel_h() &&
     pool_param.has_kernel_w()) Filter size is kernel_size OR kernel_h and kernel_w; not
-    both` for a missing kernel too. Consequence class: aborts at set-up.
+    both` for a missing kernel too.
+
+    ## Consequence
+    Aborts at set-up. `PoolingLayer::LayerSetUp` `CHECK`s each of these when the net is set up,
+    before any iteration, in every phase the layer is in.
 
     ## Example
     ```

@@ -50,6 +50,11 @@ def conv_kernel_exceeds_input(ctx: NetContext) -> Iterator[Report]:
     Deconvolution (`DeconvolutionLayer::compute_output_shape`: `stride*(in-1) + extent -
     2*pad`) fails the same way when the pad is too large.
 
+    ## Consequence
+    Aborts at set-up. `BaseConvolutionLayer::Reshape` shapes the top with the size: a negative
+    one fails `Check failed: shape[i] >= 0` in `Blob::Reshape`, and an output of 0 fails `Check
+    failed: data_` (measured, row 6i), after the data layers are loaded.
+
     ## Example
     ```
     input: "data"  input_shape { dim: 1 dim: 1 dim: 8 dim: 8 }
@@ -90,6 +95,12 @@ def pool_kernel_exceeds_input(ctx: NetContext) -> Iterator[Report]:
     empty blob and fails with `Check failed: data_`. A negative size fails
     `Blob::Reshape` at once: `Check failed: shape[i] >= 0 (-1 vs. 0)`.
 
+    ## Consequence
+    Aborts at set-up. A negative size fails `Blob::Reshape` at once (`Check failed: shape[i] >=
+    0`), and a layer after the empty top may fail its own set-up (measured: the next
+    InnerProduct's filler, `Check failed: blob->count()`, row 6i). Aborts at run time otherwise:
+    the first forward pass touches the empty blob and fails with `Check failed: data_`.
+
     ## Example
     ```
     input: "data"  input_shape { dim: 2 dim: 1 dim: 8 dim: 8 }
@@ -127,6 +138,10 @@ def concat_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
     pool or stride differently (28x28 next to 14x14), or an odd input size that rounds
     differently in two branches.
 
+    ## Consequence
+    Aborts at set-up. `ConcatLayer::Reshape` fails its `CHECK_EQ` on the number of axes, or on a
+    dimension other than the concat axis, while the net is built.
+
     ## Example
     ```
     layer { name: "cat" type: "Concat" bottom: "branch_28x28" bottom: "branch_14x14"
@@ -156,6 +171,10 @@ def eltwise_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
     << "bottom[0]: " << bottom[0]->shape_string() << ", bottom[" << i << "]: " << ...`.
     There is no broadcasting. The classic case is a residual block whose branch strides or
     widens while its shortcut does not.
+
+    ## Consequence
+    Aborts at set-up. `EltwiseLayer::Reshape` fails `CHECK(bottom[0]->shape() ==
+    bottom[i]->shape())` while the net is built.
 
     ## Example
     ```
@@ -191,6 +210,10 @@ def reshape_count_mismatch(ctx: NetContext) -> Iterator[Report]:
     must be divisible by the product of the specified dimensions (M)`, or `output count must
     match input count`. In py-faster-rcnn style nets this is the `rpn_cls_prob_reshape`
     layer after changing the number of anchors without changing its `dim`.
+
+    ## Consequence
+    Aborts at set-up. `ReshapeLayer::Reshape` aborts with one of the messages above while the
+    net is built.
 
     ## Example
     ```
@@ -232,6 +255,10 @@ def label_count_mismatch(ctx: NetContext) -> Iterator[Report]:
     (`SIGMOID_CROSS_ENTROPY_LOSS layer inputs must have the same count.`). Caffe aborts at
     set-up, after loading the data.
 
+    ## Consequence
+    Aborts at set-up. `LossLayer::Reshape` or the loss's or Accuracy's own `Reshape` fails its
+    check while the net is built, after the data is loaded.
+
     ## Example
     ```
     layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc8" bottom: "label" top: "loss" }
@@ -263,6 +290,11 @@ def conv_group_mismatch(ctx: NetContext) -> Iterator[Report]:
     "Number of output should be multiples of group."`: each group convolves
     `channels/group` inputs into `num_output/group` outputs. With `group: 0` the first
     check divides by zero, which kills the process with SIGFPE.
+
+    ## Consequence
+    Aborts at set-up. `BaseConvolutionLayer::LayerSetUp` fails `CHECK_EQ(channels_ % group_, 0)`
+    or `CHECK_EQ(num_output_ % group_, 0)`; with `group: 0` the division by zero kills the
+    process with SIGFPE.
 
     ## Example
     ```
@@ -299,6 +331,14 @@ def slice_mismatch(ctx: NetContext) -> Iterator[Report]:
     `CHECK_EQ(bottom_slice_axis % top.size(), 0) << "Number of top blobs (N) should evenly
     divide input slice axis (M)"`.
 
+    ## Consequence
+    Aborts at set-up. Without slice points `SliceLayer::Reshape` fails
+    `CHECK_EQ(bottom_slice_axis % top.size(), 0)`, and a last slice point past the end of the
+    axis fails `Check failed: shape[i] >= 0` in `Blob::Reshape`. Aborts at run time at the
+    latest for a last slice point exactly at the end: the last top is empty and never allocated,
+    and `SliceLayer::Forward_cpu` fails `CHECK(data_)` in its `mutable_cpu_data()` (read from
+    the source).
+
     ## Example
     ```
     layer { name: "split" type: "Slice" bottom: "data" top: "a" top: "b" top: "c"
@@ -331,6 +371,10 @@ def crop_out_of_bounds(ctx: NetContext) -> Iterator[Report]:
     dimension " << i << " is out-of-bounds with size ..."`. In FCN-style nets this happens
     when the bottoms are swapped (the reference must come second) or the offset is too large
     for the input size.
+
+    ## Consequence
+    Aborts at set-up. `CropLayer::Reshape` fails `CHECK_GE(bottom[0]->shape(i) - crop_offset,
+    bottom[1]->shape(i))` while the net is built.
 
     ## Example
     ```

@@ -73,6 +73,11 @@ def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
     shuffled once gives identical batches every epoch. TEST layers are not flagged (order does
     not change the scores).
 
+    ## Consequence
+    Likely wrong. If the list or HDF5 file is in a meaningful order (often sorted by class),
+    training batches follow it, one or two classes per batch, and every epoch sees the same
+    batches; Caffe prints nothing and the net still trains.
+
     ## Example
     ```
     layer { name: "data" type: "ImageData" top: "data" top: "label"
@@ -130,6 +135,10 @@ def database_order(ctx: NetContext) -> Iterator[Report]:
     input list unless it ran with `--shuffle`. A database written class by class trains on
     one-class batches, as with an unshuffled `ImageData` list (N251). Nothing in the prototxt
     tells whether the database was shuffled, hence an info note.
+
+    ## Consequence
+    Reminder. `DataLayer` reads the database in key order, and whether that order was shuffled
+    when the database was written cannot be seen from the prototxt.
 
     ## Example
     ```

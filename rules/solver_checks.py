@@ -172,6 +172,11 @@ def learning_rate_invalid(ctx: SolverContext) -> Iterator[Report]:
     at iteration 231. When `max_iter` is not set (a solver driven by `solver.step(n)`), only
     iteration 0 is checked.
 
+    ## Consequence
+    NaN. From the first iteration whose rate is infinite or NaN, the update turns the weights
+    into inf/NaN and the loss prints `nan` from then on. Trains nothing with a negative
+    `base_lr`: every update climbs the gradient, so the loss rises.
+
     ## Example
     ```
     base_lr: 0.01
@@ -255,6 +260,11 @@ def learning_rate_underflow(ctx: SolverContext) -> Iterator[Report]:
     changes nothing (Caffe logs `lr = 0`). Caffe's `sigmoid` only rises (`gamma` must be
     >= 0), from `base_lr / (1 + exp(gamma * stepsize))`: with `gamma * stepsize` above about
     88 that start is 0 in float, and the rate stays 0 until the curve comes back into range.
+
+    ## Consequence
+    Likely wrong. If training is meant to go on until `max_iter`, it does not: for the
+    iterations whose float rate is 0 (at least 1% of the run), every forward and backward pass
+    changes nothing (Caffe logs `lr = 0`).
 
     ## Example
     ```
@@ -353,6 +363,11 @@ def learning_rate_grows(ctx: SolverContext) -> Iterator[Report]:
     The other way round the rate ends many times larger than `base_lr`, with no warning from
     Caffe, and training that was stable at the start diverges later (loss `nan`).
 
+    ## Consequence
+    Likely wrong. If the rate is meant to decay, as these policies are, it grows: it ends many
+    times larger than `base_lr`, with no warning from Caffe, and training that was stable at the
+    start diverges later (loss `nan`).
+
     ## Example
     ```
     lr_policy: "multistep"
@@ -415,6 +430,10 @@ def stepvalue_beyond_max_iter(ctx: SolverContext) -> Iterator[Report]:
     the iteration reaches `stepvalue`: a value of `max_iter` or more is never reached, so the
     drop the schedule lists never happens (a common slip when `max_iter` was lowered, or when
     the last `stepvalue` is meant to mark the end).
+
+    ## Consequence
+    Likely wrong. If the listed drop is meant to happen, it does not: training ends at iteration
+    `max_iter - 1`, before it.
 
     ## Example
     ```
@@ -479,6 +498,15 @@ def momentum_not_below_one(ctx: SolverContext) -> Iterator[Report]:
     decay of its running averages (`AdaDeltaSolver::ComputeUpdateValue`,
     `adadelta_solver.cpp`): at 1 they stay 0 and AdaDelta becomes plain SGD at its (large)
     base_lr; above 1 they turn negative and their square root is NaN.
+
+    ## Consequence
+    Trains nothing. With SGD or Nesterov old gradients never fade (momentum 1) or grow at every
+    iteration (above 1), and the weights oscillate and diverge. NaN with Adam at `momentum: 1`
+    (its bias correction divides by 0: the first update is 0 * inf) and with AdaDelta above 1
+    (the square root of negative averages). Likely wrong with AdaDelta at exactly 1, if base_lr
+    was chosen for AdaDelta: every update is then plain SGD at that (large) rate; and with Adam
+    above 1, if an Adam update is meant: the first-moment average grows without bound, weighted
+    towards the oldest gradients.
 
     ## Example
     ```
@@ -552,6 +580,10 @@ def momentum_not_allowed(ctx: SolverContext) -> Iterator[Report]:
     `Check failed: 0 == this->param_.momentum() (0 vs. 0.9) Momentum cannot be used with
     AdaGrad.`
 
+    ## Consequence
+    Aborts at set-up. The solver's `constructor_sanity_check` fails `CHECK_EQ(0,
+    this->param_.momentum())` once the nets are built, before the first iteration.
+
     ## Example
     ```
     type: "RMSProp"
@@ -600,6 +632,11 @@ def adam_without_momentum(ctx: SolverContext) -> Iterator[Report]:
     bias correction, noisier than Adam and often unstable at Adam's learning rates. Caffe
     prints nothing about it.
 
+    ## Consequence
+    Likely wrong. If Adam is meant (its usual beta1 is 0.9), it is not what runs: with beta1 = 0
+    each step is the raw gradient divided by its running RMS, RMSProp with a bias correction,
+    noisier and often unstable at Adam's learning rates; Caffe prints nothing.
+
     ## Example
     ```
     type: "Adam"
@@ -646,6 +683,12 @@ def adam_momentum2_out_of_range(ctx: SolverContext) -> Iterator[Report]:
     leaves 0), so every update is 0 and nothing is learned; above 1 it is the square root of
     a negative number, NaN, at the first update. Below 0 the squared-gradient average can go
     negative, and its square root is NaN.
+
+    ## Consequence
+    Trains nothing. At `momentum2: 1` the bias correction `sqrt(1 - beta2^t)` is 0 and the
+    squared-gradient average never leaves 0, so every update is 0. NaN above 1 (the square root
+    of a negative number, at the first update) and below 0, where the squared-gradient average
+    can go negative and its square root is NaN.
 
     ## Example
     ```
@@ -707,6 +750,12 @@ def delta_not_positive(ctx: SolverContext) -> Iterator[Report]:
     delta))`, and with delta 0 the update history starts at 0 and stays 0, so no weight ever
     moves. A negative delta can make the divisor 0 or flip its sign.
 
+    ## Consequence
+    NaN. With AdaGrad, RMSProp or Adam, a weight whose gradient has been exactly 0 so far (a
+    dead ReLU unit, an unused output) gets 0/0 = NaN, which spreads through the net.
+    Trains nothing with AdaDelta: its update history starts at 0 and stays 0, so no weight ever
+    moves.
+
     ## Example
     ```
     type: "AdaGrad"
@@ -761,6 +810,10 @@ def rms_decay_out_of_range(ctx: SolverContext) -> Iterator[Report]:
     built: `Check failed: this->param_.rms_decay() < 1 (1 vs. 1) rms_decay should lie between
     0 and 1.`
 
+    ## Consequence
+    Aborts at set-up. `RMSPropSolver::constructor_sanity_check` fails `CHECK_GE(rms_decay, 0)`
+    or `CHECK_LT(rms_decay, 1)` once the nets are built.
+
     ## Example
     ```
     type: "RMSProp"
@@ -811,6 +864,10 @@ def deprecated_solver_type(ctx: SolverContext) -> Iterator[Report]:
     releases will only support 'type' field (string) for a solver's type." It still works;
     writing `type` keeps the file valid for the Caffe versions to come.
 
+    ## Consequence
+    Reminder. It works: `UpgradeSolverAsNeeded` converts it on every load and logs that future
+    releases will only support `type`.
+
     ## Example
     ```
     solver_type: ADAM
@@ -860,6 +917,10 @@ def solver_type_conflict(ctx: SolverContext) -> Iterator[Report]:
     `Check failed: !solver_param->has_solver_type() || !solver_param->has_type() Failed to
     upgrade solver: old solver_type field (enum) and new type field (string) cannot be both
     specified in solver proto text.`
+
+    ## Consequence
+    Aborts at load. `UpgradeSolverType`, which runs while Caffe reads the solver file
+    (`ReadSolverParamsFromTextFileOrDie`), fails its `CHECK` even when the two agree.
 
     ## Example
     ```
@@ -928,6 +989,10 @@ def unknown_solver_type(ctx: SolverContext) -> Iterator[Report]:
     Unknown solver type: adam (known types: AdaDelta, AdaGrad, Adam, Nesterov, RMSProp,
     SGD)`.
 
+    ## Consequence
+    Aborts at set-up. `SolverRegistry::CreateSolver` fails `Check failed: registry.count(type)
+    == 1 (0 vs. 1) Unknown solver type: ...` before any net is built.
+
     ## Example
     ```
     type: "adam"
@@ -970,6 +1035,11 @@ def fork_solver_type(ctx: SolverContext) -> Iterator[Report]:
     (`REGISTER_SOLVER_CLASS` in `src/caffe/solvers/`); `SolverRegistry::CreateSolver`
     (`include/caffe/solver_factory.hpp`) aborts at start-up on any other name with
     `Unknown solver type: ...`. A fork that registers the solver runs it.
+
+    ## Consequence
+    Likely wrong. If the solver runs on BVLC Caffe or any build that does not register the type,
+    it aborts at set-up in `SolverRegistry::CreateSolver` with `Unknown solver type: ...`; a
+    fork that registers it runs it.
 
     ## Example
     ```
@@ -1032,6 +1102,10 @@ def test_interval_missing(ctx: SolverContext) -> Iterator[Report]:
     `Check failed: param_.test_interval() > 0 (0 vs. 0)`. (S110 covers `test_iter` counts
     that do not match the test nets, which Caffe checks first.)
 
+    ## Consequence
+    Aborts at set-up. `Solver::InitTestNets` fails `CHECK_GT(param_.test_interval(), 0)` after
+    building the train net.
+
     ## Example
     ```
     net: "train_val.prototxt"
@@ -1080,6 +1154,10 @@ def tests_never_run(ctx: SolverContext) -> Iterator[Report]:
     instance of it per `test_iter` entry. Without any, no test net exists: the solver asks
     for a test every `test_interval` iterations and `TestAll` silently does nothing, so the
     TEST phase of the net (its accuracy) is never reported.
+
+    ## Consequence
+    Likely wrong. If the TEST phase is meant to be evaluated, it never is: no test net exists,
+    and `TestAll` silently does nothing every `test_interval` iterations.
 
     ## Example
     ```
@@ -1134,6 +1212,11 @@ def snapshot_without_prefix(ctx: SolverContext) -> Iterator[Report]:
     `src/caffe/util/upgrade_proto.cpp`), so snapshots land beside the solver file as
     `solver_iter_N.caffemodel`, wherever that is.
 
+    ## Consequence
+    Likely wrong. If the solver runs on Caffe 1.0 or older, or a fork based on them, it aborts
+    at set-up in `Solver::CheckSnapshotWritePermissions`; BVLC master writes the snapshots
+    beside the solver file instead.
+
     ## Example
     ```
     snapshot: 10000
@@ -1181,6 +1264,10 @@ def missing_base_lr(ctx: SolverContext) -> Iterator[Report]:
     `SGDSolver::GetLearningRate` (`src/caffe/solvers/sgd_solver.cpp`) multiplies by it:
     Caffe logs `lr = 0` at every iteration, runs the whole training, and the snapshot holds
     the initial weights. No error is printed.
+
+    ## Consequence
+    Trains nothing. The rate is 0 at every iteration (Caffe logs `lr = 0`): the whole training
+    runs, no error is printed, and the snapshot holds the initial weights.
 
     ## Example
     ```

@@ -59,6 +59,10 @@ def test_iter_count(ctx: SolverContext) -> Iterator[Report]:
     `Check failed: param_.test_state_size() == num_test_net_instances (...) test_state must
     be unspecified or specified once per test net.`
 
+    ## Consequence
+    Aborts at set-up. `Solver::InitTestNets` fails its `CHECK` on the `test_iter` or
+    `test_state` count when the solver is built, before any training iteration.
+
     ## Example
     ```
     train_net: "train.prototxt"

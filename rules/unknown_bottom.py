@@ -136,6 +136,10 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     TRAIN data layer, an Accuracy or loss layer left in a deploy net (which has no labels),
     and a layer written above its producer.
 
+    ## Consequence
+    Aborts at set-up. `InsertSplits`, which `Net::Init` runs before any layer is built, fails
+    with `Unknown bottom blob '...' (layer '...', bottom index N)` (measured, row 6a, exit 134).
+
     ## Example
     ```
     layer { name: "mnist" type: "Data" top: "data" top: "label"
@@ -209,7 +213,11 @@ def net_fragment(ctx: NetContext) -> Iterator[Report]:
     ## Why is this bad?
     It is not, as a fragment. Built alone, `Net::Init` (`src/caffe/net.cpp`) would abort at
     the first layer in `InsertSplits` (`src/caffe/util/insert_splits.cpp`): "Unknown bottom
-    blob". Consequence class: a reminder.
+    blob".
+
+    ## Consequence
+    Reminder. A fragment is fine as a piece of another net; built alone, `Net::Init` would abort
+    in `InsertSplits` with "Unknown bottom blob".
 
     ## Example
     ```
