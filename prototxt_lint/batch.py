@@ -31,13 +31,16 @@ class SlimReport:
 
     def __init__(self, path: str, findings: list[Finding], fatal: bool,
                  lines: dict[int, str] | None = None,
-                 roles: list[dict[str, Any]] | None = None) -> None:
+                 roles: list[dict[str, Any]] | None = None,
+                 dialect: dict[str, Any] | None = None) -> None:
         self.path = path
         self.findings = findings
         self.fatal = fatal
         self.lines: dict[int, str] = {} if lines is None else lines
         #: what each net in the file is for (``NetRole.to_dict``), for ``--format json``
         self.roles: list[dict[str, Any]] = [] if roles is None else roles
+        #: the Caffe dialect the file was read as (``Detection.to_dict``), for --format json
+        self.dialect = dialect
 
     def line_text(self, line: int) -> str:
         return self.lines.get(line, "")
@@ -48,8 +51,13 @@ class SlimReport:
         wanted = {f.line for f in report.findings}
         roles = [{"net": ".".join(map(str, ctx.root)) or None, **ctx.role.to_dict()}
                  for ctx in report.nets]
+        found = report.document.detection
+        schema = report.document.schema
+        dialect = found.to_dict() if found is not None else (
+            {"name": "bvlc", "detected": False} if schema.is_bvlc else
+            {"name": schema.dialect, "schema": schema.name, "detected": False})
         return cls(report.path, report.findings, report.fatal,
-                   {n: source.line_text(n) for n in wanted}, roles)
+                   {n: source.line_text(n) for n in wanted}, roles, dialect)
 
 
 def _linked_files(item: Input) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import click
 
+from prototxt_lint.dialects import dialect_choices
 from prototxt_lint.plugin import Rule
 from prototxt_lint.registry import RuleLoadError, load_rules
 from prototxt_lint.run import (
@@ -89,6 +90,14 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
     " Needs grpcio-tools: pip install 'prototxt-lint[proto]'.",
 )
 @click.option(
+    "--dialect",
+    default=None,
+    metavar="NAME",
+    type=click.Choice(dialect_choices()),
+    help="The Caffe fork the files are written for [default: auto, detected per file from"
+    " the fields it uses]; bvlc turns detection off. --proto wins over it.",
+)
+@click.option(
     "--fix",
     is_flag=True,
     help="Apply the rules' safe fixes to the files (atomically), then report what is left.",
@@ -129,6 +138,7 @@ def lint_command(
     stdin_filename: str | None,
     max_file_size: float | None,
     proto: str | None,
+    dialect: str | None,
     jobs: int,
     fix: bool,
     unsafe_fixes: bool,
@@ -169,6 +179,7 @@ def lint_command(
         stdin_filename=stdin_filename,
         max_file_size=max_file_size,
         proto=proto,
+        dialect=dialect,
         jobs=jobs,
         fix=fix,
         unsafe_fixes=unsafe_fixes,

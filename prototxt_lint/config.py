@@ -10,7 +10,7 @@ from prototxt_lint.findings import Severity
 from prototxt_lint.records import Record
 
 CONFIG_FILES = (".prototxt-lint.toml", "pyproject.toml")
-KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto"}
+KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto", "dialect"}
 
 
 class ConfigError(Exception):
@@ -20,7 +20,7 @@ class ConfigError(Exception):
 class Config(Record):
     """Settings from a config file (all empty when there is none)."""
 
-    __slots__ = ("fail_on", "ignore", "max_file_size_mb", "path", "proto", "select")
+    __slots__ = ("dialect", "fail_on", "ignore", "max_file_size_mb", "path", "proto", "select")
 
     def __init__(
         self,
@@ -30,6 +30,7 @@ class Config(Record):
         fail_on: Severity | None = None,
         max_file_size_mb: float | None = None,
         proto: str | None = None,  # a fork's caffe.proto, resolved against the config's folder
+        dialect: str | None = None,  # "auto", "bvlc" or a dialect's name
     ) -> None:
         self.path = path
         self.select = select
@@ -37,6 +38,7 @@ class Config(Record):
         self.fail_on = fail_on
         self.max_file_size_mb = max_file_size_mb
         self.proto = proto
+        self.dialect = dialect
 
 
 def _codes(value: object, key: str, path: str) -> tuple[str, ...]:
@@ -68,6 +70,14 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         raise ConfigError(f"{path}: proto must be the path of a caffe.proto")
     if proto:
         proto = os.path.join(os.path.dirname(os.path.abspath(path)), proto)
+    dialect = table.get("dialect")
+    if dialect is not None:
+        from prototxt_lint.dialects import dialect_choices
+
+        if not isinstance(dialect, str) or dialect not in dialect_choices():
+            raise ConfigError(
+                f"{path}: dialect must be one of {', '.join(dialect_choices())}, not {dialect!r}"
+            )
     return Config(
         path=path,
         select=_codes(table.get("select", []), "select", path),
@@ -75,6 +85,7 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         fail_on=fail_on,
         max_file_size_mb=size,
         proto=proto or None,
+        dialect=dialect,
     )
 
 

@@ -300,6 +300,39 @@ Run from the project root, or lint the net file explicitly.
 """,
 )
 
+DIALECT = _core(
+    "X003",
+    "forks-dialect",
+    Severity.INFO,
+    "The file uses a Caffe fork's names; it was linted as that fork reads it.",
+    """
+## What it does
+Says once per file which Caffe fork (dialect) the file was read as, and which of the names
+it uses tell, when it uses fields, enum values or parameter messages that BVLC Caffe's
+schema lacks and a known fork declares (SSD's `prior_box_param`, Faster R-CNN's
+`roi_pooling_param`, C3D's `kernel_depth`, ...). The file is then parsed with that fork's
+schema (`proto/dialects/`, checked against each fork's own `caffe.proto`) and every rule
+runs with it: no P002/P003 restates that stock BVLC cannot read it. Forks built on another
+declare its names too (RefineDet and MobileNet-YOLO have SSD's); when several fit equally,
+the first in the registry is used and the message names the others. The README lists the
+forks. `--dialect NAME` (or `dialect = "NAME"` in the configuration) forces one,
+`--dialect bvlc` turns detection off, and `--proto` wins over both.
+
+## Why is this bad?
+It is not: it says how the file was read. A fork's file fed to BVLC Caffe aborts at load
+on the first of those names (`Message type "caffe.LayerParameter" has no field named
+"prior_box_param"`, `ReadProtoFromTextFile` in `src/caffe/util/io.cpp`): build and run it
+with the fork it names.
+
+## Consequence
+Reminder. Nothing is wrong with the file; it needs the fork's Caffe build, not BVLC's.
+
+## Fix
+Nothing to fix. If the guess is wrong, name the fork with `--dialect`, or give its schema
+with `--proto`.
+""",
+)
+
 CORE_RULES = [
     SYNTAX_ERROR,
     UNKNOWN_FIELD,
@@ -313,4 +346,5 @@ CORE_RULES = [
     EMPTY_FILE,
     UNUSED_SUPPRESSION,
     NET_NOT_FOUND,
+    DIALECT,
 ]

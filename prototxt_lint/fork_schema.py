@@ -15,7 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from google.protobuf.descriptor_pb2 import FileDescriptorSet
+
 from prototxt_lint.descriptors import load_file_descriptor
+from prototxt_lint.dialects.overlay import restore_bvlc_fields
 from prototxt_lint.schema import Schema
 
 
@@ -76,12 +79,22 @@ def load_schema(proto_path: str) -> Schema:
         data = _compile(proto)
         _store(cached, data)
     try:
-        file_desc = load_file_descriptor(data, proto.name)
-    except Exception as exc:  # a corrupt cache entry or an unusual schema
+        files = FileDescriptorSet.FromString(data).file
+        file = files[-1]  # the schema itself; protoc lists imports first (none in Caffe's)
+    except Exception as exc:  # a corrupt cache entry
         raise SchemaError(f"{proto_path}: cannot load the compiled schema: {exc}") from None
-    if file_desc.package != "caffe":
-        raise SchemaError(f"{proto_path}: package is {file_desc.package!r}, not 'caffe'")
-    missing = {"NetParameter", "SolverParameter"} - set(file_desc.message_types_by_name)
+    if file.package != "caffe":
+        raise SchemaError(f"{proto_path}: package is {file.package!r}, not 'caffe'")
+    missing = {"NetParameter", "SolverParameter"} - {m.name for m in file.message_type}
     if missing:
         raise SchemaError(f"{proto_path}: not a Caffe schema (no {', '.join(sorted(missing))})")
-    return Schema(str(proto_path), file_desc)
+    absent = restore_bvlc_fields(file)
+    try:
+        # loaded under one name whatever the user's file is called (the cache is keyed by
+        # content: the same schema compiled as a.proto may be loaded for b.proto)
+        file.name = "caffe.proto"
+        file_desc = load_file_descriptor(
+            FileDescriptorSet(file=[*files[:-1], file]).SerializeToString())
+    except Exception as exc:  # an unusual schema
+        raise SchemaError(f"{proto_path}: cannot load the compiled schema: {exc}") from None
+    return Schema(str(proto_path), file_desc, absent=frozenset(absent))

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from prototxt_lint import core_rules
+from prototxt_lint.dialects.reading import read_as_dialect
 from prototxt_lint.findings import Finding, Related, Severity
 from prototxt_lint.loading import load_bytes, load_path
 from prototxt_lint.model import (
@@ -20,6 +21,7 @@ from prototxt_lint.model import (
     NetContext,
     NetLink,
     SolverContext,
+    values,
     written,
 )
 from prototxt_lint.parser import Path
@@ -36,21 +38,23 @@ FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
 class Options(Record):
     """How to lint: which rules, the size limit, the schema."""
 
-    __slots__ = ("debug", "ignore", "max_bytes", "schema", "select")
+    __slots__ = ("debug", "dialect", "ignore", "max_bytes", "schema", "select")
 
     def __init__(
         self,
         select: Sequence[str] = (),  # codes, code prefixes or rule names; empty: all
         ignore: Sequence[str] = (),
         max_bytes: int = DEFAULT_MAX_BYTES,
-        schema: Schema | None = None,
+        schema: Schema | None = None,  # a user's caffe.proto (--proto): wins over dialect
         debug: bool = False,  # let exceptions in rules propagate
+        dialect: str = "auto",  # "auto" (detect), "bvlc" or a dialect's name (--dialect)
     ) -> None:
         self.select = select
         self.ignore = ignore
         self.max_bytes = max_bytes
         self.schema = schema
         self.debug = debug
+        self.dialect = dialect
 
     def enabled(self, rule: Rule) -> bool:
         def hit(patterns: Sequence[str]) -> bool:
@@ -181,6 +185,12 @@ class Linter:
 
     # --- steps -----------------------------------------------------------------------------
     def _load(self, item: Input) -> Document:
+        doc = self._read(item)
+        if self.options.schema is not None or self.options.dialect == "bvlc":
+            return doc
+        return read_as_dialect(doc, self.options.dialect)
+
+    def _read(self, item: Input) -> Document:
         if item.data is not None:
             if len(item.data) > self.options.max_bytes:
                 problem = InputProblem(
@@ -195,9 +205,9 @@ class Linter:
 
     def _links(self, doc: Document) -> list[NetLink]:
         solver = doc.message
-        num_test_nets = len(solver.test_net) + len(solver.test_net_param)
+        num_test_nets = len(values(solver, "test_net")) + len(solver.test_net_param)
         generic_phases: tuple[str, ...] = (TRAIN,)
-        if len(solver.test_iter) > num_test_nets:
+        if len(values(solver, "test_iter")) > num_test_nets:
             generic_phases = (TRAIN, TEST)
         links: list[NetLink] = []
         base = os.path.dirname(os.path.abspath(doc.path)) if not doc.path.startswith("<") else None
@@ -209,7 +219,7 @@ class Linter:
             add(("net",), generic_phases, solver.net)
         if solver.HasField("train_net"):
             add(("train_net",), (TRAIN,), solver.train_net)
-        for i, name in enumerate(solver.test_net):
+        for i, name in enumerate(values(solver, "test_net")):
             add(("test_net", i), (TEST,), name)
         if solver.HasField("net_param"):
             links.append(NetLink(("net_param",), generic_phases, embedded=solver.net_param))
@@ -385,7 +395,7 @@ def _solver_state(solver: Any, phase: str, link: NetLink) -> Any:
     if field == "test_net":
         index += len(solver.test_net_param)
     elif field in ("net", "net_param"):
-        index = len(solver.test_net_param) + len(solver.test_net)
+        index = len(solver.test_net_param) + len(values(solver, "test_net"))
     states = solver.test_state
     return states[index] if index < len(states) else None
 
@@ -480,10 +490,28 @@ _FOLDED = {
 }
 
 
+def _declared_by_forks(doc: Document, error: Any) -> str:
+    """For a field or enum value a known fork declares: the hint that names the fork (never a
+    did-you-mean that would rename it: C3D's `kernel_depth` is no typo of `kernel_h`)."""
+    if error.key is None or error.code not in ("P002", "P003"):
+        return ""
+    from prototxt_lint.dialects.detect import declaring
+
+    forks = [d for d in declaring(error.key) if d.name != doc.schema.dialect]
+    if not forks:
+        return ""
+    also = f" (also {', '.join(d.name for d in forks[1:4])}{', ...' if len(forks) > 4 else ''})"
+    what = "a field" if error.code == "P002" else "a value"
+    return (f"`{error.key[1]}` is {what} of {forks[0].describe()}: lint with --dialect"
+            f" {forks[0].name}{also if len(forks) > 1 else ''}, or --proto with its caffe.proto")
+
+
 def _fold_kind(doc: Document, error: Any) -> str | None:
     """Which cause a parse error belongs to, when it is no typo of its own: a field or enum
     value the schema lacks with no plausible slip behind it (a fork's), or a name where a
     number belongs (a template's unfilled placeholder, `num_output: cls3x`)."""
+    if _declared_by_forks(doc, error):
+        return "foreign-field" if error.code == "P002" else "foreign-enum"
     if error.hint.startswith("did you mean"):
         return None
     if error.code == "P001" and "list form is only for repeated fields" in error.message:
@@ -504,6 +532,54 @@ def _folded_name(doc: Document, error: Any) -> str:
     if error.message.startswith("Expected a value for non-repeated field"):
         return str(error.message.split('"')[1])
     return doc.source.text[error.start:error.end]
+
+
+def _dialect_findings(doc: Document) -> list[_Raw]:
+    """X003 once per file read as a detected fork: which, from which names, and rivals."""
+    found = doc.detection
+    if found is None or found.forced:
+        return []
+    names = found.names()
+    shown = ", ".join(f"`{n}`" for n in names[:5]) + (
+        f" and {len(names) - 5} more" if len(names) > 5 else "")
+    fork = found.dialect.describe()
+    message = (f"read as {fork} reads it: uses {shown}, which that fork declares and BVLC"
+               " Caffe's schema lacks")
+    if found.rivals:
+        others = ", ".join(d.name for d in found.rivals[:4])
+        more = ", ..." if len(found.rivals) > 4 else ""
+        message += f" (so do: {others}{more})"
+    if found.unexplained:
+        message += (f"; {found.unexplained} other unknown"
+                    f" name{'s are' if found.unexplained > 1 else ' is'} in no known fork"
+                    " (reported below)")
+    hint = f"to name the fork yourself: --dialect {found.dialect.name} (or --dialect bvlc)"
+    return [(core_rules.DIALECT, found.span[0], found.span[1], message, hint, ())]
+
+
+def _absent_findings(doc: Document) -> list[_Raw]:
+    """A P002 for each BVLC field written that the fork in use does not have, at its first
+    use (the fork's schema was given them back only so the rules can read them)."""
+    from prototxt_lint.dialects.reading import absent_fields_written
+
+    places: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for path, owner, field in absent_fields_written(doc):
+        loc = doc.loc(path)
+        if loc is not None:
+            places.setdefault((owner, field), []).append((loc.start, loc.start + len(field)))
+    out: list[_Raw] = []
+    for (owner, field), spans in places.items():
+        start, end = spans[0]
+        count = f" (found {len(spans)} times in this file; reported once)" if len(spans) > 1 else ""
+        related = tuple(_place(doc, a, b, f"`{field}`") for a, b in spans[1:])
+        out.append((
+            core_rules.UNKNOWN_FIELD, start, end,
+            f'Message type "{owner}" has no field named "{field}" in {doc.schema.name}.{count}',
+            f"BVLC Caffe has `{field}`, this fork does not: its Caffe refuses the file. Remove"
+            " it, or lint with --dialect bvlc if you run BVLC Caffe",
+            (), related,
+        ))
+    return out
 
 
 def _parse_findings(doc: Document) -> list[_Raw]:
@@ -528,7 +604,10 @@ def _parse_findings(doc: Document) -> list[_Raw]:
             message += f" (found {count} times in this file; reported once)"
         rule = _INPUT_RULES[error.code]
         hint = error.hint
-        if error.code == "P002" and not hint:
+        forks = _declared_by_forks(doc, error)
+        if forks:
+            hint = forks
+        elif error.code == "P002" and not hint:
             hint = (
                 "a fork's field (SSD, Faster R-CNN, ...)? lint with the fork's schema:"
                 " --proto path/to/caffe.proto (the other rules still checked the rest)"
@@ -546,6 +625,8 @@ def _parse_findings(doc: Document) -> list[_Raw]:
         related = tuple(_place(doc, e.start, e.end, name) for e, name in zip(others, names,
                                                                               strict=True))
         out.append((rule, error.start, error.end, message, hint, (), related))
+    out.extend(_absent_findings(doc))
+    out.extend(_dialect_findings(doc))
     if doc.parsed.too_many_errors:
         out.append(
             (

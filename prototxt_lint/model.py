@@ -9,13 +9,33 @@ Caffe's V2 type names, so every rule works on old files too, with positions kept
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import Message
 
 from prototxt_lint.parser import FieldLoc, ParseResult, Path
 from prototxt_lint.schema import Schema
 from prototxt_lint.source import InputProblem, Source
+
+if TYPE_CHECKING:
+    from prototxt_lint.dialects.detect import Detection
+
+#: Every type BVLC Caffe master (commit 9b891540) registers: ``REGISTER_LAYER_CLASS(...)`` in
+#: ``src/caffe/layers/*.cpp`` and ``REGISTER_LAYER_CREATOR(...)`` in
+#: ``src/caffe/layer_factory.cpp`` (Convolution, Deconvolution, Pooling, LRN, ReLU, Sigmoid,
+#: Softmax, TanH, and Python when built WITH_PYTHON_LAYER, which every pycaffe user has).
+#: ``Recurrent`` is abstract and not registered; the cuDNN variants share the names above.
+BVLC_LAYER_TYPES = frozenset({
+    "AbsVal", "Accuracy", "ArgMax", "BatchNorm", "BatchReindex", "Bias", "BNLL", "Clip",
+    "Concat", "ContrastiveLoss", "Convolution", "Crop", "Data", "Deconvolution", "Dropout",
+    "DummyData", "Eltwise", "ELU", "Embed", "EuclideanLoss", "Exp", "Filter", "Flatten",
+    "HDF5Data", "HDF5Output", "HingeLoss", "Im2col", "ImageData", "InfogainLoss",
+    "InnerProduct", "Input", "Log", "LRN", "LSTM", "LSTMUnit", "MemoryData",
+    "MultinomialLogisticLoss", "MVN", "Parameter", "Pooling", "Power", "PReLU", "Python",
+    "Reduction", "ReLU", "Reshape", "RNN", "Scale", "Sigmoid", "SigmoidCrossEntropyLoss",
+    "Silence", "Slice", "Softmax", "SoftmaxWithLoss", "Split", "SPP", "Swish", "TanH",
+    "Threshold", "Tile", "WindowData",
+})
 
 # UpgradeV1LayerType in src/caffe/util/upgrade_proto.cpp: V1 enum name -> V2 type string.
 V1_TYPES = {
@@ -117,6 +137,8 @@ class Document:
         self.message = message
         self.parsed = parsed
         self.problems: list[InputProblem] = [] if problems is None else problems
+        #: the fork the file was found to be written for (prototxt_lint.dialects.detect)
+        self.detection: Detection | None = None
 
     def __repr__(self) -> str:
         return f"Document({self.source.path!r}, kind={self.kind!r})"
@@ -227,6 +249,40 @@ def written(msg: Any, name: str) -> Any:
     return getattr(msg, name) if name in msg.DESCRIPTOR.fields_by_name else ()
 
 
+def values(msg: Any, name: str) -> list[Any]:
+    """The values of field ``name`` as a list, whether the schema in use repeats it or not
+    (C3D v1.0's solver has one `test_net` and one `test_iter`, BVLC's lists of them)."""
+    fd = msg.DESCRIPTOR.fields_by_name.get(name)
+    if fd is None:
+        return []
+    from prototxt_lint.parser import is_repeated
+
+    if is_repeated(fd):
+        return list(getattr(msg, name))
+    return [getattr(msg, name)] if msg.HasField(name) else []
+
+
+def v1_type_name(enum_name: str) -> str:
+    """The V2 type a V1 enum type becomes (``UpgradeV1LayerType``). A fork's own enum value
+    (HED's and CRF-as-RNN's ``CROP``) is upgraded by the fork's table, which, where BVLC has
+    a type of the same letters, names that type (``Crop``); otherwise it stays as written."""
+    if enum_name in V1_TYPES:
+        return V1_TYPES[enum_name]
+    key = enum_name.replace("_", "").lower()
+    return _BVLC_BY_LETTERS.get(key, enum_name)
+
+
+def written_message(msg: Any, name: str) -> Any:
+    """The message field ``name`` of ``msg`` when it is written, else None (also when the
+    schema in use has no such field: C3D v1.0's NetParameter has no ``state``)."""
+    if name not in msg.DESCRIPTOR.fields_by_name or not msg.HasField(name):
+        return None
+    return getattr(msg, name)
+
+
+_BVLC_BY_LETTERS = {name.lower(): name for name in BVLC_LAYER_TYPES}
+
+
 def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
     """All layers of a NetParameter in file order, and the file's syntax."""
     views: list[LayerView] = []
@@ -269,7 +325,7 @@ def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:
         if v1_enum is None:
             v1_enum = layer.DESCRIPTOR.fields_by_name["type"].enum_type
         enum_value = v1_enum.values_by_number.get(layer.type)
-        type_name = V1_TYPES.get(enum_value.name, enum_value.name) if enum_value else ""
+        type_name = v1_type_name(enum_value.name) if enum_value else ""
         old_syntax.add("v1")
         views.append(
             LayerView(
@@ -501,8 +557,12 @@ def make_state(schema: Schema, phase: str, *overrides: Message | None) -> Any:
     state = schema.message_class("NetState")()
     state.phase = 0 if phase == TRAIN else 1
     for extra in overrides:
-        if extra is not None:
+        if extra is None:
+            continue
+        if extra.DESCRIPTOR is state.DESCRIPTOR:
             state.MergeFrom(extra)
+        else:  # a solver read with another schema than its net (a fork's net, BVLC's solver)
+            state.MergeFromString(extra.SerializeToString())
     return state
 
 

@@ -128,7 +128,8 @@ def render_json(reports: Sequence[Reported]) -> str:
     payload = {
         "findings": [f.to_dict() for r in reports for f in r.findings],
         "files": [
-            {"file": r.path, "nets": getattr(r, "roles", [])} for r in reports
+            {"file": r.path, "dialect": getattr(r, "dialect", None),
+             "nets": getattr(r, "roles", [])} for r in reports
         ],
         "summary": {
             "files": len(reports),

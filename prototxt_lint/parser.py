@@ -449,6 +449,9 @@ class _Parser:
         tok = tokens[self.pos]
         if tok[0] == PUNCT and tok[1] == "[":
             if not repeated:
+                # a fork's repeated field (C3D's 3-D kernel_size): counted for dialect detection
+                key = (fd.containing_type.full_name, fd.name + "[]")
+                self.key_counts[key] = self.key_counts.get(key, 0) + 1
                 self.error(
                     "P001",
                     f'Expected a value for non-repeated field "{fd.name}", found "[".'

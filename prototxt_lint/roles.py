@@ -33,6 +33,7 @@ from prototxt_lint.model import (
     layer_views,
     make_state,
     written,
+    written_message,
 )
 from prototxt_lint.parser import Path
 
@@ -215,7 +216,7 @@ def decide_role(
         # a data layer left in such a net is a mistake of the deploy net (N307)
         return NetRole(DEPLOY_ROLE, (DEPLOY,),
                        ("inputs declared with `input:` or an Input layer, and no loss",), ())
-    file_state = net.state if net.HasField("state") else None
+    file_state = written_message(net, "state")
     fed = [name for name in (TRAIN, TEST)
            if net_inputs or any(layer_included(v, make_state(doc.schema, name, file_state))
                                 for v in sources)]
@@ -271,7 +272,7 @@ def build_net_context(
     do."""
     layers, syntax = layer_views(net, root)
     role = decide_role(doc, net, layers, phases, solver_finetunes)
-    file_state = net.state if net.HasField("state") else None
+    file_state = written_message(net, "state")
     built = []
     for name in role.phases:
         extra = (solver_states or {}).get(name)

@@ -41,6 +41,7 @@ class LintRequest(Record):
 
     __slots__ = (
         "color",
+        "dialect",
         "fail_on",
         "fix",
         "fmt",
@@ -68,8 +69,10 @@ class LintRequest(Record):
         fix: bool = False,
         color: bool | None = None,
         unsafe_fixes: bool = False,
+        dialect: str | None = None,  # --dialect: "auto", "bvlc" or a dialect's name
     ) -> None:
         self.paths = paths
+        self.dialect = dialect
         self.fmt = fmt
         self.select = select
         self.ignore = ignore
@@ -188,6 +191,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             max_bytes=int(size_mb * 1024 * 1024) if size_mb else DEFAULT_MAX_BYTES,
             debug=bool(os.environ.get("PROTOTXT_LINT_DEBUG")),
             schema=schema,
+            dialect=request.dialect or config.dialect or "auto",
         )
         if request.fail_on:
             threshold = Severity.parse(request.fail_on)

@@ -18,15 +18,41 @@ from prototxt_lint.records import Record
 class Schema(Record):
     """One ``caffe.proto``: BVLC's bundled one or a fork's (``--proto``)."""
 
-    __slots__ = ("file", "name")
+    __slots__ = ("absent", "dialect", "file", "name")
 
     def __init__(
         self,
-        name: str,  # "BVLC Caffe" or the path of a user's caffe.proto
+        name: str,  # "BVLC Caffe", a dialect's description or the path of a user's caffe.proto
         file: FileDescriptor,
+        dialect: str | None = None,  # the dialect's name (prototxt_lint.dialects), if one
+        absent: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
         self.name = name
         self.file = file
+        self.dialect = dialect
+        #: (message full name, field): BVLC fields this fork does not have, put back so that
+        #: the engine can read them (see dialects.overlay.restore_bvlc_fields); written in a
+        #: file, each is a P002
+        self.absent = absent
+
+    @property
+    def is_bvlc(self) -> bool:
+        return self.file is bvlc_schema().file
+
+    @property
+    def scalar_test_iter(self) -> bool:
+        """The fork's solver has one ``test_iter`` (and one ``test_net``), as Caffe had
+        before test nets became lists (C3D v1.0): none of BVLC's checks on their counts."""
+        from prototxt_lint.parser import is_repeated
+
+        field = self.descriptor("SolverParameter").fields_by_name.get("test_iter")
+        return field is not None and not is_repeated(field)
+
+    @property
+    def v1_native(self) -> bool:
+        """The fork reads only V1 ``layers`` (C3D v1.0): its NetParameter has no ``layer``
+        (it was given one back only for the engine, see ``absent``)."""
+        return not self.has_field("NetParameter", "layer")
 
     def message_class(self, name: str) -> Any:
         return message_factory.GetMessageClass(self.descriptor(name))
@@ -38,8 +64,11 @@ class Schema(Record):
         return name in self.file.message_types_by_name
 
     def has_field(self, message: str, field: str) -> bool:
+        """Does the schema itself declare ``message.field``? A BVLC field a fork lacks is
+        readable (given back for the engine, see ``absent``) but not declared."""
         desc = self.file.message_types_by_name.get(message)
-        return desc is not None and field in desc.fields_by_name
+        return (desc is not None and field in desc.fields_by_name
+                and (f"caffe.{message}", field) not in self.absent)
 
     def declares_like_bvlc(self, message: str) -> bool:
         """Does every field of ``message`` that BVLC's schema has exist here with BVLC's

@@ -156,6 +156,10 @@ def _param(layer: LayerView, name: str, schema: Any) -> Any:
     """The layer's ``name`` parameter message with Caffe's defaults where not written. V0
     layers keep their parameters flat; they are mapped the way ``UpgradeV0LayerParameter``
     (``src/caffe/util/upgrade_proto.cpp``) maps them."""
+    # a BVLC field the fork lacks (given back for the engine, see Schema.absent) is not the
+    # fork's: HED's Crop has no crop_param, and crops otherwise
+    if (layer.msg.DESCRIPTOR.full_name, name) in schema.absent:
+        return None
     if layer.syntax != "v0" and name in layer.msg.DESCRIPTOR.fields_by_name:
         return _Defaults.wrap(getattr(layer.msg, name))
     found = _v0_param(layer.msg.layer, name, schema) if layer.syntax == "v0" else None

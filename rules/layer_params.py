@@ -19,6 +19,7 @@ from prototxt_lint.rules.layer_types import caffe_builds, is_registered, layer_i
 from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.schema import bvlc_schema
 
 _NUM_OUTPUT_FIELD = {
     "Convolution": "convolution_param",
@@ -246,6 +247,18 @@ def _affine_after(ctx: NetContext, phase: PhaseNet, bn: LayerView) -> str | None
     return "scale and shift"
 
 
+def _sets_fork_fields(layer: LayerView, param_name: str) -> bool:
+    """Does the layer's parameter message set a field BVLC's schema does not declare (a
+    fork's own: NVCaffe's BatchNorm `scale_bias`, `scale_filler`, `bias_filler`, which make
+    it learn a scale and a shift)?"""
+    param = layer.param(param_name)
+    if param is None:
+        return False
+    bvlc = bvlc_schema()
+    name = param.DESCRIPTOR.name
+    return any(not bvlc.has_field(name, fd.name) for fd, _ in param.ListFields())
+
+
 @net_rule("N323", "batchnorm-without-scale", Severity.WARNING,
           "BatchNorm not followed by a Scale with `bias_term: true`: no learned scale/shift.")
 def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
@@ -253,6 +266,8 @@ def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
     ## What it does
     Flags a BatchNorm layer whose output goes first to a layer other than a `Scale` with
     `bias_term: true` (or a `Scale` then a `Bias`), e.g. straight into a ReLU or Sigmoid.
+    A fork's BatchNorm that sets fields of the fork's own (NVCaffe's `scale_bias`,
+    `scale_filler`, `bias_filler`: it learns the scale and shift itself) is not judged.
     A BatchNorm that feeds a Convolution, Deconvolution or InnerProduct directly is left
     alone (their weights and bias absorb the missing scale and shift), and so is one
     feeding a Python or custom layer. Only the TRAIN net is judged (a deploy or test net
@@ -302,7 +317,7 @@ def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
         for layer in phase.layers:
             if layer.type != "BatchNorm" or id(layer) in flagged:
                 continue
-            if not layer_intact(ctx, layer):
+            if not layer_intact(ctx, layer) or _sets_fork_fields(layer, "batch_norm_param"):
                 continue  # a fork's BatchNorm fields (NVCaffe's `scale_bias`): its own affine
             missing = _affine_after(ctx, phase, layer)
             if missing is not None:

@@ -151,11 +151,14 @@ def deprecated_layer_syntax(ctx: NetContext) -> Iterator[Report]:
             convolution_param { num_output: 20 kernel_size: 5 } }
     ```
 
+    Nothing is reported for a fork whose only format is V1 (C3D v1.0's NetParameter has no
+    `layer` field): there `layers` is the native syntax, and there is nothing to upgrade to.
+
     ## Fix
     Upgrade the file once with Caffe's tool: `upgrade_net_proto_text old.prototxt
     new.prototxt` (in `build/tools/`).
     """
-    if ctx.syntax not in ("v1", "v0") or _embedded(ctx):
+    if ctx.syntax not in ("v1", "v0") or _embedded(ctx) or ctx.schema.v1_native:
         return
     if ctx.syntax == "v0":
         message = (

@@ -22,26 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import V0_TYPES, V1_TYPES, LayerView, NetContext
+from prototxt_lint.model import BVLC_LAYER_TYPES, V0_TYPES, V1_TYPES, LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.schema import bvlc_schema
-
-#: Every type BVLC Caffe master (commit 9b891540) registers: ``REGISTER_LAYER_CLASS(...)`` in
-#: ``src/caffe/layers/*.cpp`` and ``REGISTER_LAYER_CREATOR(...)`` in
-#: ``src/caffe/layer_factory.cpp`` (Convolution, Deconvolution, Pooling, LRN, ReLU, Sigmoid,
-#: Softmax, TanH, and Python when built WITH_PYTHON_LAYER, which every pycaffe user has).
-#: ``Recurrent`` is abstract and not registered; the cuDNN variants share the names above.
-BVLC_LAYER_TYPES = frozenset({
-    "AbsVal", "Accuracy", "ArgMax", "BatchNorm", "BatchReindex", "Bias", "BNLL", "Clip",
-    "Concat", "ContrastiveLoss", "Convolution", "Crop", "Data", "Deconvolution", "Dropout",
-    "DummyData", "Eltwise", "ELU", "Embed", "EuclideanLoss", "Exp", "Filter", "Flatten",
-    "HDF5Data", "HDF5Output", "HingeLoss", "Im2col", "ImageData", "InfogainLoss",
-    "InnerProduct", "Input", "Log", "LRN", "LSTM", "LSTMUnit", "MemoryData",
-    "MultinomialLogisticLoss", "MVN", "Parameter", "Pooling", "Power", "PReLU", "Python",
-    "Reduction", "ReLU", "Reshape", "RNN", "Scale", "Sigmoid", "SigmoidCrossEntropyLoss",
-    "Silence", "Slice", "Softmax", "SoftmaxWithLoss", "Split", "SPP", "Swish", "TanH",
-    "Threshold", "Tile", "WindowData",
-})
 
 #: Names other frameworks use for a BVLC layer (never registered by BVLC Caffe).
 ALIASES = {

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from prototxt_lint.rules import test_iter as _test_iter
 from prototxt_lint.rules.lr_policy import FORK_POLICIES, WITHOUT_BASE_LR
 
-from prototxt_lint.model import SolverContext
+from prototxt_lint.model import SolverContext, values
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Edit, Fix, Report, Severity, solver_rule
 
@@ -1080,7 +1080,7 @@ def _test_instances(ctx: SolverContext) -> int | None:
     check = _test_iter.test_iter_count.check
     if check is not None and any(True for _ in check(ctx)):
         return None
-    return len(solver.test_iter)
+    return len(values(solver, "test_iter"))
 
 
 @solver_rule(
@@ -1178,9 +1178,9 @@ def tests_never_run(ctx: SolverContext) -> Iterator[Report]:
     """
     solver = ctx.solver
     generic = _has(solver, "net") or _has(solver, "net_param")
-    if not generic or solver.test_interval <= 0 or solver.test_iter:
+    if not generic or solver.test_interval <= 0 or values(solver, "test_iter"):
         return
-    if solver.test_net or solver.test_net_param:
+    if values(solver, "test_net") or solver.test_net_param:
         return  # S110
     yield Report(
         ("test_interval",),

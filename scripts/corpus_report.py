@@ -12,10 +12,11 @@ Usage::
     .venv/bin/python scripts/corpus_report.py --check    # exit 1 if stale or unreviewed
     .venv/bin/python scripts/corpus_report.py --schemas bvlc   # every file with BVLC's schema
 
-Schemas: with ``--schemas manifest`` (the default when the engine can load a ``caffe.proto``
-at run time, ``prototxt_lint.fork_schema.load_schema``) each file is linted with the fork
-schema named in the manifest's ``schema`` column; with ``bvlc`` (the fallback) every file is
-linted with BVLC Caffe's schema. The report says which was used. Files are linted together,
+Schemas: with ``--schemas detect`` (the default) every file is linted as a new user lints it,
+without ``--proto``: the Caffe fork a file is written for is recognised from the file
+(``prototxt_lint.dialects``). With ``manifest`` each file is linted with the fork schema named
+in the manifest's ``schema`` column (``--proto``); with ``bvlc`` every file with BVLC Caffe's
+schema (``--dialect bvlc``). The report says which was used. Files are linted together,
 grouped by schema, so solvers are linted with the nets they name, as the command line does.
 """
 
@@ -178,9 +179,13 @@ def lint_corpus(corpus: Path, schema_mode: str) -> Run:
         for key in sorted(groups):
             schema = loader(str(corpus / key)) if key and loader is not None else None
             # a rule that crashes becomes an "internal error" finding, which no verdict covers
-            linter = Linter(rules, Options(schema=schema))
+            dialect = "auto" if schema_mode == "detect" else "bvlc"
+            linter = Linter(rules, Options(schema=schema, dialect=dialect))
             for report in linter.lint([Input(p) for p in groups[key]]):
                 used = key if schema is not None else BVLC
+                found = report.document.detection
+                if found is not None:
+                    used = f"dialect {found.dialect.name}"
                 run.schema_of[report.path] = used
                 for f in report.findings:
                     run.hits.append(
@@ -263,7 +268,15 @@ def render(run: Run, verdicts: Sequence[Verdict]) -> str:
         " every one linted explicitly (including `.pt` and `.proto`-named files), all rules on,"
         " solvers together with the net files they name (as the command line does)."
     )
-    if run.schema_mode == "manifest":
+    if run.schema_mode == "detect":
+        detected = len({p for p, used in run.schema_of.items() if used != BVLC})
+        add(
+            "- Schema: as a new user lints them, without `--proto`: each file read as the Caffe"
+            f" fork it is recognised as written for ({detected} files; `X003` says which), the"
+            f" others with BVLC Caffe's schema. {forked} files name a fork's schema in the"
+            " manifest."
+        )
+    elif run.schema_mode == "manifest":
         add(
             f"- Schema: each file with the schema in the manifest's `schema` column ({forked} files"
             " name a fork's `caffe.proto` under `protos/`, compiled at run time by"
@@ -405,10 +418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument(
         "--schemas",
-        choices=("auto", "manifest", "bvlc"),
-        default="auto",
-        help="manifest: each file with its fork schema; bvlc: BVLC's for all;"
-        " auto: manifest when the engine can load a caffe.proto, else bvlc",
+        choices=("detect", "manifest", "bvlc"),
+        default="detect",
+        help="detect: each file read as the fork it is recognised as written for (no"
+        " --proto, as a new user lints); manifest: each file with the fork schema its manifest"
+        " row names (--proto); bvlc: BVLC's for all (--dialect bvlc)",
     )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the report is stale"
@@ -418,8 +432,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
     mode = args.schemas
-    if mode == "auto":
-        mode = "manifest" if fork_schema_loader() is not None else "bvlc"
     verdicts = load_verdicts(args.verdicts)
     run = lint_corpus(args.corpus.resolve(), mode)
     text = render(run, verdicts) + "\n"

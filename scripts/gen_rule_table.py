@@ -1,7 +1,9 @@
-"""Write the README's rule table from the rules' own metadata (``--check``: only compare).
+"""Write the README's tables from the code's own metadata (``--check``: only compare).
 
-The table lives between ``<!-- rules:start -->`` and ``<!-- rules:end -->`` in README.md;
-a test and CI fail when it is out of date.
+The rule table lives between ``<!-- rules:start -->`` and ``<!-- rules:end -->`` in
+README.md, the table of Caffe forks (``prototxt_lint.dialects``) between
+``<!-- dialects:start -->`` and ``<!-- dialects:end -->``; a test and CI fail when either is
+out of date.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from prototxt_lint.registry import load_rules
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
+DIALECT_START, DIALECT_END = "<!-- dialects:start -->", "<!-- dialects:end -->"
 
 
 def table() -> str:
@@ -24,10 +27,47 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def dialect_table() -> str:
+    from prototxt_lint.dialects import DIALECTS
+    from prototxt_lint.dialects.detect import TYPE, markers
+
+    rows = ["| `--dialect` | Fork | Schema from | What its schema adds to BVLC's |",
+            "| --- | --- | --- | --- |"]
+    for dialect in DIALECTS:
+        mark = markers(dialect.name)
+        fields = sorted(f for m, f in mark.adds if "." not in m[len("caffe."):]
+                        and not f.endswith("[]") and m != TYPE)
+        layer_params = [f for m, f in sorted(mark.adds)
+                        if m == "caffe.LayerParameter" and f.endswith("_param")]
+        values = [v for m, v in mark.adds if m.count(".") == 2]
+        named = layer_params[:4] or fields[:4]
+        more = len(fields) - len(named)
+        parts = []
+        if named:
+            parts.append(", ".join(f"`{f}`" for f in named)
+                         + (f" and {_count(more, 'more field')}" if more > 0 else ""))
+        if values:
+            parts.append(_count(len(values), "enum value"))
+        if mark.lacks:
+            parts.append(f"lacks {_count(len(mark.lacks), 'BVLC field')}")
+        what = "; ".join(parts)
+        rows.append(f"| `{dialect.name}` | {dialect.title} | {dialect.repo} | {what} |")
+    return "\n".join(rows)
+
+
+def _between(text: str, start: str, end: str, body: str) -> str:
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def render(text: str) -> str:
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table()}\n{END}{tail}"
+    text = _between(text, START, END, table())
+    return _between(text, DIALECT_START, DIALECT_END, dialect_table())
 
 
 def main() -> int:
@@ -38,7 +78,8 @@ def main() -> int:
     wanted = render(current)
     if args.check:
         if current != wanted:
-            print("README.md rule table is out of date: run `make rule-table`", file=sys.stderr)
+            print("README.md's rule or dialect table is out of date: run `make rule-table`",
+                  file=sys.stderr)
             return 1
         return 0
     README.write_text(wanted, encoding="utf-8")

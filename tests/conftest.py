@@ -32,12 +32,13 @@ def lint_files(*paths: str | Path, select: tuple[str, ...] = (), **kw: object) -
     return [f for r in reports for f in r.findings]
 
 
-def lint_fixture(name: str, select: tuple[str, ...] = ()) -> list[Finding]:
-    return lint_files(FIXTURES / name, select=select)
+def lint_fixture(name: str, select: tuple[str, ...] = (), **kw: object) -> list[Finding]:
+    return lint_files(FIXTURES / name, select=select, **kw)
 
 
-def lint_text(text: str, name: str = "t.prototxt", select: tuple[str, ...] = ()) -> list[Finding]:
-    linter = Linter(_RULES, Options(select=select))
+def lint_text(text: str, name: str = "t.prototxt", select: tuple[str, ...] = (),
+              **kw: object) -> list[Finding]:
+    linter = Linter(_RULES, Options(select=select, **kw))  # type: ignore[arg-type]
     reports = linter.lint([Input(name, text.encode())])
     return [f for r in reports for f in r.findings]
 

@@ -47,17 +47,20 @@ def fork_proto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                  "  optional bool ceil_mode = 100 [default = true];")
 
 
-def _lint(text: str, schema_path: Path | None) -> list[tuple[str, int, int]]:
+def _lint(text: str, schema_path: Path | None, dialect: str = "auto"
+          ) -> list[tuple[str, int, int]]:
     schema = load_schema(str(schema_path)) if schema_path else None
-    linter = Linter(load_rules(), Options(schema=schema))
+    linter = Linter(load_rules(), Options(schema=schema, dialect=dialect))
     reports = linter.lint([Input("net.prototxt", text.encode())])
     return brief(reports[0].findings)
 
 
 def test_unknown_fork_field_without_proto_then_clean_with_it(fork_proto: Path) -> None:
-    assert _lint(POOL_NET, None) == [("P002", 4, 60)]
+    assert _lint(POOL_NET, None, dialect="bvlc") == [("P002", 4, 60)]
     # with the fork's schema the field is known, and the pooling rule honours it (FLOOR)
     assert [code for code, *_ in _lint(POOL_NET, fork_proto)] == ["N202"]
+    # and so it is when the fork is recognised from `ceil_mode` (a known fork declares it)
+    assert [code for code, *_ in _lint(POOL_NET, None)] == ["N202", "X003"]
 
 
 def test_message_classes_outlive_garbage_collection(fork_proto: Path) -> None:
@@ -155,6 +158,13 @@ def test_multifixed_is_a_fork_policy_where_the_schema_has_stagelr(
               b"stageiter: 100\nstageiter: 200\nmax_iter: 200\n")
     fork = Linter(load_rules(), Options(select=("S1", "S2"), schema=load_schema(str(proto))))
     assert fork.lint([Input("solver.prototxt", solver)])[0].findings == []
-    bvlc = Linter(load_rules(), Options(select=("S105", "S218")))
+    bvlc = Linter(load_rules(), Options(select=("S105", "S218"), dialect="bvlc"))
     assert [f.code for f in bvlc.lint([Input("solver.prototxt", solver)])[0].findings] == [
         "S105", "S218"]
+    # recognised from `stagelr` without --proto: a fork that has `multifixed`
+    auto = Linter(load_rules(), Options(select=("S1", "S2", "X003")))
+    found = auto.lint([Input("solver.prototxt", solver)])[0].findings
+    assert [(f.code, f.line, f.column) for f in found] == [("X003", 3, 1)]
+    assert found[0].message == (
+        "read as Intel's Caffe (intel/caffe) reads it: uses `stageiter`, `stagelr`, which that"
+        " fork declares and BVLC Caffe's schema lacks (so do: yolov2, mobilenet-yolo, arcface)")

@@ -449,14 +449,16 @@ async def test_fork_schema_from_configuration(client: RecordingClient, tmp_path:
     text = text.replace("stride: 3 }", "stride: 3 ceil_mode: false }")
     path = tmp_path / "net.prototxt"
     path.write_text(text)
-    (tmp_path / ".prototxt-lint.toml").write_text('select = ["P"]\n')
+    (tmp_path / ".prototxt-lint.toml").write_text('select = ["P"]\ndialect = "bvlc"\n')
     uri = _open(client, path)
     diags = await _published(client, uri, 1)
     assert [(d.code, d.range.start.line) for d in diags] == [("P002", 43)]
     assert diags[0].message.startswith(
         'Message type "caffe.PoolingParameter" has no field named "ceil_mode".'
     )
-    (tmp_path / ".prototxt-lint.toml").write_text('select = ["P"]\nproto = "fork.proto"\n')
+    # `proto` wins over `dialect`
+    (tmp_path / ".prototxt-lint.toml").write_text(
+        'select = ["P"]\ndialect = "bvlc"\nproto = "fork.proto"\n')
     mark = len(client.published)
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))

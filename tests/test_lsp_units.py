@@ -243,6 +243,21 @@ def test_hover_on_the_net_name_shows_its_role() -> None:
     assert text[found.start : found.end] == 'name: "eval"'
 
 
+def test_hover_on_the_net_name_says_which_fork_it_is_read_as() -> None:
+    text = (
+        'name: "ssd"\n'
+        'input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
+        'layer { name: "perm" type: "Permute" bottom: "data" top: "perm"'
+        " permute_param { order: 0 order: 2 order: 3 order: 1 } }\n"
+    )
+    analysis = analyse("file:///nowhere/net.prototxt", 1, text, RULES)
+    found = hover_at(analysis, text.index('"ssd"') + 1)
+    assert found is not None
+    assert found.markdown.split("  \n")[-1] == (
+        "Read as the SSD fork (weiliu89/caffe): uses `permute_param`")
+    assert [f.code for f in analysis.findings] == ["X003"]
+
+
 def _shape(lines: str) -> str:
     return lines if importlib.util.find_spec("prototxt_lint.shapes") else ""
 

@@ -31,9 +31,10 @@ CASES = {
     # no phase rules and no weight fillers: BVLC's feature-extraction net
     "BVLC__caffe/examples/feature_extraction/imagenet_val.prototxt":
         ("evaluation", ("TEST",), []),
-    # a loss head to append to a net: one note, not an unknown-bottom error per layer
+    # a loss head to append to a net: one note, not an unknown-bottom error per layer; its
+    # fields are those of happynear's fork, so it is read as that fork reads it
     "happynear__NormFace/prototxt/normalized_Euclidean_triplet.prototxt":
-        ("fragment", ("TRAIN", "TEST"), [("N262", 2, 3), ("N312", 3, 3), ("P002", 20, 5)]),
+        ("fragment", ("TRAIN", "TEST"), [("N262", 2, 3), ("X003", 3, 3)]),
     # DIGITS: data layers gated by `stage: "train"` / `"val"`
     "NVIDIA-AI-IOT__redtail/models/nets/ResNet/TrailNet_SResNet-18.prototxt":
         ("staged", ("TRAIN", "TEST"), []),
@@ -74,7 +75,8 @@ def test_role_in_json() -> None:
     path = FIXTURES / "batchnorm" / "good_evaluation_no_phase_rules.prototxt"
     result = CliRunner().invoke(lint_command, ["--format", "json", str(path)])
     (entry,) = json.loads(result.stdout)["files"]
-    assert entry == {"file": str(path), "nets": [{
+    assert entry == {"file": str(path), "dialect": {"name": "bvlc", "detected": False},
+                     "nets": [{
         "net": None, "kind": "evaluation", "phases": ["TEST"],
         "evidence": ["no phase rules", "layer 'data' reads `val_lmdb`",
                      "BatchNorm `use_global_stats: true`, which a file meant for testing"

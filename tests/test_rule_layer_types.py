@@ -42,7 +42,8 @@ def test_misspelled_types_are_errors_with_did_you_mean() -> None:
 
 
 def test_custom_types_once_per_net() -> None:
-    findings = lint_fixture("layer_types/bad_custom.prototxt", select=SELECT)
+    # read as BVLC Caffe reads it; detected, ROIPooling makes it a Fast R-CNN file (below)
+    findings = lint_fixture("layer_types/bad_custom.prototxt", select=SELECT, dialect="bvlc")
     # one cause (the net needs a fork), one finding: both types with their counts, the first
     # use of the second as a related place; ReLU6 is a fork's layer, not a typo of ReLU;
     # Python is registered
@@ -70,7 +71,7 @@ input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
 layer { name: "roi" type: "ROIPooling" bottom: "data" top: "roi" }
 layer { name: "lstm1" type: "Lstm" bottom: "roi" top: "lstm1" }
 """
-    (f,) = lint_text(text, select=("N31",))
+    (f,) = lint_text(text, select=("N31",), dialect="bvlc")
     assert f.code == "N312"  # not an N311 error: the fork this file needs may register it
     assert f.message.startswith(
         'layer types "ROIPooling" (1 layer), "Lstm" (1 layer; BVLC\'s is "LSTM") are not'
@@ -131,7 +132,12 @@ def _fork_schema() -> Schema:
 
 def test_fork_schema_provides_its_layers() -> None:
     path = FIXTURES / "layer_types/bad_custom.prototxt"
-    assert {f.code for f in lint_files(path, select=SELECT)} == {"N312"}  # BVLC schema
+    assert {f.code for f in lint_files(path, select=SELECT, dialect="bvlc")} == {"N312"}
+    # detected from ROIPooling (Fast R-CNN's roi_pooling_param): read as that fork
+    assert [(f.code, f.message) for f in lint_files(path, select=(*SELECT, "X003"))] == [(
+        "X003", "read as the Fast/Faster R-CNN fork (rbgirshick/caffe-fast-rcnn) reads it: uses"
+        " `ROIPooling`, which that fork declares and BVLC Caffe's schema lacks (so do: rfcn,"
+        " intel, caffe-windows, tsn, ...)")]
     linter = Linter(load_rules(), Options(select=SELECT, schema=_fork_schema()))
     # with a fork's schema, the fork is taken to provide its layers (ROIPooling, ReLU6 alike):
     # a schema cannot say which parameter-less layers a fork registers
@@ -142,7 +148,7 @@ def test_fork_schema_provides_its_layers() -> None:
 def test_corpus_has_no_misspelled_types() -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt", ".proto")
                    and "protos" not in p.parts)
-    findings = lint_files(*files, select=SELECT)
+    findings = lint_files(*files, select=SELECT, dialect="bvlc")
     assert {f.code for f in findings} == {"N312"}
     kinds = {m for f in findings for m in re.findall(r'"([^"]+)" \(\d+ layers?', f.message)}
     assert {"ROIPooling", "PSROIPooling", "SmoothL1Loss", "BN", "Interp", "PriorBox",

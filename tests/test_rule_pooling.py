@@ -164,7 +164,8 @@ def test_setup_checks() -> None:
 
 
 def test_incomplete_pooling_param_is_skipped() -> None:
-    findings = lint_fixture("pooling/good_fork_ceil_mode.prototxt", select=("P", "N20"))
+    findings = lint_fixture("pooling/good_fork_ceil_mode.prototxt", select=("P", "N20"),
+                            dialect="bvlc")
     assert brief(findings) == [("P002", 15, 5)]
 
 

@@ -22,9 +22,9 @@ GOOGLENET = CORPUS / "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt"
 RESNET = CORPUS / "KaimingHe__deep-residual-networks/prototxt"
 
 
-def context(path: str | Path, text: str | None = None) -> NetContext:
+def context(path: str | Path, text: str | None = None, dialect: str = "auto") -> NetContext:
     data = text.encode() if text is not None else None
-    (report,) = Linter([], Options()).lint([Input(str(path), data)])
+    (report,) = Linter([], Options(dialect=dialect)).lint([Input(str(path), data)])
     assert report.net is not None
     return report.net
 
@@ -180,10 +180,13 @@ input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
 layer { name: "p" type: "Pooling" bottom: "data" top: "p"
         pooling_param { kernel_size: 3 stride: 2 ceil_mode: false } }
 """
-    ctx = context("t.prototxt", text)
+    ctx = context("t.prototxt", text, dialect="bvlc")
     (phase,) = net_shapes(ctx)
     assert phase.layers[0].tops == [None]
     assert phase.layers[0].note == "fields skipped (fork schema?)"
+    # recognised as a fork with `ceil_mode` (read as it): floor, (8 - 3) / 2 + 1 = 3
+    (phase,) = net_shapes(context("t.prototxt", text))
+    assert phase.layers[0].tops == [(1, 3, 3, 3)]
 
 
 def test_failed_layer_passes_unknown_dims_on() -> None:
@@ -310,12 +313,12 @@ def test_ssd_permute_with_its_schema() -> None:
     assert layers["conv13_mbox_loc_perm"]["tops"][0]["shape"] == [1, 10, 10, 24]
     # MobileNet-SSD's 1917 default boxes, 21 classes
     assert layers["mbox_conf_reshape"]["tops"][0]["shape"] == [1, 1917, 21]
-    # without the schema, permute_param is an unknown field: the layer and all after it are ?
+    # without the schema, the file is recognised as SSD's and read with its schema: the same
     code, out = run(str(net), "--format", "json")
     (result,) = json.loads(out)
     layers = {layer["name"]: layer for layer in result["phases"][0]["layers"]}
-    assert layers["conv13_mbox_loc_perm"]["tops"][0]["shape"] is None
-    assert layers["mbox_conf_reshape"]["tops"][0]["shape"] is None
+    assert layers["conv13_mbox_loc_perm"]["tops"][0]["shape"] == [1, 10, 10, 24]
+    assert layers["mbox_conf_reshape"]["tops"][0]["shape"] == [1, 1917, 21]
 
 
 def test_command_bad_schema(tmp_path: Path) -> None:

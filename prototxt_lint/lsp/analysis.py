@@ -127,6 +127,7 @@ def options_for(config: Config, schema: Schema | None = None) -> Options:
         ignore=list(config.ignore),
         max_bytes=int(size * 1024 * 1024) if size else DEFAULT_MAX_BYTES,
         schema=schema,
+        dialect=config.dialect or "auto",
     )
 
 

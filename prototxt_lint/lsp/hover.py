@@ -122,6 +122,13 @@ def net_text(ctx: NetContext) -> str:
     if role.finetuning:
         lines.append("Fine-tuning signs:")
         lines.extend(f"- {sign}" for sign in role.finetuning)
+    found = ctx.doc.detection
+    if found is not None:
+        how = "named by --dialect" if found.forced else "uses " + ", ".join(
+            f"`{n}`" for n in found.names()[:5])
+        lines.append(f"Read as {found.dialect.describe()}: {how}")
+    elif not ctx.schema.is_bvlc:
+        lines.append(f"Read with the schema {ctx.schema.name}")
     return "  \n".join(lines)
 
 
