@@ -26,6 +26,7 @@ from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
+from prototxt_lint.shapes import net_shapes
 
 #: Input sizes (height or width) scanned for empty windows.
 SCAN_SIZES = range(1, 65)
@@ -216,13 +217,79 @@ def _empty_window_effect(method: str) -> str:
     return "AVE pooling divides by the empty window's size"
 
 
+def _input_size(ctx: NetContext, pool: _Pool, axis: _Axis) -> int | None:
+    """The height (axis h) or width (w) of the layer's input in its phase, when the shapes
+    the net gives (``prototxt_lint.shapes``) make it known."""
+    for phase in net_shapes(ctx):
+        if phase.phase.name != pool.phase:
+            continue
+        found = phase.of(pool.layer)
+        bottom = found.bottoms[0] if found is not None and found.bottoms else None
+        if bottom is None or len(bottom) != 4:
+            return None
+        return bottom[2 if axis.name == "h" else 3]
+    return None
+
+
+def _empty_windows(ctx: NetContext, known: bool) -> Iterator[Report]:
+    """N201 (``known``: the input size is known and makes the last window empty) or N206 (the
+    size is not known: the sizes that would)."""
+    for pool in _set_up(ctx):
+        if not pool.ceil or pool.padded:
+            continue
+        for axis, what in _bad_axes(pool):
+            at_end, past_end = _empty_last_window(axis)
+            axes = [pool.h, pool.w] if what == "sizes" else [axis]
+            sizes_here = [_input_size(ctx, pool, a) for a in axes]
+            if any(size is None for size in sizes_here):
+                if not known:
+                    yield _empty_window_report(pool, axis, what, at_end, past_end, None)
+                continue
+            hit = [size for size in sizes_here if size in at_end or size in past_end]
+            if known and hit:
+                yield _empty_window_report(pool, axis, what, at_end, past_end, hit[0])
+
+
+def _empty_window_report(pool: _Pool, axis: _Axis, what: str, at_end: list[int],
+                         past_end: list[int], size: int | None) -> Report:
+    effect = _empty_window_effect(pool.method)
+    name = {"sizes": "size", "heights": "height", "widths": "width"}[what]
+    if size is not None:
+        kind = "NaN (0/0)" if size in at_end else "-0"
+        if pool.method == "AVE":
+            effect += f": {kind}"
+        where = (f"for this net's input {name} {size} the last pooling window starts"
+                 f" {'at' if size in at_end else 'past'} the end of the input and is empty")
+    else:
+        if pool.method == "AVE":
+            parts = [f"NaN (0/0) for {_sizes(at_end, SHOWN_EACH)}"] if at_end else []
+            parts += [f"-0 for {_sizes(past_end, SHOWN_EACH)}"] if past_end else []
+            effect += ": " + " and ".join(parts)
+        where = (f"if the input {name} is one of {_sizes(sorted(at_end + past_end))} (it is not"
+                 " known here), the last pooling window starts at or past the end of the input"
+                 " and is empty")
+    return Report(
+        pool.at(axis.stride_field),
+        f"`{axis.stride_field}: {axis.stride}` is larger than the kernel ({axis.kernel}) with"
+        f" pad 0 and round_mode CEIL: {where}; {effect}",
+        hint=f"make `{axis.stride_field}` <= {axis.kernel}, or add pad, or set"
+        " `round_mode: FLOOR`",
+        phase=pool.phase,
+    )
+
+
 @net_rule("N201", "pooling-stride-exceeds-kernel", Severity.ERROR,
-          "Pooling stride larger than the kernel with CEIL rounding and no pad: empty windows.")
+          "Pooling stride larger than the kernel, CEIL, no pad: this input gets an empty window.")
 def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a Pooling layer whose stride is larger than its kernel on an axis, with the default
-    `round_mode: CEIL` and no padding (`pad`, `pad_h` and `pad_w` all 0).
+    `round_mode: CEIL` and no padding (`pad`, `pad_h` and `pad_w` all 0), when the input
+    height or width the net gives it (from `input_shape`, an Input layer, a data layer's
+    `crop_size`, through the layers before it) is one that makes the last window empty.
+    When the input size is not known here (a Data layer without `crop_size`), N206 says the
+    same as a warning, with the sizes that would break; when it is known and none breaks,
+    nothing is reported (N202 may still say that input is skipped).
 
     ## Why is this bad?
     `PoolingLayer::Reshape` (`src/caffe/layers/pooling_layer.cpp`) sizes the output as
@@ -256,39 +323,63 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
-    pooling_param { pool: AVE stride: 5 kernel_size: 3 }
+    input: "x"  input_shape { dim: 1 dim: 3 dim: 10 dim: 10 }
+    layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+            pooling_param { pool: AVE stride: 5 kernel_size: 3 } }
     ```
 
     ## Use instead
     ```
-    pooling_param { pool: AVE stride: 3 kernel_size: 3 }
+    layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+            pooling_param { pool: AVE stride: 3 kernel_size: 3 } }
     ```
 
     ## Fix
     Make the stride at most the kernel size; or pad; or set `round_mode: FLOOR` (no empty
     window, but input pixels between windows are still skipped: N202).
     """
-    for pool in _set_up(ctx):
-        if not pool.ceil or pool.padded:
-            continue
-        for axis, what in _bad_axes(pool):
-            at_end, past_end = _empty_last_window(axis)
-            sizes = sorted(at_end + past_end)
-            effect = _empty_window_effect(pool.method)
-            if pool.method == "AVE":
-                parts = [f"NaN (0/0) for {_sizes(at_end, SHOWN_EACH)}"] if at_end else []
-                parts += [f"-0 for {_sizes(past_end, SHOWN_EACH)}"] if past_end else []
-                effect += ": " + " and ".join(parts)
-            yield Report(
-                pool.at(axis.stride_field),
-                f"`{axis.stride_field}: {axis.stride}` is larger than the kernel"
-                f" ({axis.kernel}) with pad 0 and round_mode CEIL: for input {what}"
-                f" {_sizes(sizes)} the last pooling window starts at or past the end of the"
-                f" input and is empty; {effect}",
-                hint=f"make `{axis.stride_field}` <= {axis.kernel}, or add pad, or set"
-                " `round_mode: FLOOR`",
-                phase=pool.phase,
-            )
+    return _empty_windows(ctx, known=True)
+
+
+@net_rule("N206", "pooling-stride-may-empty-window", Severity.WARNING,
+          "Pooling stride larger than the kernel, CEIL, no pad: some input sizes get empty"
+          " windows.")
+def pooling_stride_may_empty_window(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    N201 where the layer's input height or width is not known from the file (a Data,
+    ImageData or HDF5 layer without `crop_size`, a layer the shape inference does not know):
+    the stride is larger than the kernel, with `round_mode: CEIL` and no pad, so some input
+    sizes (listed in the message) make the last window empty.
+
+    ## Why is this bad?
+    See N201: `PoolingLayer::Reshape` (`src/caffe/layers/pooling_layer.cpp`) rounds the
+    output size up, and for those sizes the last window is empty: AVE pooling gives NaN
+    (0/0) or -0, MAX pooling outputs -FLT_MAX and, in training, corrupts the heap in the CPU
+    backward pass (measured, rows 2a-2b).
+
+    ## Consequence
+    Likely wrong. If the input the net is fed has one of the listed heights or widths, the
+    consequences of N201 follow (NaN from iteration 0 with AVE pooling); for other sizes the
+    stride still skips input (N202).
+
+    ## Example
+    ```
+    layer { name: "data" type: "Data" top: "data" data_param { source: "lmdb" batch_size: 8 } }
+    layer { name: "pool" type: "Pooling" bottom: "data" top: "pool"
+            pooling_param { pool: AVE stride: 5 kernel_size: 3 } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "pool" type: "Pooling" bottom: "data" top: "pool"
+            pooling_param { pool: AVE stride: 3 kernel_size: 3 } }
+    ```
+
+    ## Fix
+    Make the stride at most the kernel size; or pad; or set `round_mode: FLOOR`.
+    """
+    return _empty_windows(ctx, known=False)
 
 
 @net_rule("N202", "pooling-stride-skips-input", Severity.WARNING,
@@ -297,7 +388,8 @@ def pooling_stride_skips_input(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a Pooling layer whose stride is larger than its kernel on an axis when no window
-    can be empty (N201 covers that case): with `round_mode: FLOOR`, or with some pad.
+    is empty (N201 and N206 cover that case): with `round_mode: FLOOR`, with some pad, or
+    with CEIL on an input whose size the net makes known and that empties no window.
 
     ## Why is this bad?
     Windows start every `stride` pixels and cover `kernel` of them
@@ -330,20 +422,37 @@ def pooling_stride_skips_input(ctx: NetContext) -> Iterator[Report]:
     subsampling is what you want.
     """
     for pool in _set_up(ctx):
-        if pool.ceil and not pool.padded:
-            continue  # N201
         for axis, what in _bad_axes(pool):
+            if pool.ceil and not pool.padded:
+                reason = _safe_known_size(ctx, pool, axis, what)
+                if reason is None:
+                    continue  # N201 or N206
+            else:
+                reason = _no_empty_window_reason(pool, axis)
             lines = {"sizes": "rows and columns", "heights": "rows", "widths": "columns"}[what]
             yield Report(
                 pool.at(axis.stride_field),
                 f"`{axis.stride_field}: {axis.stride}` is larger than the kernel"
-                f" ({axis.kernel}), with {_no_empty_window_reason(pool, axis)}: no window is"
+                f" ({axis.kernel}), with {reason}: no window is"
                 f" empty, but {axis.stride - axis.kernel} of every {axis.stride} input {lines}"
                 " lie between windows and are never read (they get no gradient either)",
                 hint=f"make `{axis.stride_field}` <= {axis.kernel} if every input pixel should"
                 " count",
                 phase=pool.phase,
             )
+
+
+def _safe_known_size(ctx: NetContext, pool: _Pool, axis: _Axis, what: str) -> str | None:
+    """With CEIL and no pad: the reason no window is empty when the input size is known and
+    is none of those that empty the last window; None otherwise (N201 or N206 speaks)."""
+    at_end, past_end = _empty_last_window(axis)
+    axes = [pool.h, pool.w] if what == "sizes" else [axis]
+    sizes = [_input_size(ctx, pool, a) for a in axes]
+    if any(size is None or size in at_end or size in past_end for size in sizes):
+        return None
+    name = {"sizes": "size", "heights": "height", "widths": "width"}[what]
+    shown = " x ".join(str(size) for size in dict.fromkeys(sizes))
+    return f"this net's input {name} {shown} and round_mode CEIL"
 
 
 def _no_empty_window_reason(pool: _Pool, axis: _Axis) -> str:

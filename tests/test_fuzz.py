@@ -89,7 +89,7 @@ STRINGS = st.one_of(
     st.sampled_from(['"\\x', '"\\u12', '"abc', "'", '"\\377"', '"a\\"']),
 )
 COMMENTS = st.text(max_size=20).map(lambda s: "#" + s + "\n") | st.sampled_from(
-    ["# prototxt-lint: disable=N201\n", "# prototxt-lint: disable-file=ALL,P\n"]
+    ["# prototxt-lint: disable=N206\n", "# prototxt-lint: disable-file=ALL,P\n"]
 )
 IDENTIFIERS = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True)
 TOKEN = st.one_of(

@@ -224,12 +224,12 @@ INFO = types.DiagnosticSeverity.Information
 
 # bad_net.prototxt: the three findings with their exact ranges (0-based, UTF-16). The
 # pooling layer's line has an emoji (two UTF-16 units) in the layer name before the span,
-# so the N201 columns are one more than the character columns (108 and 117).
+# so the N206 columns are one more than the character columns (108 and 117).
 W = types.DiagnosticSeverity.Warning
 BAD_NET_DIAGNOSTICS = [
     ("N252", 9, 15, 9, 35, INFO),
     ("N211", 33, 4, 33, 26, W),
-    ("N201", 43, 109, 43, 118, E),
+    ("N206", 43, 109, 43, 118, W),
 ]
 
 
@@ -251,8 +251,8 @@ async def test_open_publishes_exact_diagnostics(client: RecordingClient) -> None
         " these layers' statistics (caffe train --weights)"
     )
     assert n201.message.startswith(
-        "`stride: 3` is larger than the kernel (2) with pad 0 and round_mode CEIL: for input"
-        " sizes 3, 6, 9, 12, 15, 18, ..."
+        "`stride: 3` is larger than the kernel (2) with pad 0 and round_mode CEIL: if the input"
+        " size is one of 3, 6, 9, 12, 15, 18, ... (it is not known here)"
     )
     assert n201.message.endswith(
         " (TRAIN, TEST)\nhint: make `stride` <= 2, or add pad, or set `round_mode: FLOOR`"
@@ -268,7 +268,7 @@ async def test_open_publishes_exact_diagnostics(client: RecordingClient) -> None
         "fix": "Delete `use_global_stats: true` (Caffe then chooses by phase)",
         "fix_safe": False,
     }
-    assert n201.data == {"name": "pooling-stride-exceeds-kernel", "fix": None,
+    assert n201.data == {"name": "pooling-stride-may-empty-window", "fix": None,
                          "fix_safe": None}
     # the range covers exactly the text the engine points at
     text = BAD_NET.read_text(encoding="utf-8")
@@ -410,7 +410,7 @@ async def test_configuration_reloads(client: RecordingClient, tmp_path: Path) ->
     assert _brief(diags) == [BAD_NET_DIAGNOSTICS[0], BAD_NET_DIAGNOSTICS[2]]
 
     # a new, nearer config file and no watcher event: noticed on save
-    (project / "models" / ".prototxt-lint.toml").write_text('select = ["N201"]\n')
+    (project / "models" / ".prototxt-lint.toml").write_text('select = ["N206"]\n')
     mark = len(client.published)
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
@@ -578,7 +578,7 @@ async def test_rule_fix_applied(client: RecordingClient) -> None:
     _change(client, uri, 2, fixed)
     assert _brief(await _published(client, uri, 2)) == [
         BAD_NET_DIAGNOSTICS[0],
-        ("N201", 42, 109, 42, 118, E),
+        ("N206", 42, 109, 42, 118, W),
     ]
 
 
@@ -591,13 +591,13 @@ async def test_disable_action_applied(client: RecordingClient) -> None:
     # the cursor inside the span, no diagnostics in the context (as some clients ask)
     cursor = types.Position(line=43, character=112)
     actions = await _actions(client, uri, types.Range(start=cursor, end=cursor), [])
-    assert [a.title for a in actions] == ["Disable N201 for this line"]
+    assert [a.title for a in actions] == ["Disable N206 for this line"]
     assert list(actions[0].diagnostics or ()) == [n201]
     edits = _edits_of(actions[0], uri, 1)
     assert len(edits) == 1 and edits[0].range.start == edits[0].range.end  # an insertion
     disabled = _apply(text, edits)
     line = "pooling_param { pool: AVE kernel_size: 2 stride: 3 } }"
-    assert disabled == text.replace(line, line + "  # prototxt-lint: disable=N201")
+    assert disabled == text.replace(line, line + "  # prototxt-lint: disable=N206")
     _change(client, uri, 2, disabled)
     assert _brief(await _published(client, uri, 2)) == BAD_NET_DIAGNOSTICS[:2]
 
@@ -610,7 +610,7 @@ async def test_disable_action_applied(client: RecordingClient) -> None:
     actions = await _actions(client, uri, n261[0].range, n261)
     assert [a.title for a in actions] == ["Disable N261 for this line"]
     text3 = _apply(text2, _edits_of(actions[0], uri, 3))
-    assert text3 == text2.replace("disable=N201", "disable=N201,N261")
+    assert text3 == text2.replace("disable=N206", "disable=N206,N261")
     _change(client, uri, 4, text3)
     assert _brief(await _published(client, uri, 4)) == BAD_NET_DIAGNOSTICS[:2]
 

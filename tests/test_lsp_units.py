@@ -101,13 +101,13 @@ NET = """layer {
 
 
 def _lint(text: str) -> list[Finding]:
-    linter = Linter(RULES, Options(select=("N201", "X001")))
+    linter = Linter(RULES, Options(select=("N206", "X001")))
     return linter.lint([Input("net.prototxt", text.encode())])[0].findings
 
 
 def _suppressed(text: str) -> str:
-    """Apply the disable action for the N201 finding; the engine must then report nothing."""
-    (finding,) = [f for f in _lint(text) if f.code == "N201"]
+    """Apply the disable action for the N206 finding; the engine must then report nothing."""
+    (finding,) = [f for f in _lint(text) if f.code == "N206"]
     edit = disable_edit(text, finding)
     assert edit is not None
     fixed = apply_edits(text, [edit])
@@ -118,16 +118,16 @@ def _suppressed(text: str) -> str:
 @pytest.mark.parametrize(
     ("tail", "expected_tail"),
     [
-        ("", "  # prototxt-lint: disable=N201"),
-        ("   ", "   # prototxt-lint: disable=N201"),
+        ("", "  # prototxt-lint: disable=N206"),
+        ("   ", "   # prototxt-lint: disable=N206"),
         (
             "  # why: copied from upstream",
-            "  # why: copied from upstream  # prototxt-lint: disable=N201",
+            "  # why: copied from upstream  # prototxt-lint: disable=N206",
         ),
-        ("  # prototxt-lint: disable=N202", "  # prototxt-lint: disable=N202,N201"),
-        ("  # prototxt-lint: disable=N202, ", "  # prototxt-lint: disable=N202,N201 "),
-        ("  # prototxt-lint: disable=N202,", "  # prototxt-lint: disable=N202,N201"),
-        ("\r", "  # prototxt-lint: disable=N201\r"),
+        ("  # prototxt-lint: disable=N202", "  # prototxt-lint: disable=N202,N206"),
+        ("  # prototxt-lint: disable=N202, ", "  # prototxt-lint: disable=N202,N206 "),
+        ("  # prototxt-lint: disable=N202,", "  # prototxt-lint: disable=N202,N206"),
+        ("\r", "  # prototxt-lint: disable=N206\r"),
     ],
 )
 def test_disable_edit(tail: str, expected_tail: str) -> None:
@@ -137,7 +137,7 @@ def test_disable_edit(tail: str, expected_tail: str) -> None:
 
 def test_disable_edit_last_line_without_newline() -> None:
     text = (NET % "").replace("stride: 3 }\n}\n", "stride: 3 } }")
-    assert _suppressed(text).endswith("stride: 3 } }  # prototxt-lint: disable=N201")
+    assert _suppressed(text).endswith("stride: 3 } }  # prototxt-lint: disable=N206")
 
 
 def test_hash_in_a_string_is_not_a_comment() -> None:
@@ -145,17 +145,17 @@ def test_hash_in_a_string_is_not_a_comment() -> None:
         "pooling_param", 'top: "x#y" pooling_param'
     )
     fixed = _suppressed(text)
-    assert fixed.count("# prototxt-lint: disable=N201") == 1
+    assert fixed.count("# prototxt-lint: disable=N206") == 1
 
 
 def test_no_action_where_no_comment_could_work() -> None:
     # a trailing disable-file directive: the engine reads only the first directive of a
     # comment, so a line directive appended to it would be ignored
     text = NET % "  # prototxt-lint: disable-file=N202"
-    (finding,) = [f for f in _lint(text) if f.code == "N201"]
+    (finding,) = [f for f in _lint(text) if f.code == "N206"]
     assert disable_edit(text, finding) is None
     # an unused-suppression finding cannot itself be suppressed
-    text = NET % "  # prototxt-lint: disable=N201,X001"
+    text = NET % "  # prototxt-lint: disable=N206,X001"
     (unused,) = _lint(text)
     assert unused.code == "X001"
     assert disable_edit(text, unused) is None

@@ -16,38 +16,56 @@ def test_seed_kernel_typo_is_a_parse_error() -> None:
 
 
 def test_seed_stride_exceeds_kernel_ave() -> None:
+    # a fragment: its input size is not known, so only the sizes that would break are said
     findings = lint_fixture("pooling/bad_seed_stride.prototxt", select=SEL)
-    assert brief(findings) == [("N201", 2, 35)]
+    assert brief(findings) == [("N206", 2, 35)]
     (f,) = findings
     assert f.end_column == 44  # `stride: 5`
-    assert f.severity.label == "error"
+    assert f.severity.label == "warning"
     assert f.phases == ("deploy",)
     assert f.message == (
-        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for input"
-        " sizes 4, 5, 9, 10, 14, 15, ... the last pooling window starts at or past the end of"
-        " the input and is empty; AVE pooling divides by the empty window's size: NaN (0/0)"
-        " for 5, 10, 15, ... and -0 for 4, 9, 14, ..."
+        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: if the input"
+        " size is one of 4, 5, 9, 10, 14, 15, ... (it is not known here), the last pooling"
+        " window starts at or past the end of the input and is empty; AVE pooling divides by"
+        " the empty window's size: NaN (0/0) for 5, 10, 15, ... and -0 for 4, 9, 14, ..."
     )
     assert f.hint == "make `stride` <= 3, or add pad, or set `round_mode: FLOOR`"
 
 
+def test_stride_exceeds_kernel_on_a_known_input_size_that_breaks() -> None:
+    (f,) = lint_fixture("pooling/bad_stride_known_size.prototxt", select=SEL)
+    assert (f.code, f.line, f.column, f.severity.label) == ("N201", 6, 35, "error")
+    assert f.message == (
+        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for this"
+        " net's input size 10 the last pooling window starts at the end of the input and is"
+        " empty; AVE pooling divides by the empty window's size: NaN (0/0)"
+    )
+
+
+def test_stride_exceeds_kernel_on_a_known_input_size_that_does_not_break() -> None:
+    findings = lint_fixture("pooling/good_stride_known_size.prototxt", select=SEL)
+    assert brief(findings) == [("N202", 6, 35)]  # rows 3-4 skipped, no empty window
+
+
 def test_stride_exceeds_kernel_max_rect_stochastic_phases() -> None:
+    # Data layers without crop_size: the input size is not known, the sizes that break are
     findings = lint_fixture("pooling/bad_stride_train_val.prototxt", select=SEL)
-    assert brief(findings) == [("N201", 33, 5), ("N201", 46, 5), ("N201", 55, 51)]
+    assert brief(findings) == [("N206", 33, 5), ("N206", 46, 5), ("N206", 55, 51)]
     max_pool, rect, stochastic = findings
     assert max_pool.phases == ("TRAIN", "TEST")  # one finding per layer, phases merged
     assert max_pool.message == (
-        "`stride: 3` is larger than the kernel (2) with pad 0 and round_mode CEIL: for input"
-        " sizes 3, 6, 9, 12, 15, 18, ... the last pooling window starts at or past the end of"
-        " the input and is empty; MAX pooling outputs -FLT_MAX (-3.40282e+38) for it, and in"
-        " training its CPU backward pass writes before the gradient buffer (bottom_diff[-1],"
+        "`stride: 3` is larger than the kernel (2) with pad 0 and round_mode CEIL: if the input"
+        " size is one of 3, 6, 9, 12, 15, 18, ... (it is not known here), the last pooling"
+        " window starts at or past the end of the input and is empty; MAX pooling outputs"
+        " -FLT_MAX (-3.40282e+38) for it, and in training its CPU backward pass writes before"
+        " the gradient buffer (bottom_diff[-1],"
         ' heap corruption): the run aborts at exit with "double free or corruption (out)"'
     )
     # only the width axis (kernel_w 2, stride_w 4) has empty windows; point at stride_w
     assert rect.phases == ("TRAIN", "TEST")
     assert rect.message.startswith(
-        "`stride_w: 4` is larger than the kernel (2) with pad 0 and round_mode CEIL: for input"
-        " widths 3, 4, 7, 8, 11, 12, ..."
+        "`stride_w: 4` is larger than the kernel (2) with pad 0 and round_mode CEIL: if the"
+        " input width is one of 3, 4, 7, 8, 11, 12, ..."
     )
     assert rect.message.endswith(": NaN (0/0) for 4, 8, 12, ... and -0 for 3, 7, 11, ...")
     assert stochastic.phases == ("TEST",)
@@ -59,7 +77,7 @@ def test_stride_exceeds_kernel_max_rect_stochastic_phases() -> None:
 
 def test_stride_exceeds_kernel_v1_syntax() -> None:
     findings = lint_fixture("pooling/bad_stride_v1.prototxt", select=SEL)
-    assert brief(findings) == [("N201", 26, 5)]
+    assert brief(findings) == [("N206", 26, 5)]
     (f,) = findings
     assert f.phases == ("TRAIN", "TEST")
     assert f.message.startswith("`stride: 5` is larger than the kernel (3) with pad 0")
