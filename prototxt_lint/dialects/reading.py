@@ -58,7 +58,8 @@ MAX_TRIED = 8
 def _best_reading(doc: Document, detection: Detection) -> Document:
     """The reading with the fewest parse errors among dialects that fit equally by name
     (MobileNet-YOLO repeats SSD's `resize_param`, which SSD declares once). The first in the
-    registry wins a tie; the others stay the detection's rivals."""
+    registry wins a tie, so rivals are parsed only while the readings have errors; the
+    others stay the detection's rivals."""
     from prototxt_lint.dialects.overlay import dialect_schema
 
     tried = [detection.dialect, *detection.rivals][:MAX_TRIED]
@@ -67,12 +68,15 @@ def _best_reading(doc: Document, detection: Detection) -> Document:
         reading = load_text(doc.source, doc.problems, dialect_schema(dialect.name))
         errors = len(reading.parsed.errors) if reading.parsed is not None else 0
         readings.append((errors, dialect, reading))
-        if not detection.rivals:
-            break
+        if errors == 0:
+            break  # no rival can read it with fewer errors, and the first wins a tie
     fewest = min(r[0] for r in readings)
     best = [r for r in readings if r[0] == fewest]
+    # not parsed (the first read it without an error, or past the cap): they still declare
+    # every name the file uses, so they stay rivals
+    untried = (*tried[len(readings):], *detection.rivals[MAX_TRIED - 1:])
     detection.dialect = best[0][1]
-    detection.rivals = tuple(r[1] for r in best[1:]) + tuple(detection.rivals[MAX_TRIED - 1:])
+    detection.rivals = (*(r[1] for r in best[1:]), *untried)
     return best[0][2]
 
 
