@@ -31,7 +31,8 @@ def cache_dir() -> Path:
     return Path(base) / "prototxt-lint" / "schemas"
 
 
-def _compile(proto: Path) -> bytes:
+def compile_schema(proto: Path) -> bytes:
+    """``proto`` compiled by protoc (grpcio-tools) into a serialized FileDescriptorSet."""
     try:
         import grpc_tools  # noqa: F401
     except ModuleNotFoundError:
@@ -76,7 +77,7 @@ def load_schema(proto_path: str) -> Schema:
     if cached.is_file():
         data = cached.read_bytes()
     if not data:
-        data = _compile(proto)
+        data = compile_schema(proto)
         _store(cached, data)
     try:
         files = FileDescriptorSet.FromString(data).file

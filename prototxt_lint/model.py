@@ -262,14 +262,19 @@ def values(msg: Any, name: str) -> list[Any]:
     return [getattr(msg, name)] if msg.HasField(name) else []
 
 
+def type_letters(name: str) -> str:
+    """A layer type's letters and digits, lower-cased: how a type is matched against other
+    spellings of it (``INNER_PRODUCT``, ``innerproduct``, ``roi_pooling_param``)."""
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
 def v1_type_name(enum_name: str) -> str:
     """The V2 type a V1 enum type becomes (``UpgradeV1LayerType``). A fork's own enum value
     (HED's and CRF-as-RNN's ``CROP``) is upgraded by the fork's table, which, where BVLC has
     a type of the same letters, names that type (``Crop``); otherwise it stays as written."""
     if enum_name in V1_TYPES:
         return V1_TYPES[enum_name]
-    key = enum_name.replace("_", "").lower()
-    return _BVLC_BY_LETTERS.get(key, enum_name)
+    return _BVLC_BY_LETTERS.get(type_letters(enum_name), enum_name)
 
 
 def written_message(msg: Any, name: str) -> Any:
@@ -280,7 +285,7 @@ def written_message(msg: Any, name: str) -> Any:
     return getattr(msg, name)
 
 
-_BVLC_BY_LETTERS = {name.lower(): name for name in BVLC_LAYER_TYPES}
+_BVLC_BY_LETTERS = {type_letters(name): name for name in BVLC_LAYER_TYPES}
 
 
 def layer_views(net: Any, root: Path = ()) -> tuple[list[LayerView], str]:

@@ -22,7 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import BVLC_LAYER_TYPES, V0_TYPES, V1_TYPES, LayerView, NetContext
+from prototxt_lint.model import (
+    BVLC_LAYER_TYPES,
+    V0_TYPES,
+    V1_TYPES,
+    LayerView,
+    NetContext,
+    type_letters,
+)
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.schema import bvlc_schema
 
@@ -42,8 +49,7 @@ ALIASES = {
 }
 
 
-def _norm(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isalnum())
+_norm = type_letters
 
 
 #: Normalized spelling -> registered type: the types themselves, the V1 enum names and V0

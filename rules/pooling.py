@@ -231,6 +231,18 @@ def _input_size(ctx: NetContext, pool: _Pool, axis: _Axis) -> int | None:
     return None
 
 
+#: How a message names the input dimension of a bad axis (``_bad_axes``'s ``what``).
+_NOUN = {"sizes": "size", "heights": "height", "widths": "width"}
+
+
+def _known_sizes(ctx: NetContext, pool: _Pool, axis: _Axis, what: str) -> list[int] | None:
+    """The input sizes the bad axis (both axes, for ``what == "sizes"``) has in this net, or
+    None when one is not known."""
+    axes = [pool.h, pool.w] if what == "sizes" else [axis]
+    sizes = [_input_size(ctx, pool, a) for a in axes]
+    return None if any(size is None for size in sizes) else sizes  # type: ignore[return-value]
+
+
 def _empty_windows(ctx: NetContext, known: bool) -> Iterator[Report]:
     """N201 (``known``: the input size is known and makes the last window empty) or N206 (the
     size is not known: the sizes that would)."""
@@ -239,9 +251,8 @@ def _empty_windows(ctx: NetContext, known: bool) -> Iterator[Report]:
             continue
         for axis, what in _bad_axes(pool):
             at_end, past_end = _empty_last_window(axis)
-            axes = [pool.h, pool.w] if what == "sizes" else [axis]
-            sizes_here = [_input_size(ctx, pool, a) for a in axes]
-            if any(size is None for size in sizes_here):
+            sizes_here = _known_sizes(ctx, pool, axis, what)
+            if sizes_here is None:
                 if not known:
                     yield _empty_window_report(pool, axis, what, at_end, past_end, None)
                 continue
@@ -253,7 +264,7 @@ def _empty_windows(ctx: NetContext, known: bool) -> Iterator[Report]:
 def _empty_window_report(pool: _Pool, axis: _Axis, what: str, at_end: list[int],
                          past_end: list[int], size: int | None) -> Report:
     effect = _empty_window_effect(pool.method)
-    name = {"sizes": "size", "heights": "height", "widths": "width"}[what]
+    name = _NOUN[what]
     if size is not None:
         kind = "NaN (0/0)" if size in at_end else "-0"
         if pool.method == "AVE":
@@ -446,11 +457,10 @@ def _safe_known_size(ctx: NetContext, pool: _Pool, axis: _Axis, what: str) -> st
     """With CEIL and no pad: the reason no window is empty when the input size is known and
     is none of those that empty the last window; None otherwise (N201 or N206 speaks)."""
     at_end, past_end = _empty_last_window(axis)
-    axes = [pool.h, pool.w] if what == "sizes" else [axis]
-    sizes = [_input_size(ctx, pool, a) for a in axes]
-    if any(size is None or size in at_end or size in past_end for size in sizes):
+    sizes = _known_sizes(ctx, pool, axis, what)
+    if sizes is None or any(size in at_end or size in past_end for size in sizes):
         return None
-    name = {"sizes": "size", "heights": "height", "widths": "width"}[what]
+    name = _NOUN[what]
     shown = " x ".join(str(size) for size in dict.fromkeys(sizes))
     return f"this net's input {name} {shown} and round_mode CEIL"
 

@@ -15,9 +15,7 @@ Run ``scripts/gen_proto.sh`` afterwards to compile the overlays.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from google.protobuf.descriptor_pb2 import (
@@ -46,11 +44,10 @@ _LABELS = {FieldDescriptorProto.LABEL_OPTIONAL: "optional",
 
 def compile_proto(path: Path) -> DescriptorProto:
     """The fork's schema as a FileDescriptorProto (protoc via grpcio-tools)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "fork.desc"
-        subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{path.parent}",
-                        f"--descriptor_set_out={out}", str(path)], check=True)
-        return FileDescriptorSet.FromString(out.read_bytes()).file[0]
+    sys.path.insert(0, str(ROOT))
+    from prototxt_lint.fork_schema import compile_schema
+
+    return FileDescriptorSet.FromString(compile_schema(path)).file[-1]
 
 
 def bvlc_file() -> DescriptorProto:

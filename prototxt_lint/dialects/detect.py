@@ -21,6 +21,7 @@ from google.protobuf.message import Message
 
 from prototxt_lint.dialects import DIALECTS, Dialect
 from prototxt_lint.dialects.reading import TYPE
+from prototxt_lint.model import type_letters
 from prototxt_lint.parser import is_repeated
 from prototxt_lint.records import Record
 
@@ -43,7 +44,7 @@ class Markers(Record):
 
     def declares(self, key: Key) -> bool:
         if key[0] == TYPE:
-            return _norm(key[1]) in self.types
+            return type_letters(key[1]) in self.types
         return key in self.adds
 
 
@@ -72,8 +73,9 @@ class Detection(Record):
         """The evidence as written, each once: fields and enum values, then the layer types
         whose parameter message is not among them."""
         fields = [k[1].replace("[]", ": [...]") for k in self.evidence if k[0] != TYPE]
-        params = {_norm(name[: -len("_param")]) for name in fields if name.endswith("_param")}
-        types = [k[1] for k in self.evidence if k[0] == TYPE and _norm(k[1]) not in params]
+        params = {type_letters(name[: -len("_param")]) for name in fields
+                  if name.endswith("_param")}
+        types = [k[1] for k in self.evidence if k[0] == TYPE and type_letters(k[1]) not in params]
         return list(dict.fromkeys(fields + types))
 
 
@@ -150,15 +152,13 @@ def compute_markers(name: str) -> Markers:
                 extra = new_values.get(field.type_name, set()) - old_values.get(
                     old.type_name, set())
                 adds.update((f"{base}.{field.name}", value) for value in extra)
-    types = {_norm(field[: -len("_param")]) for owner, field in adds
+    types = {type_letters(field[: -len("_param")]) for owner, field in adds
              if owner == "caffe.LayerParameter" and field.endswith("_param")}
     return Markers(frozenset(adds), frozenset(lacks), frozenset(types))
 
 
 
 
-def _norm(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isalnum())
 
 
 def used_fields(message: Message) -> set[Key]:
