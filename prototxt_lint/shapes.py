@@ -291,6 +291,33 @@ class _Env:
     def fail(self, kind: str, at: Path, message: str, hint: str) -> None:
         self.out.failures.append(Failure(kind, at, message, hint))
 
+    def axis(self, param_name: str, field: str, shape: Shape, bottom: int = 0) -> int | None:
+        """``Blob::CanonicalAxisIndex`` of the parameter ``field`` on the input ``shape``
+        (``include/caffe/blob.hpp``); where its ``CHECK`` fails, the failure is recorded
+        (kind ``axis``, N410) and None returned."""
+        value = int(getattr(self.p(param_name), field))
+        found = _canonical(value, len(shape))
+        if found is not None:
+            return found
+        rank = len(shape)
+        layer = self.layer
+        check = (f"axis_index >= -num_axes() ({value} vs. {-rank})" if value < -rank
+                 else f"axis_index < num_axes() ({value} vs. {rank})")
+        known = all(d is not None for d in shape)
+        tail = f" with shape {shape_string(shape)}" if known else ""
+        name = layer.bottoms[bottom] if bottom < len(layer.bottoms) else "its input"
+        self.fail(
+            "axis",
+            _at(layer, param_name, field),
+            f"{layer.type} layer '{layer.name}': `{field}: {value}` is not an axis of"
+            f" `{name}` ({format_shape(shape)}, {rank} ax{'is' if rank == 1 else 'es'}):"
+            f' Caffe aborts while setting the net up with "Check failed: {check} axis'
+            f' {value} out of range for {rank}-D Blob{tail}"',
+            f"use an axis from {-rank} to {rank - 1}" if rank else
+            "this input is a scalar: it has no axis to pick",
+        )
+        return None
+
     def unknown(self, note: str) -> list[Shape | None]:
         self.out.note = self.out.note or note
         return [None] * len(self.layer.tops)
@@ -307,6 +334,15 @@ def _identity(env: _Env) -> list[Shape | None]:
     whose tops are shaped like their first bottom: Softmax, LRN, MVN, BatchNorm, Scale, Bias,
     Dropout, Split (every top), ..."""
     return env.all_tops(env.bottoms[0] if env.bottoms else None)
+
+
+def _softmax(env: _Env) -> list[Shape | None]:
+    """``SoftmaxLayer::Reshape``: the input's shape; the softmax axis must be one of its
+    axes."""
+    bottom = env.bottoms[0] if env.bottoms else None
+    if bottom is not None and env.axis("softmax_param", "axis", bottom) is None:
+        return env.unknown("softmax axis out of range")
+    return env.all_tops(bottom)
 
 
 def _input_layer(env: _Env) -> list[Shape | None]:
@@ -434,7 +470,7 @@ def _conv_geometry(env: _Env, bottom: Shape) -> _ConvGeometry | None:
     """``BaseConvolutionLayer::LayerSetUp`` (``src/caffe/layers/base_conv_layer.cpp``) up to
     the kernel/stride/pad/dilation arrays; None where one of its CHECKs fails first."""
     p = env.p("convolution_param")
-    channel_axis = _canonical(p.axis, len(bottom))
+    channel_axis = env.axis("convolution_param", "axis", bottom)
     if channel_axis is None:
         return None
     n = len(bottom) - channel_axis - 1
@@ -736,7 +772,7 @@ def _inner_product(env: _Env) -> list[Shape | None]:
     p = env.p("inner_product_param")
     if bottom is None:
         return env.unknown("input shape unknown")
-    axis = _canonical(p.axis, len(bottom))
+    axis = env.axis("inner_product_param", "axis", bottom)
     if axis is None or p.num_output <= 0:
         return env.unknown("inner_product_param rejected by Caffe")
     k = _count(bottom, axis)
@@ -767,7 +803,7 @@ def _concat(env: _Env) -> list[Shape | None]:
     if p.HasField("concat_dim"):
         axis: int | None = p.concat_dim if p.concat_dim < rank else None
     else:
-        axis = _canonical(p.axis, rank)
+        axis = env.axis("concat_param", "axis", first)
     if axis is None:
         return env.unknown("concat axis out of range")
     top = list(first)
@@ -867,7 +903,7 @@ def _slice(env: _Env) -> list[Shape | None]:
     if p.HasField("slice_dim"):
         axis: int | None = p.slice_dim if p.slice_dim < rank else None
     else:
-        axis = _canonical(p.axis, rank)
+        axis = env.axis("slice_param", "axis", bottom)
     if axis is None:
         return env.unknown("slice axis out of range")
     size = bottom[axis]
@@ -921,10 +957,10 @@ def _slice(env: _Env) -> list[Shape | None]:
 def _flatten(env: _Env) -> list[Shape | None]:
     """``FlattenLayer::Reshape``: axes ``axis`` .. ``end_axis`` become one."""
     bottom = env.bottoms[0] if env.bottoms else None
-    p = env.p("flatten_param")
     if bottom is None:
         return env.unknown("input shape unknown")
-    start, end = _canonical(p.axis, len(bottom)), _canonical(p.end_axis, len(bottom))
+    start = env.axis("flatten_param", "axis", bottom)
+    end = None if start is None else env.axis("flatten_param", "end_axis", bottom)
     if start is None or end is None:
         return env.unknown("flatten axes out of range")
     return env.all_tops((*bottom[:start], _count(bottom, start, end + 1), *bottom[end + 1 :]))
@@ -1018,7 +1054,7 @@ def _crop(env: _Env) -> list[Shape | None]:
     big, ref = env.bottoms[0], env.bottoms[1]
     p = env.p("crop_param")
     rank = len(big)
-    start = _canonical(p.axis, rank)
+    start = env.axis("crop_param", "axis", big)
     offsets = list(p.offset)
     if start is None or (len(offsets) > 1 and start + len(offsets) != rank):
         return env.unknown("crop_param rejected by Caffe")
@@ -1079,7 +1115,7 @@ def _loss(env: _Env) -> list[Shape | None]:
         )
         return tops[: len(layer.tops)]
     if layer.type == "SoftmaxWithLoss":
-        axis = _canonical(env.p("softmax_param").axis, len(pred))
+        axis = env.axis("softmax_param", "axis", pred)
         if axis is not None:
             _label_count(env, pred, label, axis, "softmax", "outer_num_ * inner_num_")
     elif layer.type == "EuclideanLoss":
@@ -1140,7 +1176,7 @@ def _accuracy(env: _Env) -> list[Shape | None]:
     label = env.bottoms[1] if len(env.bottoms) > 1 else None
     p = env.p("accuracy_param")
     tops: list[Shape | None] = [()]
-    axis = None if pred is None else _canonical(p.axis, len(pred))
+    axis = None if pred is None else env.axis("accuracy_param", "axis", pred)
     if len(env.layer.tops) > 1:
         tops.append(None if pred is None or axis is None else (pred[axis],))
     if pred is None or label is None or axis is None:
@@ -1170,7 +1206,7 @@ def _argmax(env: _Env) -> list[Shape | None]:
     if bottom is None:
         return env.unknown("input shape unknown")
     if p.HasField("axis"):
-        axis = _canonical(p.axis, len(bottom))
+        axis = env.axis("argmax_param", "axis", bottom)
         if axis is None:
             return env.unknown("argmax axis out of range")
         shape = list(bottom)
@@ -1190,7 +1226,7 @@ def _tile(env: _Env) -> list[Shape | None]:
     p = env.p("tile_param")
     if bottom is None or p.tiles <= 0:
         return env.unknown("input shape unknown")
-    axis = _canonical(p.axis, len(bottom))
+    axis = env.axis("tile_param", "axis", bottom)
     if axis is None:
         return env.unknown("tile axis out of range")
     shape = list(bottom)
@@ -1203,7 +1239,7 @@ def _reduction(env: _Env) -> list[Shape | None]:
     bottom = env.bottoms[0] if env.bottoms else None
     if bottom is None:
         return env.unknown("input shape unknown")
-    axis = _canonical(env.p("reduction_param").axis, len(bottom))
+    axis = env.axis("reduction_param", "axis", bottom)
     if axis is None:
         return env.unknown("reduction axis out of range")
     return env.all_tops(bottom[:axis])
@@ -1292,7 +1328,7 @@ def _no_tops(env: _Env) -> list[Shape | None]:
 
 IDENTITY_TYPES = frozenset({
     "AbsVal", "BatchNorm", "Bias", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "LRN",
-    "MVN", "Power", "PReLU", "ReLU", "Scale", "Sigmoid", "Softmax", "Split", "Swish", "TanH",
+    "MVN", "Power", "PReLU", "ReLU", "Scale", "Sigmoid", "Split", "Swish", "TanH",
     "Threshold",
 })
 LOSS_TYPES = frozenset({
@@ -1303,6 +1339,7 @@ LOSS_TYPES = frozenset({
 HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(IDENTITY_TYPES, _identity),
     **dict.fromkeys(LOSS_TYPES, _loss),
+    "Softmax": _softmax,
     "Input": _input_layer,
     "DummyData": _dummy_data,
     "MemoryData": _memory_data,

@@ -393,3 +393,49 @@ def crop_out_of_bounds(ctx: NetContext) -> Iterator[Report]:
     within the difference of their sizes.
     """
     yield from _failures(ctx, "crop")
+
+
+@net_rule("N410", "axis-out-of-range", Severity.ERROR,
+          "An `axis` that its input does not have: Caffe aborts at set-up.")
+def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a layer whose `axis` (or Flatten's `end_axis`) is not an axis of its input: at
+    least the input's number of axes, or below minus that number. Checked for Convolution,
+    Deconvolution, InnerProduct, Softmax, SoftmaxWithLoss (`softmax_param`), Concat, Slice,
+    Flatten, Crop, Accuracy, ArgMax (when `axis` is written), Tile and Reduction, wherever the
+    input's number of axes is known.
+
+    ## Why is this bad?
+    Each of these layers turns its axis into an index with `Blob::CanonicalAxisIndex`
+    (`include/caffe/blob.hpp`) while the net is set up, which checks
+    `CHECK_GE(axis_index, -num_axes())` and `CHECK_LT(axis_index, num_axes())`. Negative
+    axes count from the end (-1 is the last axis). A typical slip is an axis meant for a 4-D
+    blob used on the 2-D output of an InnerProduct, or `axis: 1` on a scalar loss.
+
+    ## Consequence
+    Aborts at set-up. `Blob::CanonicalAxisIndex` fails `Check failed: axis_index < num_axes()`
+    (or `>= -num_axes()`) with `axis ... out of range for N-D Blob` while the net is built, in
+    every phase the layer is in (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 10 }
+    layer { name: "prob" type: "Softmax" bottom: "data" top: "prob"
+            softmax_param { axis: 2 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 10 }
+    layer { name: "prob" type: "Softmax" bottom: "data" top: "prob"
+            softmax_param { axis: 1 } }
+    ```
+
+    ## Fix
+    Use an axis the input has (`prototxt-lint shapes` prints every blob's shape), or a
+    negative one counted from the end.
+    """
+    yield from _failures(ctx, "axis")

@@ -1,0 +1,638 @@
+"""Layer parameters that a BVLC layer's ``LayerSetUp`` (or ``Net::AppendParam``, for shared
+blobs) refuses: Caffe aborts while it builds the net, after loading the data layers, in every
+phase the layer is in.
+
+Each rule repeats one layer's ``CHECK``s in Caffe's order and quotes the first that fails as
+glog prints it (``Check failed: <condition> <message>``); every quoted message was produced
+by BVLC Caffe's ``construct_net`` on the fixtures in ``tests/fixtures/layer_setup/``
+(``tests/test_oracle.py`` compares them). None of these needs blob shapes, except that a
+convolution's number of spatial axes is taken from its input where it is known. Only nets
+read with BVLC's schema are checked: a fork may have changed the layer.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from prototxt_lint.rules.layer_types import caffe_builds, is_registered, layer_intact
+
+from prototxt_lint.model import LayerView, NetContext
+from prototxt_lint.parser import Path
+from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.shapes import net_shapes
+
+
+def _checked_layers(ctx: NetContext, *types: str) -> Iterator[tuple[LayerView, list[str]]]:
+    """The layers of these types Caffe sets up, with their phases, in BVLC-schema nets
+    whose layers were read in full."""
+    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
+        return
+    for layer in ctx.layers:
+        if layer.type not in types or layer.syntax == "v0":
+            continue
+        phases = ctx.active_phases(layer)
+        if phases and layer_intact(ctx, layer):
+            yield layer, phases
+
+
+def _reports(layer: LayerView, phases: list[str], at: Path, check: str,
+             hint: str) -> Iterator[Report]:
+    for phase in phases:
+        yield Report(at, f"{layer.type} layer '{layer.name}': Caffe aborts at net setup with"
+                         f' "Check failed: {check}"', hint=hint, phase=phase)
+
+
+# --- N325: BaseConvolutionLayer::LayerSetUp ---------------------------------------------------
+
+
+def _spatial_axes(ctx: NetContext, layer: LayerView, param: Any) -> int | None:
+    """``num_spatial_axes_``: the input's axes after the channel axis, where known."""
+    for phase in net_shapes(ctx):
+        shapes = phase.of(layer)
+        if shapes is None or not shapes.bottoms or shapes.bottoms[0] is None:
+            continue
+        rank = len(shapes.bottoms[0])
+        axis = param.axis + rank if param.axis < 0 else param.axis
+        return rank - axis - 1 if 0 <= axis < rank else None
+    return None
+
+
+def _dims(param: Any, name: str, n: int | None) -> tuple[str, str] | None:
+    """The count CHECK of ``kernel_size``, ``stride``, ``pad`` or ``dilation`` (once, or once
+    per spatial axis; the kernel must be given): (field, Caffe's check) when it fails."""
+    count = len(getattr(param, name))
+    allowed = {1} if name == "kernel_size" else {0, 1}
+    if count in allowed or (n is not None and count == n):
+        return None
+    if n is None and count > 1:
+        return None  # fine for some number of spatial axes
+    var = {"kernel_size": "num_kernel_dims"}.get(name, f"num_{name}_dims")
+    cond = (f"{var} == 1 || {var} == num_spatial_axes_" if name == "kernel_size" else
+            f"{var} == 0 || {var} == 1 || {var} == num_spatial_axes_")
+    spatial = f"; {n} spatial dims)." if n is not None else "; ..."
+    return name, (f"{cond} {name} must be specified once, or once per spatial dimension"
+                  f" ({name} specified {count} times{spatial}")
+
+
+def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
+    """The first CHECK of ``BaseConvolutionLayer::LayerSetUp`` (``src/caffe/layers/
+    base_conv_layer.cpp``) before ``num_output`` that the parameters fail: (field path
+    inside ``convolution_param``, the check as glog prints it, hint)."""
+    kernel_pair = [f for f in ("kernel_h", "kernel_w") if param.HasField(f)]
+    if kernel_pair:
+        if n is not None and n != 2:
+            return (kernel_pair[0],), (f"num_spatial_axes_ == 2 ({n} vs. 2) kernel_h & kernel_w"
+                                       " can only be used for 2D convolution."), (
+                "give `kernel_size` once per spatial axis")
+        if len(param.kernel_size):
+            return (kernel_pair[0],), (
+                f"0 == conv_param.kernel_size_size() (0 vs. {len(param.kernel_size)}) Either"
+                " kernel_size or kernel_h/w should be specified; not both."), (
+                "keep either `kernel_size` or the `kernel_h`/`kernel_w` pair")
+        if len(kernel_pair) == 1:
+            missing = "kernel_w" if kernel_pair[0] == "kernel_h" else "kernel_h"
+            if getattr(param, kernel_pair[0]) > 0:
+                return (kernel_pair[0],), ("kernel_shape_data[i] > 0 (0 vs. 0) Filter"
+                                           " dimensions must be nonzero."), (
+                    f"give `{missing}` too (it defaults to 0)")
+        kernel: list[tuple[Path, int]] = [(("kernel_h",), param.kernel_h),
+                                          (("kernel_w",), param.kernel_w)]
+    else:
+        failed = _dims(param, "kernel_size", n)
+        if failed is not None:
+            return ("kernel_size", 0) if len(param.kernel_size) else (), failed[1], (
+                "give the kernel size (`kernel_size: 3`, or `kernel_h` and `kernel_w`)"
+                if not len(param.kernel_size) else "give `kernel_size` once, or once per"
+                " spatial axis")
+        kernel = [(("kernel_size", i), k) for i, k in enumerate(param.kernel_size)]
+    for at, value in kernel:
+        if value <= 0:
+            return at, (f"kernel_shape_data[i] > 0 ({value} vs. 0) Filter dimensions must be"
+                        " nonzero."), "give a kernel of 1 or more"
+    for name, noun in (("stride", "stride"), ("pad", "pad")):
+        pair = [f for f in (f"{name}_h", f"{name}_w") if param.HasField(f)]
+        if pair:
+            if n is not None and n != 2:
+                return (pair[0],), (f"num_spatial_axes_ == 2 ({n} vs. 2) {name}_h & {name}_w"
+                                    " can only be used for 2D convolution."), (
+                    f"give `{name}` once per spatial axis")
+            if len(getattr(param, name)):
+                return (pair[0],), (
+                    f"0 == conv_param.{name}_size() (0 vs. {len(getattr(param, name))})"
+                    f" Either {noun} or {noun}_h/w should be specified; not both."), (
+                    f"keep either `{name}` or the `{name}_h`/`{name}_w` pair")
+            continue
+        failed = _dims(param, name, n)
+        if failed is not None:
+            return (name, 0), failed[1], f"give `{name}` once, or once per spatial axis"
+        if name == "stride":
+            for i, value in enumerate(param.stride):
+                if value <= 0:
+                    return ("stride", i), (f"stride_data[i] > 0 ({value} vs. 0) Stride"
+                                           " dimensions must be nonzero."), (
+                        "use a stride of 1 or more")
+    failed = _dims(param, "dilation", n)
+    if failed is not None:
+        return ("dilation", 0), failed[1], "give `dilation` once, or once per spatial axis"
+    return None
+
+
+@net_rule("N325", "convolution-parameters-rejected", Severity.ERROR,
+          "Convolution kernel, stride or pad that BaseConvolutionLayer refuses: Caffe aborts.")
+def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Convolution or Deconvolution layer whose kernel, stride, pad or dilation fails a
+    check of `BaseConvolutionLayer::LayerSetUp`, with Caffe's own message: no kernel size
+    (also a layer without `convolution_param`), a kernel or stride of 0, `kernel_size`
+    together with `kernel_h`/`kernel_w` (the same for `stride` and `pad`), `_h`/`_w` on an
+    input that does not have two spatial axes, or a value given neither once nor once per
+    spatial axis (`kernel_size: 3 kernel_size: 3 kernel_size: 3` on a 4-D input).
+
+    ## Why is this bad?
+    `BaseConvolutionLayer::LayerSetUp` (`src/caffe/layers/base_conv_layer.cpp`) `CHECK`s
+    each of these while the net is set up: a kernel has no default (`kernel_size` must be
+    given once or once per spatial axis, and be nonzero), a stride defaults to 1 but must be
+    nonzero when written, and the single and `_h`/`_w` forms exclude each other. Caffe only
+    gets there after loading the data layers. (`num_output` and `group` are N321 and N407.)
+    A written `stride_h` without `stride_w` (which then is 0) is not checked there: it
+    divides by zero later; that case is not reported here.
+
+    ## Consequence
+    Aborts at set-up. `BaseConvolutionLayer::LayerSetUp` fails the `CHECK` quoted in the
+    message while the net is built, in every phase the layer is in (each message measured
+    with construct_net, `tests/fixtures/layer_setup/`).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 16 kernel_h: 3 kernel_w: 3 kernel_size: 3 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 16 kernel_size: 3 } }
+    ```
+
+    ## Fix
+    Give the kernel as `kernel_size` (once, or once per spatial axis) or as the pair
+    `kernel_h`/`kernel_w`, with sizes and strides of 1 or more.
+    """
+    default = None
+    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution"):
+        param = layer.param("convolution_param")
+        if param is None:
+            if default is None:
+                default = ctx.schema.message_class("ConvolutionParameter")()
+            param = default
+        found = _conv_rejection(param, _spatial_axes(ctx, layer, param))
+        if found is None:
+            continue
+        field, check, hint = found
+        at = layer.at("convolution_param", *field) if param is not default else layer.at("type")
+        yield from _reports(layer, phases, at, check, hint)
+
+
+# --- N326: LRNLayer::LayerSetUp ----------------------------------------------------------------
+
+
+@net_rule("N326", "lrn-even-local-size", Severity.ERROR,
+          "LRN `local_size` that is even: Caffe aborts at set-up.")
+def lrn_even_local_size(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an LRN layer whose `local_size` is even (0 included).
+
+    ## Why is this bad?
+    `LRNLayer::LayerSetUp` (`src/caffe/layers/lrn_layer.cpp`) centres the window on each
+    channel (or pixel) and `CHECK_EQ(size_ % 2, 1) << "LRN only supports odd values for
+    local_size"`. The default, 5, is odd.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: size_ % 2 == 1 (0 vs. 1) LRN only supports
+    odd values for local_size` while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 8 dim: 16 dim: 16 }
+    layer { name: "norm1" type: "LRN" bottom: "data" top: "norm1"
+            lrn_param { local_size: 4 alpha: 0.0001 beta: 0.75 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 8 dim: 16 dim: 16 }
+    layer { name: "norm1" type: "LRN" bottom: "data" top: "norm1"
+            lrn_param { local_size: 5 alpha: 0.0001 beta: 0.75 } }
+    ```
+
+    ## Fix
+    Use an odd `local_size` (5 is AlexNet's and Caffe's default).
+    """
+    for layer, phases in _checked_layers(ctx, "LRN"):
+        param = layer.param("lrn_param")
+        if param is None or param.local_size % 2 == 1:
+            continue
+        yield from _reports(
+            layer, phases, layer.at("lrn_param", "local_size"),
+            "size_ % 2 == 1 (0 vs. 1) LRN only supports odd values for local_size",
+            f"use an odd local_size ({param.local_size + 1} or {param.local_size - 1})"
+            if param.local_size else "use an odd local_size (5 is Caffe's default)")
+
+
+# --- N327: EltwiseLayer::LayerSetUp ------------------------------------------------------------
+
+_COEFF_COUNT = ("this->layer_param().eltwise_param().coeff_size() == 0 ||"
+                " this->layer_param().eltwise_param().coeff_size() == bottom.size() Eltwise"
+                " Layer takes one coefficient per bottom blob.")
+_COEFF_PROD = ("!(this->layer_param().eltwise_param().operation() =="
+               " EltwiseParameter_EltwiseOp_PROD &&"
+               " this->layer_param().eltwise_param().coeff_size()) Eltwise layer only takes"
+               " coefficients for summation.")
+
+
+@net_rule("N327", "eltwise-coeff-rejected", Severity.ERROR,
+          "Eltwise `coeff` count not one per bottom, or coefficients with PROD: Caffe aborts.")
+def eltwise_coeff_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an Eltwise layer with `coeff` values whose number differs from its number of
+    bottoms, or with any `coeff` when the operation is PROD.
+
+    ## Why is this bad?
+    `EltwiseLayer::LayerSetUp` (`src/caffe/layers/eltwise_layer.cpp`) checks that there is
+    no coefficient or one per bottom blob, and that coefficients are only given for SUM
+    (the default operation). A residual `coeff: 1 coeff: -1` copied onto a three-input sum,
+    or a sum changed to PROD with its coefficients left, aborts.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: ... Eltwise Layer takes one coefficient per
+    bottom blob.` or `... Eltwise layer only takes coefficients for summation.` while the net
+    is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "a"
+    input_shape { dim: 1 dim: 4 }
+    input: "b"
+    input_shape { dim: 1 dim: 4 }
+    layer { name: "diff" type: "Eltwise" bottom: "a" bottom: "b" top: "diff"
+            eltwise_param { operation: SUM coeff: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "a"
+    input_shape { dim: 1 dim: 4 }
+    input: "b"
+    input_shape { dim: 1 dim: 4 }
+    layer { name: "diff" type: "Eltwise" bottom: "a" bottom: "b" top: "diff"
+            eltwise_param { operation: SUM coeff: 1 coeff: -1 } }
+    ```
+
+    ## Fix
+    Give one `coeff` per bottom, in bottom order, or none; give none for PROD (MAX ignores
+    them).
+    """
+    for layer, phases in _checked_layers(ctx, "Eltwise"):
+        param = layer.param("eltwise_param")
+        if param is None or not len(param.coeff):
+            continue
+        count, bottoms = len(param.coeff), len(layer.bottoms)
+        at = layer.at("eltwise_param", "coeff", 0)
+        if count != bottoms:
+            yield from _reports(layer, phases, at, _COEFF_COUNT,
+                                f"give {bottoms} `coeff` values (one per bottom, in order),"
+                                " or none")
+        elif param.operation == 0:  # PROD
+            yield from _reports(layer, phases, at, _COEFF_PROD,
+                                "drop the `coeff` values: a product has no coefficients")
+
+
+# --- N328: GetFiller -----------------------------------------------------------------------------
+
+#: ``GetFiller`` (``include/caffe/filler.hpp``): the filler names BVLC Caffe knows.
+FILLER_TYPES = ("constant", "gaussian", "positive_unitball", "uniform", "xavier", "msra",
+                "bilinear")
+
+
+def _fillers(layer: LayerView) -> Iterator[tuple[Path, Any]]:
+    """The fillers ``LayerSetUp`` passes to ``GetFiller``: (path, FillerParameter)."""
+    def get(param_name: str, field: str) -> Iterator[tuple[Path, Any]]:
+        param = layer.param(param_name)
+        if param is not None and param.HasField(field):
+            yield layer.at(param_name, field), getattr(param, field)
+
+    one_bottom = len(layer.bottoms) == 1
+    kind = layer.type
+    if kind in ("Convolution", "Deconvolution", "InnerProduct", "Embed", "RNN", "LSTM"):
+        name = {"Convolution": "convolution_param", "Deconvolution": "convolution_param",
+                "InnerProduct": "inner_product_param", "Embed": "embed_param"}.get(
+                    kind, "recurrent_param")
+        yield from get(name, "weight_filler")
+        param = layer.param(name)
+        if param is not None and (name == "recurrent_param" or param.bias_term):
+            yield from get(name, "bias_filler")
+    elif kind == "PReLU":
+        yield from get("prelu_param", "filler")
+    elif kind == "Scale":
+        if one_bottom:
+            yield from get("scale_param", "filler")
+        param = layer.param("scale_param")
+        if param is not None and param.bias_term:
+            yield from get("scale_param", "bias_filler")
+    elif kind == "Bias" and one_bottom:
+        yield from get("bias_param", "filler")
+    elif kind == "DummyData":
+        param = layer.param("dummy_data_param")
+        for i, filler in enumerate(param.data_filler if param is not None else ()):
+            yield layer.at("dummy_data_param", "data_filler", i), filler
+
+
+def _filler_problems(ctx: NetContext) -> Iterator[tuple[LayerView, list[str], Path, str,
+                                                      str | None]]:
+    """Fillers with a name BVLC's ``GetFiller`` does not know: (layer, phases, path of the
+    type, the name, the BVLC filler it is a slip of or None)."""
+    if any(not is_registered(v) for v in ctx.layers if v.type):
+        return
+    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
+                                         "Embed", "RNN", "LSTM", "PReLU", "Scale", "Bias",
+                                         "DummyData"):
+        for at, filler in _fillers(layer):
+            name = filler.type
+            if name in FILLER_TYPES:
+                continue
+            close = difflib.get_close_matches(name.strip().lower(), FILLER_TYPES, n=1,
+                                              cutoff=0.8)
+            yield layer, phases, (*at, "type"), name, close[0] if close else None
+
+
+@net_rule("N328", "misspelled-filler-type", Severity.ERROR,
+          "A filler `type` that is a slip of one of Caffe's (names are case-sensitive): aborts.")
+def misspelled_filler_type(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a `weight_filler`, `bias_filler`, `filler` or `data_filler` whose `type` is not
+    one of BVLC Caffe's fillers (constant, gaussian, positive_unitball, uniform, xavier,
+    msra, bilinear) but is one of them in other case, with spaces, or with a letter or two
+    wrong (`Xavier`, `MSRA`, `guassian`), on a layer that fills it at set-up. A name that
+    is not close to any of them is N330 (a fork's filler).
+
+    ## Why is this bad?
+    `GetFiller` (`include/caffe/filler.hpp`) compares the name exactly and ends in
+    `CHECK(false) << "Unknown filler name: "`. Convolution, Deconvolution, InnerProduct,
+    Embed, RNN/LSTM, PReLU, Scale, Bias and DummyData layers create their fillers in
+    `LayerSetUp`, also when weights are loaded afterwards from a caffemodel
+    (`Net::CopyTrainedLayersFrom` runs after the net is built). A bias filler is only used
+    with `bias_term` (the default for Convolution and InnerProduct).
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: false Unknown filler name: Xavier` while the net is
+    built, in every phase, deploy nets included (measured with construct_net). Forks keep
+    BVLC's names, so a slip of one aborts there too. Not checked for nets of a fork or with
+    layer types BVLC lacks.
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 4 kernel_size: 3
+                                weight_filler { type: "Xavier" } } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 4 kernel_size: 3
+                                weight_filler { type: "xavier" } } }
+    ```
+
+    ## Fix
+    Use Caffe's filler name exactly, in lower case.
+    """
+    for layer, phases, at, name, close in _filler_problems(ctx):
+        if close is not None:
+            yield from _reports(layer, phases, at, f"false Unknown filler name: {name}",
+                                f'write `type: "{close}"`')
+
+
+@net_rule("N330", "custom-filler-type", Severity.WARNING,
+          "A filler `type` BVLC Caffe does not have: only a fork that registers it can run this.")
+def custom_filler_type(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a filler `type` that BVLC Caffe does not have and that is not a slip of one of
+    its names (that is N328): `gabor` (Intel Caffe), `identity`, `glorot`, ... on a layer
+    that fills it at set-up.
+
+    ## Why is this bad?
+    `GetFiller` (`include/caffe/filler.hpp`) knows constant, gaussian, positive_unitball,
+    uniform, xavier, msra and bilinear; forks add their own (Intel Caffe's `gabor`, others'
+    `identity` or `glorot`). Filler names are strings, so nothing else in the file shows
+    which Caffe it is written for.
+
+    ## Consequence
+    Likely wrong. If the net is run with BVLC Caffe, it aborts at set-up with `Check failed:
+    false Unknown filler name: gabor` (measured with construct_net); it is right with the fork
+    that registers the name.
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 4 kernel_size: 3
+                                weight_filler { type: "gabor" } } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 4 kernel_size: 3
+                                weight_filler { type: "msra" } } }
+    ```
+
+    ## Fix
+    Run the net with the fork that has the filler (`--dialect NAME` says so, and silences
+    this), or use one of BVLC's fillers.
+    """
+    for layer, phases, at, name, close in _filler_problems(ctx):
+        if close is None:
+            for phase in phases:
+                yield Report(
+                    at,
+                    f"{layer.type} layer '{layer.name}': BVLC Caffe has no filler '{name}'"
+                    f' and aborts at net setup with "Check failed: false Unknown filler name:'
+                    f' {name}"; only a fork or custom build that registers it can set this'
+                    " net up",
+                    hint=f"use one of {', '.join(FILLER_TYPES)}, or name the fork with"
+                    " --dialect",
+                    phase=phase)
+
+
+# --- N329: Net::AppendParam --------------------------------------------------------------------
+
+#: Layer types whose parameter blobs are known without shapes: (weights, bias with bias_term).
+_SHARED_TYPES = {"Convolution": "convolution_param", "Deconvolution": "convolution_param",
+                 "InnerProduct": "inner_product_param", "Embed": "embed_param"}
+
+
+class _Owner:
+    """The first layer of a phase that names a shared parameter blob."""
+
+    __slots__ = ("decay", "index", "layer", "lr", "shape")
+
+    def __init__(self, layer: LayerView, index: int, shape: tuple[int | None, ...] | None,
+                 spec: Any) -> None:
+        self.layer = layer
+        self.index = index
+        self.shape = shape
+        self.lr: float | None = spec.lr_mult if spec.HasField("lr_mult") else None
+        self.decay: float | None = spec.decay_mult if spec.HasField("decay_mult") else None
+
+
+def _shape_string(shape: tuple[int, ...]) -> str:
+    count = 1
+    for dim in shape:
+        count *= dim
+    return "".join(f"{d} " for d in shape) + f"({count})"
+
+
+def _blob_shapes(layer: LayerView, weight: Any) -> list[tuple[int | None, ...] | None]:
+    param = layer.param(_SHARED_TYPES[layer.type])
+    bias = param is None or param.bias_term
+    num_output = param.num_output if param is not None else 0
+    return [weight, (num_output,)] if bias else [weight]
+
+
+def _share_problem(owner: _Owner, layer: LayerView, spec: Any,
+                   shape: tuple[int | None, ...] | None) -> tuple[str, str, str] | None:
+    """The first CHECK of ``Net::AppendParam`` the sharing layer fails: (what, check,
+    hint)."""
+    name = spec.name
+    if (owner.shape is not None and shape is not None
+            and all(d is not None for d in (*owner.shape, *shape))):
+        mine, theirs = _shape_string(shape), _shape_string(owner.shape)  # type: ignore[arg-type]
+        head = (f"Cannot share param '{name}' owned by layer '{owner.layer.name}' with layer"
+                f" '{layer.name}'")
+        if spec.share_mode == 1:  # PERMISSIVE: the counts must agree
+            a, b = mine.rsplit("(", 1)[1][:-1], theirs.rsplit("(", 1)[1][:-1]
+            if a != b:
+                return "shape", (
+                    f"this_blob->count() == owner_blob->count() ({a} vs. {b}) {head}; count"
+                    f" mismatch.  Owner layer param shape is {theirs}; sharing layer shape is"
+                    f" {mine}"), "give the sharing layers blobs with the same number of values"
+        elif shape != owner.shape:
+            return "shape", (
+                f"this_blob->shape() == owner_blob->shape() {head}; shape mismatch.  Owner"
+                f" layer param shape is {theirs}; sharing layer expects shape {mine}"), (
+                "give the sharing layers the same num_output, kernel and input channels (or"
+                " `share_mode: PERMISSIVE` when only the counts agree)")
+    for field, owned in (("lr_mult", owner.lr), ("decay_mult", owner.decay)):
+        if spec.HasField(field) and owned is not None and getattr(spec, field) != owned:
+            return field, (
+                f"param_spec->{field}() == params_{'lr' if field == 'lr_mult' else 'weight_decay'}"
+                f"_[learnable_param_id] ({getattr(spec, field):g} vs. {owned:g}) Shared param"
+                f" '{name}' has mismatched {field}."), (
+                f"give every `param {{ name: \"{name}\" }}` the same {field}, or write it only"
+                " on the first")
+    return None
+
+
+@net_rule("N329", "shared-param-mismatch", Severity.ERROR,
+          "Layers sharing a named `param` with other shapes or `lr_mult`s: Caffe aborts.")
+def shared_param_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Convolution, Deconvolution, InnerProduct or Embed layer that shares a parameter
+    blob by name (`param { name: "conv1_w" }`, as siamese nets do) with an earlier layer of
+    the same phase, when the two blobs have different shapes (different counts with
+    `share_mode: PERMISSIVE`), or when both write a different `lr_mult` or `decay_mult`.
+
+    ## Why is this bad?
+    `Net::AppendParam` (`src/caffe/net.cpp`) makes the first layer that names a blob its
+    owner; every later layer naming it must have a blob of exactly the owner's shape
+    (`CHECK(this_blob->shape() == owner_blob->shape())`, or equal counts with PERMISSIVE),
+    and an `lr_mult` or `decay_mult` it writes must equal the one already set for that
+    blob. Shapes are compared where `prototxt-lint shapes` knows both (the input channels
+    come from the net's inputs).
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: this_blob->shape() == owner_blob->shape()
+    Cannot share param ... shape mismatch.` or `... Shared param 'w' has mismatched lr_mult.`
+    while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "a"
+    input_shape { dim: 1 dim: 8 }
+    input: "b"
+    input_shape { dim: 1 dim: 8 }
+    layer { name: "ip_a" type: "InnerProduct" bottom: "a" top: "ip_a"
+            param { name: "ip_w" lr_mult: 1 } param { name: "ip_b" lr_mult: 2 }
+            inner_product_param { num_output: 4 } }
+    layer { name: "ip_b" type: "InnerProduct" bottom: "b" top: "ip_b"
+            param { name: "ip_w" lr_mult: 1 } param { name: "ip_b" lr_mult: 1 }
+            inner_product_param { num_output: 4 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "a"
+    input_shape { dim: 1 dim: 8 }
+    input: "b"
+    input_shape { dim: 1 dim: 8 }
+    layer { name: "ip_a" type: "InnerProduct" bottom: "a" top: "ip_a"
+            param { name: "ip_w" lr_mult: 1 } param { name: "ip_b" lr_mult: 2 }
+            inner_product_param { num_output: 4 } }
+    layer { name: "ip_b" type: "InnerProduct" bottom: "b" top: "ip_b"
+            param { name: "ip_w" lr_mult: 1 } param { name: "ip_b" lr_mult: 2 }
+            inner_product_param { num_output: 4 } }
+    ```
+
+    ## Fix
+    Give the layers that share a blob the same `num_output`, kernel and input channels, and
+    the same `lr_mult`/`decay_mult` on each shared `param` (or write them only on the first).
+    """
+    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
+        return
+    for phase in net_shapes(ctx):
+        owners: dict[str, _Owner] = {}
+        for layer in phase.phase.layers:
+            if layer.type not in _SHARED_TYPES or layer.syntax != "v2":
+                continue
+            shapes = phase.of(layer)
+            blobs = _blob_shapes(layer, shapes.weight if shapes is not None else None)
+            for i, spec in enumerate(list(layer.msg.param)[: len(blobs)]):
+                if not spec.name:
+                    continue
+                owner = owners.get(spec.name)
+                if owner is None:
+                    owners[spec.name] = _Owner(layer, i, blobs[i], spec)
+                    continue
+                found = _share_problem(owner, layer, spec, blobs[i])
+                if found is not None:
+                    what, check, hint = found
+                    at = layer.at("param", i, *(() if what == "shape" else (what,)))
+                    yield Report(at, f"{layer.type} layer '{layer.name}': Caffe aborts at net"
+                                     f' setup with "Check failed: {check}"', hint=hint,
+                                 phase=phase.phase.name)
+                    break
+                if owner.lr is None and spec.HasField("lr_mult"):
+                    owner.lr = spec.lr_mult
+                if owner.decay is None and spec.HasField("decay_mult"):
+                    owner.decay = spec.decay_mult

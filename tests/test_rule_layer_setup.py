@@ -1,0 +1,222 @@
+"""N325-N330 and N410: layer parameters BVLC's LayerSetUp (or Net::AppendParam) refuses.
+
+Every quoted ``Check failed`` text is compared with real Caffe's in tests/test_oracle.py
+(``test_the_finding_quotes_the_check_caffe_fails``); here the exact findings are pinned.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import brief, lint_fixture, lint_text
+
+SETUP = ("N325", "N326", "N327", "N328", "N329", "N330", "N410")
+
+
+def _only(name: str) -> object:
+    findings = [f for f in lint_fixture(f"layer_setup/{name}.prototxt", dialect="bvlc")
+                if f.code in SETUP]
+    assert len(findings) == 1, brief(findings)
+    return findings[0]
+
+
+def test_convolution_without_kernel() -> None:
+    f = _only("conv_no_kernel")
+    assert (f.code, f.line, f.column, f.severity.label, f.phases) == (
+        "N325", 9, 3, "error", ("deploy",))
+    assert f.message == (
+        "Convolution layer 'conv1': Caffe aborts at net setup with \"Check failed:"
+        " num_kernel_dims == 1 || num_kernel_dims == num_spatial_axes_ kernel_size must be"
+        " specified once, or once per spatial dimension (kernel_size specified 0 times; 2"
+        ' spatial dims)."'
+    )
+    assert f.hint == "give the kernel size (`kernel_size: 3`, or `kernel_h` and `kernel_w`)"
+
+
+@pytest.mark.parametrize(("name", "where", "check", "hint"), [
+    ("conv_kernel_both", (9, 52), "0 == conv_param.kernel_size_size() (0 vs. 1) Either"
+     " kernel_size or kernel_h/w should be specified; not both.",
+     "keep either `kernel_size` or the `kernel_h`/`kernel_w` pair"),
+    ("conv_kernel_count", (9, 37), "num_kernel_dims == 1 || num_kernel_dims =="
+     " num_spatial_axes_ kernel_size must be specified once, or once per spatial dimension"
+     " (kernel_size specified 3 times; 2 spatial dims).",
+     "give `kernel_size` once, or once per spatial axis"),
+    ("conv_kernel_h_only", (9, 37), "kernel_shape_data[i] > 0 (0 vs. 0) Filter dimensions"
+     " must be nonzero.", "give `kernel_w` too (it defaults to 0)"),
+    ("conv_kernel_zero", (9, 37), "kernel_shape_data[i] > 0 (0 vs. 0) Filter dimensions must"
+     " be nonzero.", "give a kernel of 1 or more"),
+    ("conv_pad_both", (9, 59), "0 == conv_param.pad_size() (0 vs. 1) Either pad or pad_h/w"
+     " should be specified; not both.", "keep either `pad` or the `pad_h`/`pad_w` pair"),
+])
+def test_convolution_parameters(name: str, where: tuple[int, int], check: str,
+                                hint: str) -> None:
+    f = _only(name)
+    assert (f.code, f.line, f.column) == ("N325", *where)
+    assert f.message == (
+        f"Convolution layer 'conv1': Caffe aborts at net setup with \"Check failed: {check}\"")
+    assert f.hint == hint
+
+
+def test_deconvolution_stride_zero() -> None:
+    f = _only("conv_stride_zero")
+    assert (f.code, f.line, f.column, f.end_column) == ("N325", 9, 52, 61)
+    assert f.message == (
+        "Deconvolution layer 'conv1': Caffe aborts at net setup with \"Check failed:"
+        ' stride_data[i] > 0 (0 vs. 0) Stride dimensions must be nonzero."'
+    )
+
+
+def test_no_convolution_param_points_at_the_type() -> None:
+    findings = lint_fixture("layer_setup/conv_no_param.prototxt", dialect="bvlc")
+    assert brief(findings) == [("N321", 6, 3), ("N325", 6, 3)]
+
+
+def test_v1_convolution_without_kernel() -> None:
+    text = (
+        'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\n'
+        'layers { name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1"\n'
+        '         convolution_param { num_output: 4 } }\n'
+    )
+    (f,) = lint_text(text, select=("N325",), dialect="bvlc")
+    assert (f.line, f.column) == (7, 10)
+    assert "(kernel_size specified 0 times; 2 spatial dims)" in f.message
+
+
+def test_training_net_without_phase_rules() -> None:
+    text = (
+        'layer { name: "data" type: "DummyData" top: "data" top: "label"\n'
+        '        dummy_data_param { shape { dim: 2 dim: 3 dim: 8 dim: 8 } shape { dim: 2 } } }\n'
+        'layer { name: "norm" type: "LRN" bottom: "data" top: "norm"\n'
+        '        lrn_param { local_size: 0 } }\n'
+        'layer { name: "fc" type: "InnerProduct" bottom: "norm" top: "fc"\n'
+        '        inner_product_param { num_output: 2 } }\n'
+        'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "l" }\n'
+    )
+    (f,) = lint_text(text, select=("N326",), dialect="bvlc")
+    assert (f.line, f.column, f.phases) == (4, 21, ("TRAIN",))
+    assert f.hint == "use an odd local_size (5 is Caffe's default)"
+
+
+def test_lrn_even_local_size() -> None:
+    f = _only("lrn_even")
+    assert (f.code, f.line, f.column) == ("N326", 9, 15)
+    assert f.message == (
+        "LRN layer 'norm1': Caffe aborts at net setup with \"Check failed: size_ % 2 == 1 (0"
+        ' vs. 1) LRN only supports odd values for local_size"'
+    )
+    assert f.hint == "use an odd local_size (5 or 3)"
+
+
+def test_eltwise_coefficients() -> None:
+    count, prod = _only("eltwise_coeff_count"), _only("eltwise_prod_coeff")
+    assert (count.code, count.line, count.column) == ("N327", 13, 19)
+    assert count.message.endswith(
+        "coeff_size() == bottom.size() Eltwise Layer takes one coefficient per bottom blob.\"")
+    assert count.hint == "give 3 `coeff` values (one per bottom, in order), or none"
+    assert (prod.code, prod.line, prod.column) == ("N327", 11, 35)
+    assert prod.message.endswith('Eltwise layer only takes coefficients for summation."')
+
+
+def test_fillers() -> None:
+    slip, custom = _only("filler_weight"), _only("filler_custom_bias")
+    assert (slip.code, slip.line, slip.column, slip.severity.label) == (
+        "N328", 12, 21, "error")
+    assert slip.message == (
+        "Convolution layer 'conv1': Caffe aborts at net setup with \"Check failed: false"
+        ' Unknown filler name: Xavier"'
+    )
+    assert slip.hint == 'write `type: "xavier"`'
+    assert (custom.code, custom.line, custom.column, custom.severity.label) == (
+        "N330", 12, 19, "warning")
+    assert custom.message == (
+        "InnerProduct layer 'fc1': BVLC Caffe has no filler 'const' and aborts at net setup"
+        ' with "Check failed: false Unknown filler name: const"; only a fork or custom build'
+        " that registers it can set this net up"
+    )
+
+
+def test_unused_bias_filler_is_not_checked() -> None:
+    text = (
+        'input: "data"\ninput_shape { dim: 1 dim: 4 }\n'
+        'layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"\n'
+        '        inner_product_param { num_output: 2 bias_term: false\n'
+        '                              bias_filler { type: "Constant" } } }\n'
+    )
+    assert lint_text(text, select=SETUP, dialect="bvlc") == []
+
+
+def test_axis_out_of_range() -> None:
+    softmax, concat, flatten = (_only("axis_softmax"), _only("axis_concat_negative"),
+                                _only("axis_flatten_end"))
+    assert (softmax.code, softmax.line, softmax.column) == ("N410", 16, 19)
+    assert softmax.message == (
+        "Softmax layer 'prob': `axis: 2` is not an axis of `fc1` (2x10, 2 axes): Caffe aborts"
+        ' while setting the net up with "Check failed: axis_index < num_axes() (2 vs. 2) axis 2'
+        ' out of range for 2-D Blob with shape 2 10 (20)"'
+    )
+    assert softmax.hint == "use an axis from -2 to 1"
+    assert (concat.line, concat.column) == (11, 18)
+    assert '"Check failed: axis_index >= -num_axes() (-5 vs. -4) axis -5 out of range for' \
+        ' 4-D Blob with shape 2 3 16 16 (1536)"' in concat.message
+    assert (flatten.line, flatten.column) == (9, 27)
+    assert flatten.message.startswith("Flatten layer 'flat': `end_axis: 4` is not an axis")
+
+
+def test_axis_with_unknown_dims_quotes_no_shape() -> None:
+    text = (
+        'layer { name: "data" type: "Data" top: "data" top: "label"\n'
+        '        data_param { source: "db" batch_size: 4 backend: LMDB } }\n'
+        'layer { name: "prob" type: "Softmax" bottom: "data" top: "prob"\n'
+        '        softmax_param { axis: 4 } }\n'
+    )
+    (f,) = lint_text(text, select=("N410",), dialect="bvlc")
+    assert f.message.endswith('axis 4 out of range for 4-D Blob"')
+    assert "`data` (4x?x?x?, 4 axes)" in f.message
+
+
+def test_shared_parameters() -> None:
+    shape, lr = _only("shared_shape"), _only("shared_lr_mult")
+    assert (shape.code, shape.line, shape.column) == ("N329", 19, 3)
+    assert shape.message == (
+        "Convolution layer 'conv_b': Caffe aborts at net setup with \"Check failed:"
+        " this_blob->shape() == owner_blob->shape() Cannot share param 'conv_w' owned by layer"
+        " 'conv_a' with layer 'conv_b'; shape mismatch.  Owner layer param shape is 4 1 3 3"
+        ' (36); sharing layer expects shape 4 2 3 3 (72)"'
+    )
+    assert (lr.code, lr.line, lr.column) == ("N329", 19, 24)
+    assert lr.message == (
+        "InnerProduct layer 'ip_b': Caffe aborts at net setup with \"Check failed:"
+        " param_spec->lr_mult() == params_lr_[learnable_param_id] (1 vs. 2) Shared param"
+        " 'ip_b' has mismatched lr_mult.\""
+    )
+
+
+def test_permissive_sharing_compares_counts() -> None:
+    text = (
+        'input: "a"\ninput_shape { dim: 1 dim: 6 }\ninput: "b"\ninput_shape { dim: 1 dim: 4 }\n'
+        'layer { name: "ip_a" type: "InnerProduct" bottom: "a" top: "ip_a"\n'
+        '        param { name: "w" } inner_product_param { num_output: 2 bias_term: false } }\n'
+        'layer { name: "ip_b" type: "InnerProduct" bottom: "b" top: "ip_b"\n'
+        '        param { name: "w" share_mode: PERMISSIVE }\n'
+        '        inner_product_param { num_output: 3 bias_term: false } }\n'
+    )
+    assert lint_text(text, select=("N329",), dialect="bvlc") == []  # 2x6 and 3x4: 12 each
+    (f,) = lint_text(text.replace("num_output: 3", "num_output: 4"), select=("N329",),
+                     dialect="bvlc")
+    assert (f.line, f.column) == (8, 9)
+    assert f.message.endswith(
+        "this_blob->count() == owner_blob->count() (16 vs. 12) Cannot share param 'w' owned by"
+        " layer 'ip_a' with layer 'ip_b'; count mismatch.  Owner layer param shape is 2 6 (12);"
+        ' sharing layer shape is 4 4 (16)"')
+
+
+def test_good_layers_and_forks_are_silent() -> None:
+    assert lint_fixture("layer_setup/good_setup.prototxt", dialect="bvlc") == []
+    text = (
+        'input: "data"\ninput_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
+        'layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"\n'
+        '        convolution_param { num_output: 4 weight_filler { type: "gabor" } } }\n'
+        'layer { name: "p" type: "PriorBox" bottom: "conv1" bottom: "data" top: "p"\n'
+        '        prior_box_param { min_size: 8 } }\n'
+    )
+    # read as SSD reads it (recognised from prior_box_param): BVLC's checks are not the fork's
+    assert [f.code for f in lint_text(text)] == ["X003"]
