@@ -54,18 +54,15 @@ def mixed_layer_syntax(ctx: NetContext) -> Iterator[Report]:
     `Refusing to upgrade inconsistent NetParameter input; the definition includes both 'layer'
     and 'layers' fields. ... Manually switch the definition to 'layer' format to continue.`
     Caffe builds before that check (BVLC issue #3381, 2015) instead logged an ERROR and dropped
-    the `layer` blocks silently. With V0 blocks, `UpgradeV0Net` rebuilds the net from the
-    `layers` blocks alone, so the `layer` blocks are dropped before the V1 check can see them
-    (read from the source, not measured). Either way the file is not the net it says.
+    the `layer` blocks silently. With V0 blocks the V1 check never sees the `layer` blocks:
+    see N224.
 
     Nets written inside a solver are not upgraded at all: see N223.
 
     ## Consequence
-    Aborts at load. With V1 `layers` blocks, `UpgradeV1Net` refuses the file while
-    `ReadNetParamsFromTextFileOrDie` reads it (measured, row 4a, exit 134). With V0 `layers`
-    blocks Caffe does not abort: `UpgradeV0Net` rebuilds the net from the `layers` blocks alone
-    and drops the `layer` blocks silently, so Caffe builds another net than the one written
-    (read from the source, not measured).
+    Aborts at load. `UpgradeV1Net` refuses the file while `ReadNetParamsFromTextFileOrDie`
+    reads it (measured, row 4a, exit 134). (With V0 `layers` blocks Caffe does not abort but
+    drops the `layer` blocks: that is N224.)
 
     ## Example
     ```
@@ -89,30 +86,27 @@ def mixed_layer_syntax(ctx: NetContext) -> Iterator[Report]:
     in a copy, run `upgrade_net_proto_text copy.prototxt upgraded.prototxt`, and paste the
     `layer` blocks back.
     """
-    if ctx.syntax != "mixed" or _embedded(ctx):
+    if ctx.syntax != "mixed" or _embedded(ctx) or _v0(ctx):
         return
     net = ctx.net
     counts = f"{_blocks(len(net.layer), 'layer')} and {_blocks(len(net.layers), 'layers')}"
     first_v2 = _line(ctx, "layer", 0)
     where = f" (the first `layer` block is on line {first_v2})" if first_v2 else ""
-    if any(view.syntax == "v0" for view in ctx.layers):
-        message = (
-            f"this net has {counts}{where}, some in the V0 syntax: Caffe's V0 upgrade"
-            " (UpgradeV0Net) rebuilds the net from the `layers` blocks only, so the `layer`"
-            " blocks are silently dropped"
-        )
-    else:
-        message = (
-            f"this net mixes {counts}{where}: Caffe aborts when it reads the file with"
-            f' "{_REFUSAL}"'
-        )
     yield Report(
         ctx.at("layers", 0),
-        message,
-        hint='convert the `layers` blocks to `layer { type: "..." }` (enum -> string type,'
-        " `blobs_lr` -> `param { lr_mult }`, `weight_decay` -> `param { decay_mult }`), or"
-        " run `upgrade_net_proto_text` on a copy holding only the `layers` blocks",
+        f"this net mixes {counts}{where}: Caffe aborts when it reads the file with"
+        f' "{_REFUSAL}"',
+        hint=_CONVERT,
     )
+
+
+_CONVERT = ('convert the `layers` blocks to `layer { type: "..." }` (enum -> string type,'
+            " `blobs_lr` -> `param { lr_mult }`, `weight_decay` -> `param { decay_mult }`), or"
+            " run `upgrade_net_proto_text` on a copy holding only the `layers` blocks")
+
+
+def _v0(ctx: NetContext) -> bool:
+    return any(view.syntax == "v0" for view in ctx.layers)
 
 
 @net_rule("N222", "deprecated-layer-syntax", Severity.INFO,
@@ -194,16 +188,16 @@ def embedded_net_not_upgraded(ctx: NetContext) -> Iterator[Report]:
     copied as it is (`Solver::InitTrainNet` / `InitTestNets` in `src/caffe/solver.cpp`;
     `ReadSolverParamsFromTextFileOrDie` upgrades only the solver type), and `Net::FilterNet`
     (`src/caffe/net.cpp`) builds the net from the `layer` field alone. The `layers` blocks are
-    therefore skipped without a message: the net Caffe builds holds only the V2 `layer`
-    blocks, or nothing at all. This is read from the source, not measured; with an empty net
-    the first forward pass is expected to fail `Net::ForwardFromTo`'s `end < layers_.size()`
-    check. BVLC's own `examples/mnist/lenet_consolidated_solver.prototxt` is in this state.
+    therefore skipped without a message and the net Caffe builds is empty: measured with
+    `caffe train` on a solver whose `net_param` holds V1 `layers` only, the first iteration
+    aborts with `Check failed: end < layers_.size() (-1 vs. 0)`. BVLC's own
+    `examples/mnist/lenet_consolidated_solver.prototxt` is in this state.
 
     ## Consequence
-    Aborts at run time. When the embedded net has only `layers` blocks, Caffe builds it empty,
-    and the first forward pass is expected to fail `Net::ForwardFromTo`'s `end < layers_.size()`
-    check (read from the source, not measured). With `layer` blocks as well, Caffe silently
-    builds the net from those alone: not the net that is written.
+    Aborts at run time. The embedded net has only `layers` blocks, so Caffe builds it empty,
+    and the first forward pass of `caffe train` fails `Check failed: end < layers_.size() (-1
+    vs. 0)` in `Net::ForwardFromTo` (measured). With `layer` blocks as well, Caffe builds the
+    net from those alone: that is N224.
 
     ## Example
     ```
@@ -224,18 +218,86 @@ def embedded_net_not_upgraded(ctx: NetContext) -> Iterator[Report]:
     `upgrade_net_proto_text`, paste the result back), or move the net to its own file and
     name it with `net: "..."`, which Caffe does upgrade.
     """
-    if not _embedded(ctx) or not ctx.net.layers:
+    if not _embedded(ctx) or not ctx.net.layers or ctx.net.layer:
         return
-    kept = len(ctx.net.layer)
-    result = (
-        f"the net is built from its {_blocks(kept, 'layer')} alone" if kept
-        else "the net is built empty"
-    )
     yield Report(
         ctx.at("layers", 0),
         f"`layers` blocks (old syntax) inside the solver's `{ctx.root[0]}` are never upgraded:"
         " Caffe upgrades only net files, and Net::FilterNet reads `layer` blocks only, so"
-        f" these {_blocks(len(ctx.net.layers), 'layers')} are silently ignored and {result}",
+        f" these {_blocks(len(ctx.net.layers), 'layers')} are silently ignored and the net is"
+        ' built empty: the first iteration aborts with "Check failed: end < layers_.size() (-1'
+        ' vs. 0)"',
         hint='convert them to `layer { type: "..." }` (e.g. with `upgrade_net_proto_text` on a'
         ' copy), or move the net to a file named by `net: "..."`',
     )
+
+
+@net_rule("N224", "layer-blocks-dropped", Severity.WARNING,
+          "Old and new layer blocks mixed where Caffe silently drops one kind of them.")
+def layer_blocks_dropped(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a net that mixes V2 `layer` blocks with old `layers` blocks where Caffe does not
+    refuse it but silently builds the net from one kind alone: a net file whose `layers`
+    blocks are in the V0 syntax (`layers { layer { ... } }`), and a net written inside a
+    solver (`net_param`, `train_net_param`, `test_net_param`) with both kinds.
+
+    ## Why is this bad?
+    For V0 blocks, `UpgradeNetAsNeeded` (`src/caffe/util/upgrade_proto.cpp`) runs
+    `UpgradeV0Net`, which clears the net and rebuilds it from the `layers` blocks (and the
+    inputs) only, so the `layer` blocks are gone before `UpgradeV1Net` could refuse the mix
+    (N221). Measured: an Input, a V0 convolution and a V2 ReLU build as 2 layers, without the
+    ReLU, and Caffe logs only the V0 deprecation WARNING. A net inside a solver is never
+    upgraded (`Solver::InitTrainNet`, `src/caffe/solver.cpp`), and `Net::FilterNet` reads the
+    `layer` blocks alone, so there the `layers` blocks are the ones dropped (N223 when there is
+    nothing else).
+
+    ## Consequence
+    Likely wrong. Caffe builds a net without some of the blocks that are written, and says
+    nothing; it aborts only if a kept layer reads a blob that a dropped one makes.
+
+    ## Example
+    ```
+    input: "data"
+    input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8
+    layers { layer { name: "conv1" type: "conv" num_output: 4 kernelsize: 3 }
+             bottom: "data" top: "conv1" }
+    layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+    layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+            convolution_param { num_output: 4 kernel_size: 3 } }
+    layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+    ```
+
+    ## Fix
+    Convert the old blocks to `layer { type: "..." }` (`upgrade_net_proto_text` on a copy
+    that holds only them), so that every block is in the net Caffe builds.
+    """
+    net = ctx.net
+    if not net.layer or not net.layers:
+        return
+    counts = f"{_blocks(len(net.layer), 'layer')} and {_blocks(len(net.layers), 'layers')}"
+    if _embedded(ctx):
+        yield Report(
+            ctx.at("layers", 0),
+            f"the solver's `{ctx.root[0]}` mixes {counts}: a net inside a solver is never"
+            " upgraded and Net::FilterNet reads `layer` blocks only, so Caffe silently builds"
+            f" it from the {_blocks(len(net.layer), 'layer')} alone, without these"
+            f" {_blocks(len(net.layers), 'layers')}",
+            hint=_CONVERT,
+        )
+    elif _v0(ctx):
+        first_v2 = _line(ctx, "layer", 0)
+        where = f" (the first `layer` block is on line {first_v2})" if first_v2 else ""
+        yield Report(
+            ctx.at("layers", 0),
+            f"this net has {counts}{where}, some in the V0 syntax: Caffe's V0 upgrade"
+            " (UpgradeV0Net) rebuilds the net from the `layers` blocks only and silently"
+            f" drops the {_blocks(len(net.layer), 'layer')}",
+            hint=_CONVERT,
+        )

@@ -475,38 +475,78 @@ def stepvalue_beyond_max_iter(ctx: SolverContext) -> Iterator[Report]:
 
 
 # --- momentum and the adaptive solvers ---------------------------------------------------------
+def _momentum_effect(kind: str, momentum: float) -> tuple[bool, str]:
+    """What ``momentum >= 1`` does to this solver's update: (it blows up to NaN, how).
+    Measured with ``caffe train`` on a small net (``tests/test_oracle_solvers.py``)."""
+    if kind in ("SGD", "Nesterov"):
+        head = (f"{kind} keeps history = momentum * history + rate * gradient and moves the"
+                " weights by it")
+        if momentum == 1:
+            return False, (f"{head}, so old gradients never fade: the steps do not shrink, and"
+                           " the weights oscillate unless every gradient keeps one direction")
+        return True, (f"{head}, so old gradients grow {momentum:g} times per iteration: the"
+                      " steps grow without bound and the weights turn into inf and NaN")
+    if kind == "Adam":
+        if momentum == 1:
+            return True, ("Adam uses it as beta1, and its bias correction divides by 1 -"
+                          " beta1^t = 0: the first update is 0 * inf = NaN")
+        return False, ("Adam uses it as beta1, and its first-moment average then grows"
+                       " without bound, weighted towards the oldest gradients")
+    if momentum == 1:
+        return False, ("AdaDelta uses it as the decay of its running averages, which then stay"
+                       " 0: every update is just base_lr * gradient (plain SGD at a rate meant"
+                       " for AdaDelta)")
+    return True, ("AdaDelta uses it as the decay of its running averages, which then turn"
+                  " negative: their square root is NaN at the first update")
+
+
+def _momentum_report(ctx: SolverContext, blows_up: bool) -> Iterator[Report]:
+    kind = _solver_type(ctx)
+    if kind not in ("SGD", "Nesterov", "Adam", "AdaDelta"):
+        return
+    momentum = _value(ctx, "momentum")
+    if momentum < 1:
+        return
+    nan, effect = _momentum_effect(kind, momentum)
+    if nan != blows_up:
+        return
+    yield Report(
+        ("momentum",),
+        f"`momentum: {momentum:g}` with {_type_text(ctx, kind)} is not below 1: {effect}"
+        f" (`{UPDATE_FUNCTION[kind]}`)",
+        hint="use a momentum below 1 (0.9 is usual)",
+    )
+
+
 @solver_rule(
     "S205",
     "momentum-not-below-one",
     Severity.ERROR,
-    "`momentum` of 1 or more: the update never decays (SGD, Nesterov, Adam, AdaDelta).",
+    "`momentum` that blows the update up to NaN (SGD/Nesterov above 1, Adam at 1, AdaDelta"
+    " above 1).",
 )
 def momentum_not_below_one(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags `momentum` >= 1 with the SGD, Nesterov, Adam or AdaDelta solver (AdaGrad and
-    RMSProp refuse any momentum: S206).
+    Flags a `momentum` that makes the solver's update grow without bound or divide by 0:
+    above 1 with SGD or Nesterov, exactly 1 with Adam, above 1 with AdaDelta. The other
+    cases of `momentum` >= 1 (1 with SGD, Nesterov or AdaDelta; above 1 with Adam) are
+    S219. AdaGrad and RMSProp refuse any momentum: S206.
 
     ## Why is this bad?
     Caffe takes `momentum` as given. SGD and Nesterov keep `history = momentum * history +
     rate * gradient` and move the weights by it (`SGDSolver::ComputeUpdateValue` in
     `src/caffe/solvers/sgd_solver.cpp`, `NesterovSolver::ComputeUpdateValue` in
-    `nesterov_solver.cpp`): at 1 old gradients never fade, above 1 they are amplified at
-    every iteration, and the weights oscillate and diverge. Adam uses `momentum` as beta1
-    (`AdamSolver::ComputeUpdateValue`, `adam_solver.cpp`): at 1 its bias correction divides
-    by `1 - beta1^t = 0` and the first update is `0 * inf = NaN`. AdaDelta uses it as the
-    decay of its running averages (`AdaDeltaSolver::ComputeUpdateValue`,
-    `adadelta_solver.cpp`): at 1 they stay 0 and AdaDelta becomes plain SGD at its (large)
-    base_lr; above 1 they turn negative and their square root is NaN.
+    `nesterov_solver.cpp`): above 1 every old gradient is amplified at every iteration.
+    Adam uses `momentum` as beta1 (`AdamSolver::ComputeUpdateValue`, `adam_solver.cpp`): at
+    1 its bias correction divides by `1 - beta1^t = 0`. AdaDelta uses it as the decay of its
+    running averages (`AdaDeltaSolver::ComputeUpdateValue`, `adadelta_solver.cpp`): above 1
+    they turn negative and their square root is NaN.
 
     ## Consequence
-    Trains nothing. With SGD or Nesterov old gradients never fade (momentum 1) or grow at every
-    iteration (above 1), and the weights oscillate and diverge. NaN with Adam at `momentum: 1`
-    (its bias correction divides by 0: the first update is 0 * inf) and with AdaDelta above 1
-    (the square root of negative averages). Likely wrong with AdaDelta at exactly 1, if base_lr
-    was chosen for AdaDelta: every update is then plain SGD at that (large) rate; and with Adam
-    above 1, if an Adam update is meant: the first-moment average grows without bound, weighted
-    towards the oldest gradients.
+    NaN. Measured with `caffe train` on a small net that trains with momentum 0.9: SGD at
+    momentum 1.1 prints `loss = -nan` from about iteration 500 (the steps grow 1.1 times per
+    iteration), Adam at momentum 1 and AdaDelta at 1.1 from the first display on.
 
     ## Example
     ```
@@ -523,43 +563,54 @@ def momentum_not_below_one(ctx: SolverContext) -> Iterator[Report]:
     ## Fix
     Use a momentum below 1 (0.9 is usual; 0.99 for very small learning rates).
     """
-    kind = _solver_type(ctx)
-    momentum = _value(ctx, "momentum")
-    if kind not in ("SGD", "Nesterov", "Adam", "AdaDelta") or momentum < 1:
-        return
-    effect = {
-        "SGD": "SGD keeps history = momentum * history + rate * gradient and moves the"
-        " weights by it",
-        "Nesterov": "Nesterov keeps history = momentum * history + rate * gradient and moves"
-        " the weights by it",
-        "Adam": "Adam uses it as beta1, and"
-        + (
-            " its bias correction divides by 1 - beta1^t = 0: the first update is 0 * inf ="
-            " NaN"
-            if momentum == 1
-            else " its first-moment average then grows without bound, weighted towards the"
-            " oldest gradients"
-        ),
-        "AdaDelta": "AdaDelta uses it as the decay of its running averages, which"
-        + (
-            " then stay 0: every update is just base_lr * gradient (plain SGD)"
-            if momentum == 1
-            else " then turn negative: their square root is NaN at the first update"
-        ),
-    }[kind]
-    if kind in ("SGD", "Nesterov"):
-        effect += (
-            ", so old gradients never fade: the weights oscillate and diverge"
-            if momentum == 1
-            else f", so old gradients grow {momentum:g} times per iteration: the weights"
-            " diverge"
-        )
-    yield Report(
-        ("momentum",),
-        f"`momentum: {momentum:g}` with {_type_text(ctx, kind)} is not below 1: {effect}"
-        f" (`{UPDATE_FUNCTION[kind]}`)",
-        hint="use a momentum below 1 (0.9 is usual)",
-    )
+    yield from _momentum_report(ctx, blows_up=True)
+
+
+@solver_rule(
+    "S219",
+    "momentum-never-decays",
+    Severity.WARNING,
+    "`momentum` 1 with SGD, Nesterov or AdaDelta, or above 1 with Adam: old gradients never"
+    " fade.",
+)
+def momentum_never_decays(ctx: SolverContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags `momentum: 1` with the SGD, Nesterov or AdaDelta solver, and a `momentum` above 1
+    with Adam: settings where old gradients never fade but the update does not blow up
+    (those are S205).
+
+    ## Why is this bad?
+    With SGD or Nesterov at momentum 1 (`SGDSolver::ComputeUpdateValue`,
+    `src/caffe/solvers/sgd_solver.cpp`) the history is the sum of every gradient so far:
+    the steps never shrink, so the weights overshoot and oscillate around a minimum instead
+    of settling. AdaDelta at 1 keeps its running averages at 0 and becomes plain SGD at its
+    `base_lr`, which for AdaDelta is usually 1 (`adadelta_solver.cpp`). Adam above 1 makes
+    its first-moment average grow without bound, weighted towards the oldest gradients
+    (`adam_solver.cpp`). Momentum is almost always meant to be 0.9 or 0.99.
+
+    ## Consequence
+    Likely wrong. If the net is meant to settle into a minimum, the steps never shrink, so
+    on real nets they overshoot. Not an abort and not certain divergence: measured with
+    `caffe train` on a small, easy net, SGD and Nesterov at momentum 1, AdaDelta at 1 and Adam
+    at 1.1 all still reduced the loss.
+
+    ## Example
+    ```
+    type: "SGD"
+    momentum: 1
+    ```
+
+    ## Use instead
+    ```
+    type: "SGD"
+    momentum: 0.9
+    ```
+
+    ## Fix
+    Use a momentum below 1 (0.9 is usual; 0.99 for very small learning rates).
+    """
+    yield from _momentum_report(ctx, blows_up=False)
 
 
 @solver_rule(
@@ -681,14 +732,14 @@ def adam_momentum2_out_of_range(ctx: SolverContext) -> Iterator[Report]:
     `src/caffe/solvers/adam_solver.cpp`). The step is scaled by the bias correction
     `sqrt(1 - beta2^t)`: at beta2 = 1 that is 0 (and the squared-gradient average never
     leaves 0), so every update is 0 and nothing is learned; above 1 it is the square root of
-    a negative number, NaN, at the first update. Below 0 the squared-gradient average can go
-    negative, and its square root is NaN.
+    a negative number, NaN. Below 0 the squared-gradient average can go negative, and its
+    square root is NaN.
 
     ## Consequence
-    Trains nothing. At `momentum2: 1` the bias correction `sqrt(1 - beta2^t)` is 0 and the
-    squared-gradient average never leaves 0, so every update is 0. NaN above 1 (the square root
-    of a negative number, at the first update) and below 0, where the squared-gradient average
-    can go negative and its square root is NaN.
+    Trains nothing. Measured with `caffe train` on a small net that Adam trains at 0.999: at
+    `momentum2: 1` the bias correction is 0 and the loss never moves; at 1.1 the loss never
+    moves either (this OpenBLAS build turns the NaN-scaled step into no update); at -0.5 the
+    loss is `-nan` from the first display on.
 
     ## Example
     ```
@@ -718,7 +769,7 @@ def adam_momentum2_out_of_range(ctx: SolverContext) -> Iterator[Report]:
                   " change")
     elif beta2 > 1:
         effect = ("the bias correction sqrt(1 - momentum2^t) is the square root of a"
-                  " negative number: the weights are NaN after the first update")
+                  " negative number (NaN): measured, the weights then never change")
     else:
         effect = ("the squared-gradient average momentum2 * v + (1 - momentum2) * g^2 can go"
                   " negative, and its square root is NaN")
@@ -729,32 +780,61 @@ def adam_momentum2_out_of_range(ctx: SolverContext) -> Iterator[Report]:
     )
 
 
+def _delta(ctx: SolverContext, adadelta: bool) -> Iterator[Report]:
+    kind = _solver_type(ctx)
+    if kind not in ADAPTIVE or not ctx.schema.has_field("SolverParameter", "delta"):
+        return
+    if (kind == "AdaDelta") != adadelta:
+        return
+    delta = _value(ctx, "delta")
+    if delta > 0:
+        return
+    if kind == "AdaDelta":
+        effect = ("AdaDelta's step is gradient * sqrt((update history + delta) / (gradient"
+                  " history + delta)): " + (
+                      "the update history starts at 0 and stays 0, so no weight ever moves"
+                      if delta == 0 else
+                      "with a negative delta the first ratio is negative, and its square root"
+                      " is NaN"))
+    else:
+        effect = (f"{kind} divides each step by sqrt(history) + delta, so a weight whose"
+                  " gradient has been exactly 0 from the start (a dead ReLU unit, an input"
+                  " pixel that is always 0, an unused output) gets 0/0 = NaN, and the NaN"
+                  " spreads through the net")
+    yield Report(
+        ("delta",),
+        f"`delta: {delta:g}` with {_type_text(ctx, kind)}: {effect}"
+        f" (`{UPDATE_FUNCTION[kind]}`)",
+        hint="use a small positive delta (1e-8 is the default"
+        + ("; AdaDelta examples use 1e-6)" if kind == "AdaDelta" else ")"),
+    )
+
+
 @solver_rule(
     "S209",
     "delta-not-positive",
-    Severity.ERROR,
-    "`delta` 0 or negative with AdaGrad, RMSProp, AdaDelta or Adam: 0/0 = NaN.",
+    Severity.WARNING,
+    "`delta` 0 or negative with AdaGrad, RMSProp or Adam: 0/0 = NaN on a zero gradient.",
 )
 def delta_not_positive(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags `delta` <= 0 with the AdaGrad, RMSProp, AdaDelta or Adam solver.
+    Flags `delta` <= 0 with the AdaGrad, RMSProp or Adam solver (AdaDelta: S220).
 
     ## Why is this bad?
-    These solvers divide by a running root mean square plus `delta` (default 1e-8), which is
-    only there to keep the division away from 0 (`ComputeUpdateValue` in
-    `src/caffe/solvers/adagrad_solver.cpp`, `rmsprop_solver.cpp`, `adam_solver.cpp`,
-    `adadelta_solver.cpp`). With `delta: 0`, a weight whose gradient has been exactly 0 so
-    far (a dead ReLU unit, an unused output) gets 0/0 = NaN, and the NaN spreads through the
-    net. AdaDelta is worse: its step is `sqrt((update history + delta) / (gradient history +
-    delta))`, and with delta 0 the update history starts at 0 and stays 0, so no weight ever
-    moves. A negative delta can make the divisor 0 or flip its sign.
+    These solvers divide each step by a running root mean square plus `delta` (default
+    1e-8), which is only there to keep the division away from 0 (`ComputeUpdateValue` in
+    `src/caffe/solvers/adagrad_solver.cpp`, `rmsprop_solver.cpp`, `adam_solver.cpp`). With
+    `delta: 0`, a weight whose gradient has been exactly 0 from the start (a dead ReLU unit,
+    an input pixel that is always 0 such as MNIST's border, an unused output) gets 0/0 =
+    NaN, and the NaN spreads through the net. A negative delta can make the divisor 0 or flip
+    its sign.
 
     ## Consequence
-    NaN. With AdaGrad, RMSProp or Adam, a weight whose gradient has been exactly 0 so far (a
-    dead ReLU unit, an unused output) gets 0/0 = NaN, which spreads through the net.
-    Trains nothing with AdaDelta: its update history starts at 0 and stays 0, so no weight ever
-    moves.
+    Likely wrong. If some weight's gradient is exactly 0 from the start, which is common but
+    not certain, its first update is 0/0 = NaN and the loss turns `nan`. Measured with
+    `caffe train` on a small dense net where every gradient is non-zero, AdaGrad, RMSProp and
+    Adam with `delta: 0` or `-1e-8` trained normally.
 
     ## Example
     ```
@@ -769,28 +849,52 @@ def delta_not_positive(ctx: SolverContext) -> Iterator[Report]:
     ```
 
     ## Fix
-    Use a small positive delta (1e-8 is the default; AdaDelta examples use 1e-6).
+    Use a small positive delta (1e-8 is the default).
     """
-    kind = _solver_type(ctx)
-    if kind not in ADAPTIVE or not ctx.schema.has_field("SolverParameter", "delta"):
-        return
-    delta = _value(ctx, "delta")
-    if delta > 0:
-        return
-    if kind == "AdaDelta":
-        effect = ("AdaDelta's step is gradient * sqrt((update history + delta) / (gradient"
-                  " history + delta)): the update history starts at 0 and stays 0, so no weight"
-                  " ever moves, and a zero gradient gives 0/0 = NaN")
-    else:
-        effect = (f"{kind} divides each step by sqrt(history) + delta, so a weight whose"
-                  " gradient has been exactly 0 so far (a dead ReLU unit, an unused output)"
-                  " gets 0/0 = NaN, and the NaN spreads through the net")
-    yield Report(
-        ("delta",),
-        f"`delta: {delta:g}` with {_type_text(ctx, kind)}: {effect}"
-        f" (`{UPDATE_FUNCTION[kind]}`)",
-        hint="use a small positive delta (1e-8 is the default)",
-    )
+    yield from _delta(ctx, adadelta=False)
+
+
+@solver_rule(
+    "S220",
+    "adadelta-delta-not-positive",
+    Severity.ERROR,
+    "AdaDelta with `delta` 0 (no weight ever moves) or negative (NaN).",
+)
+def adadelta_delta_not_positive(ctx: SolverContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags `delta` <= 0 with the AdaDelta solver.
+
+    ## Why is this bad?
+    AdaDelta's step is `gradient * sqrt((update history + delta) / (gradient history +
+    delta))` (`AdaDeltaSolver::ComputeUpdateValue`, `src/caffe/solvers/adadelta_solver.cpp`).
+    The update history starts at 0, so with `delta: 0` the first step is 0, the history stays
+    0, and no weight ever moves. With a negative delta the first ratio is negative and its
+    square root is NaN.
+
+    ## Consequence
+    Trains nothing. Measured with `caffe train` on a small net that AdaDelta trains at
+    `delta: 1e-6`: at `delta: 0` the loss never moves; at `-1e-6` it is `-nan` from the first
+    display on.
+
+    ## Example
+    ```
+    type: "AdaDelta"
+    momentum: 0.95
+    delta: 0
+    ```
+
+    ## Use instead
+    ```
+    type: "AdaDelta"
+    momentum: 0.95
+    delta: 1e-6
+    ```
+
+    ## Fix
+    Use a small positive delta (AdaDelta examples use 1e-6).
+    """
+    yield from _delta(ctx, adadelta=True)
 
 
 @solver_rule(

@@ -205,6 +205,21 @@ def test_the_finding_quotes_the_check_caffe_fails(path: Path) -> None:
     assert quoting, (check, [f.message for f in report.findings])
 
 
+def test_an_embedded_v1_net_aborts_at_the_first_iteration(tmp_path: Path) -> None:
+    """N223's run-time abort, with real ``caffe train``: the solver's V1 net is built empty."""
+    solver = FIXTURES / "layer_syntax" / "bad_embedded_v1_only.prototxt"
+    caffe = CONSTRUCT.with_name("caffe")  # type: ignore[union-attr]
+    proc = subprocess.run([str(caffe), "train", "--solver", str(solver)], capture_output=True,
+                          text=True, timeout=120, check=False, cwd=tmp_path)
+    assert proc.returncode != 0
+    fatal = next(line for line in proc.stderr.splitlines() if line.startswith("F"))
+    check = fatal[fatal.index("Check failed: "):].strip()
+    assert check == "Check failed: end < layers_.size() (-1 vs. 0)"
+    report = Linter(load_rules(), Options(dialect="bvlc")).lint([Input(str(solver))])[0]
+    (finding,) = report.findings
+    assert finding.code == "N223" and check in finding.message
+
+
 def test_the_oracle_is_the_shared_build() -> None:
     assert CONSTRUCT is not None and CONSTRUCT.is_file()
     assert (SHARED / "caffe-oracle" / "build.sh").is_file() or not SHARED.is_dir()

@@ -27,10 +27,12 @@ def test_mixed_with_v0_blocks_drops_the_layer_blocks() -> None:
         'layer { name: "relu" type: "ReLU" bottom: "fc" top: "fc" }\n'
     )
     findings = lint_text(text, select=SELECT)
-    assert brief(findings) == [("N221", 1, 1)]
-    assert findings[0].message.startswith(
+    assert brief(findings) == [("N224", 1, 1)]  # Caffe does not abort: a warning
+    assert findings[0].severity.label == "warning"
+    assert findings[0].message == (
         "this net has 1 `layer` block and 1 `layers` block (the first `layer` block is on"
-        " line 2), some in the V0 syntax: Caffe's V0 upgrade (UpgradeV0Net) rebuilds"
+        " line 2), some in the V0 syntax: Caffe's V0 upgrade (UpgradeV0Net) rebuilds the net"
+        " from the `layers` blocks only and silently drops the 1 `layer` block"
     )
 
 
@@ -61,15 +63,27 @@ def test_v2_is_clean() -> None:
 
 
 def test_old_syntax_embedded_in_a_solver_is_never_upgraded() -> None:
-    findings = lint_fixture("layer_syntax/bad_embedded_solver.prototxt", select=SELECT)
-    assert brief(findings) == [("N223", 6, 3)]
+    findings = lint_fixture("layer_syntax/bad_embedded_v1_only.prototxt", select=SELECT)
+    assert brief(findings) == [("N223", 9, 3)]
     (f,) = findings
     assert f.severity.label == "error"
     assert f.message == (
         "`layers` blocks (old syntax) inside the solver's `net_param` are never upgraded:"
         " Caffe upgrades only net files, and Net::FilterNet reads `layer` blocks only, so"
-        " these 2 `layers` blocks are silently ignored and the net is built from its 1"
-        " `layer` block alone"
+        " these 3 `layers` blocks are silently ignored and the net is built empty: the first"
+        ' iteration aborts with "Check failed: end < layers_.size() (-1 vs. 0)"'
+    )
+
+
+def test_old_and_new_blocks_embedded_in_a_solver_drop_the_old_ones() -> None:
+    findings = lint_fixture("layer_syntax/bad_embedded_solver.prototxt", select=SELECT)
+    assert brief(findings) == [("N224", 6, 3)]
+    (f,) = findings
+    assert f.severity.label == "warning"
+    assert f.message == (
+        "the solver's `net_param` mixes 1 `layer` block and 2 `layers` blocks: a net inside a"
+        " solver is never upgraded and Net::FilterNet reads `layer` blocks only, so Caffe"
+        " silently builds it from the 1 `layer` block alone, without these 2 `layers` blocks"
     )
 
 
@@ -90,5 +104,6 @@ def test_corpus_consolidated_solver_points_inside_net_param() -> None:
     path = CORPUS / "BVLC__caffe/examples/mnist/lenet_consolidated_solver.prototxt"
     findings = lint_files(path, select=SELECT)
     assert brief(findings) == [("N223", 47, 3)]
-    assert findings[0].message.endswith("these 12 `layers` blocks are silently ignored and"
-                                        " the net is built empty")
+    assert findings[0].message.endswith(
+        "these 12 `layers` blocks are silently ignored and the net is built empty: the first"
+        ' iteration aborts with "Check failed: end < layers_.size() (-1 vs. 0)"')

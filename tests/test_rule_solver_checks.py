@@ -195,8 +195,10 @@ def test_sgd_momentum_above_one() -> None:
     assert f.message == (
         '`momentum: 1.9` with the default `type: "SGD"` is not below 1: SGD keeps history ='
         " momentum * history + rate * gradient and moves the weights by it, so old gradients"
-        " grow 1.9 times per iteration: the weights diverge (`SGDSolver::ComputeUpdateValue`)"
+        " grow 1.9 times per iteration: the steps grow without bound and the weights turn into"
+        " inf and NaN (`SGDSolver::ComputeUpdateValue`)"
     )
+    assert f.hint == "use a momentum below 1 (0.9 is usual)"
 
 
 def test_adam_momentum_one_is_nan() -> None:
@@ -210,17 +212,25 @@ def test_adam_momentum_one_is_nan() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "momentum", "expected"),
+    ("kind", "momentum", "code", "expected"),
     [
-        ("Nesterov", "1", "so old gradients never fade: the weights oscillate and diverge"),
-        ("AdaDelta", "1", "then stay 0: every update is just base_lr * gradient (plain SGD)"),
-        ("AdaDelta", "1.5", "then turn negative: their square root is NaN at the first update"),
+        ("Nesterov", "1", "S219", "so old gradients never fade: the steps do not shrink, and the"
+         " weights oscillate unless every gradient keeps one direction"),
+        ("SGD", "1", "S219", "so old gradients never fade"),
+        ("AdaDelta", "1", "S219", "then stay 0: every update is just base_lr * gradient (plain"
+         " SGD at a rate meant for AdaDelta)"),
+        ("Adam", "1.1", "S219", "its first-moment average then grows without bound"),
+        ("AdaDelta", "1.5", "S205", "then turn negative: their square root is NaN at the first"
+         " update"),
+        ("Nesterov", "1.01", "S205", "so old gradients grow 1.01 times per iteration"),
     ],
 )
-def test_momentum_not_below_one_per_solver(kind: str, momentum: str, expected: str) -> None:
+def test_momentum_not_below_one_per_solver(kind: str, momentum: str, code: str,
+                                           expected: str) -> None:
     text = f'base_lr: 0.1\nlr_policy: "fixed"\nmax_iter: 10\ntype: "{kind}"\nmomentum: {momentum}\n'
     (f,) = lint_text(text, name="s.prototxt", select=ALL_S)
-    assert brief([f]) == [("S205", 5, 1)]
+    assert brief([f]) == [(code, 5, 1)]
+    assert f.severity.label == ("error" if code == "S205" else "warning")
     assert expected in f.message
 
 
@@ -270,26 +280,26 @@ def test_adam_momentum2_above_one() -> None:
     )
     (f,) = lint_text(text, name="s.prototxt", select=ALL_S)
     assert brief([f]) == [("S208", 6, 1)]
-    assert "square root of a negative number: the weights are NaN after the first update" in (
-        f.message
-    )
+    assert f.message.endswith("the bias correction sqrt(1 - momentum2^t) is the square root"
+                              " of a negative number (NaN): measured, the weights then never"
+                              " change")
 
 
 def test_adagrad_delta_zero() -> None:
     f = only("bad_adagrad_delta.prototxt")
-    assert where(f) == ("S209", 5, 1, 9, "error")
+    assert where(f) == ("S209", 5, 1, 9, "warning")
     assert f.message == (
         '`delta: 0` with `type: "AdaGrad"`: AdaGrad divides each step by sqrt(history) +'
-        " delta, so a weight whose gradient has been exactly 0 so far (a dead ReLU unit, an"
-        " unused output) gets 0/0 = NaN, and the NaN spreads through the net"
-        " (`AdaGradSolver::ComputeUpdateValue`)"
+        " delta, so a weight whose gradient has been exactly 0 from the start (a dead ReLU"
+        " unit, an input pixel that is always 0, an unused output) gets 0/0 = NaN, and the"
+        " NaN spreads through the net (`AdaGradSolver::ComputeUpdateValue`)"
     )
 
 
 def test_adadelta_delta_zero_with_enum_type() -> None:
     findings = lint_fixture("solver_checks/bad_adadelta_delta.prototxt", select=ALL_S)
     assert [where(f) for f in findings] == [
-        ("S209", 4, 1, 9, "error"),
+        ("S220", 4, 1, 9, "error"),
         ("S211", 6, 1, 22, "info"),
     ]
     assert findings[0].message.startswith(
