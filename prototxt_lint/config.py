@@ -50,11 +50,15 @@ def _codes(value: object, key: str, path: str) -> tuple[str, ...]:
 
 
 def parse_config(path: str, table: dict[str, object]) -> Config:
-    unknown = set(table) - KNOWN_KEYS
+    unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(KNOWN_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"{path}: unknown key(s) {', '.join(sorted(unknown))}"
-            f" (known: {', '.join(sorted(KNOWN_KEYS))})"
+            f"{path}: unknown key(s) {', '.join(unknown)}"
+            f" ({hint}known: {', '.join(sorted(KNOWN_KEYS))})"
         )
     fail_on = None
     if "fail-on" in table:
@@ -63,7 +67,7 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         except ValueError as exc:
             raise ConfigError(f"{path}: fail-on: {exc}") from None
     size = table.get("max-file-size")
-    if size is not None and not isinstance(size, int | float):
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)):
         raise ConfigError(f"{path}: max-file-size must be a number of megabytes")
     proto = table.get("proto")
     if proto is not None and not isinstance(proto, str):

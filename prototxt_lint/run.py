@@ -141,9 +141,31 @@ def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
     return count, held
 
 
+def check_request_selectors(request: LintRequest, rules: list[Rule]) -> None:
+    """--select/--ignore must name rules: a typo would otherwise run no rule at all."""
+    from prototxt_lint.selectors import check_selectors
+
+    try:
+        check_selectors(request.select, rules, "--select")
+        check_selectors(request.ignore, rules, "--ignore")
+    except ValueError as exc:
+        raise SetupProblem(str(exc)) from None
+
+
+def check_config_selectors(config: Config, rules: list[Rule]) -> None:
+    from prototxt_lint.selectors import check_selectors
+
+    try:
+        check_selectors(config.select, rules, f"{config.path}: select")
+        check_selectors(config.ignore, rules, f"{config.path}: ignore")
+    except ValueError as exc:
+        raise SetupProblem(f"configuration error: {exc}") from None
+
+
 def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     """Lint, print the report, return the exit code. Raises :class:`SetupProblem`."""
     out, err = sys.stdout, sys.stderr
+    check_request_selectors(request, rules)
     inputs: list[tuple[str, Input]] = []  # (config directory, input)
     for path in request.paths:
         if path == "-":
@@ -170,6 +192,8 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     fixed_count = held_count = 0
     threshold = Severity.WARNING
     schemas: dict[str, Schema] = {}
+    for config in groups:
+        check_config_selectors(config, rules)
     for config, items in groups.items():
         schema_path = request.proto or config.proto
         schema = None
