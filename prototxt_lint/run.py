@@ -10,14 +10,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from prototxt_lint.config import Config, ConfigError, find_config
-from prototxt_lint.findings import Severity
+from prototxt_lint.findings import Finding, Severity
 from prototxt_lint.linter import Input, Options
 from prototxt_lint.plugin import Rule
 from prototxt_lint.records import Record
 from prototxt_lint.schema import Schema
 from prototxt_lint.source import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from prototxt_lint.batch import SlimReport
 
 EXTENSIONS = (".prototxt", ".pbtxt")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -42,15 +46,21 @@ class LintRequest(Record):
     __slots__ = (
         "color",
         "dialect",
+        "diff",
+        "exit_zero",
         "fail_on",
         "fix",
         "fmt",
         "ignore",
         "jobs",
         "max_file_size",
+        "output_file",
         "paths",
         "proto",
+        "quiet",
         "select",
+        "show_fixes",
+        "statistics",
         "stdin_filename",
         "unsafe_fixes",
     )
@@ -58,7 +68,7 @@ class LintRequest(Record):
     def __init__(
         self,
         paths: list[str],
-        fmt: str = "text",
+        fmt: str | None = None,  # None: github under GitHub Actions, else text
         select: Sequence[str] = (),
         ignore: Sequence[str] = (),
         fail_on: str | None = None,
@@ -70,8 +80,20 @@ class LintRequest(Record):
         color: bool | None = None,
         unsafe_fixes: bool = False,
         dialect: str | None = None,  # --dialect: "auto", "bvlc" or a dialect's name
+        output_file: str | None = None,
+        exit_zero: bool = False,
+        statistics: bool = False,
+        quiet: bool = False,
+        show_fixes: bool = False,
+        diff: bool = False,
     ) -> None:
         self.paths = paths
+        self.output_file = output_file
+        self.exit_zero = exit_zero
+        self.statistics = statistics
+        self.quiet = quiet
+        self.show_fixes = show_fixes
+        self.diff = diff
         self.dialect = dialect
         self.fmt = fmt
         self.select = select
@@ -125,9 +147,10 @@ def _read_stdin(request: LintRequest) -> tuple[str, Input]:
 
 
 def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
-                 unsafe: bool) -> tuple[int, int]:
+                 unsafe: bool, applied: list[Finding] | None = None) -> tuple[int, int]:
     """Lint, apply the fixes to their files (stdin is never rewritten): the safe ones, and
-    the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back)."""
+    the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back); the
+    findings whose fixes were applied are added to ``applied``."""
     from prototxt_lint.fixes import fix_file
     from prototxt_lint.linter import Linter
 
@@ -137,8 +160,58 @@ def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
             wanted = [f for f in report.findings if f.fix is not None and (unsafe or f.fix.safe)]
             held += sum(1 for f in report.findings if f.fix is not None and not f.fix.safe
                         and not unsafe)
-            count += fix_file(report.path, report.document.source.text, wanted)
+            done = fix_file(report.path, report.document.source.text, wanted)
+            count += done
+            if done and applied is not None:
+                applied.extend(wanted)
     return count, held
+
+
+def _diffs(rules: list[Rule], options: Options, items: list[Input],
+           unsafe: bool) -> list[str]:
+    """--diff: the unified diff of what --fix would change, per file that would change."""
+    from prototxt_lint.fix_preview import fixable, unified_diff
+    from prototxt_lint.linter import Linter
+
+    out = []
+    for report in Linter(rules, options).lint(items):
+        if report.document.kind in ("net", "solver") and not report.document.problems:
+            wanted = fixable(report.findings, unsafe)
+            out.append(unified_diff(report.path, report.document.source.text, wanted))
+    return [d for d in out if d]
+
+
+def write_atomically(path: str, text: str) -> None:
+    """--output-file: a reader never sees half a report (temporary file, then rename)."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".prototxt-lint-", suffix=".tmp")
+    except OSError as exc:
+        raise SetupProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise SetupProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def output_format(request: LintRequest, env: Mapping[str, str]) -> str:
+    """The format asked for; without one, ``github`` under GitHub Actions (as ruff does)."""
+    if request.fmt:
+        return request.fmt
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
 
 
 def check_request_selectors(request: LintRequest, rules: list[Rule]) -> None:
@@ -186,9 +259,11 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     except ConfigError as exc:
         raise SetupProblem(f"configuration error: {exc}") from None
 
-    from prototxt_lint.batch import SlimReport, lint_inputs
+    from prototxt_lint.batch import lint_inputs
 
     reports: list[SlimReport] = []
+    applied: list[Finding] = []
+    diffs: list[str] = []
     fixed_count = held_count = 0
     threshold = Severity.WARNING
     schemas: dict[str, Schema] = {}
@@ -221,24 +296,32 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             threshold = Severity.parse(request.fail_on)
         elif config.fail_on is not None:
             threshold = config.fail_on
+        if request.diff:
+            diffs.extend(_diffs(rules, options, items, request.unsafe_fixes))
+            continue
         if request.fix:
-            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes)
+            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes, applied)
             fixed_count += fixed
             held_count += held
         reports.extend(lint_inputs(rules, options, items, request.jobs))
 
-    if request.fmt == "json":
-        from prototxt_lint.output import render_json
-
-        out.write(render_json(reports) + "\n")
+    if request.diff:
+        return _report_diff(diffs, request)
+    fmt = output_format(request, os.environ)
+    text = _render(reports, rules, request, fmt, out)
+    if request.show_fixes:
+        shown = _show_fixes(reports, applied, request)
+        if fmt in ("text", "concise") and not request.statistics:
+            text += shown
+        else:
+            err.write(shown)
+    if request.output_file:
+        write_atomically(request.output_file, text)
     else:
-        from prototxt_lint.output import render_text
+        out.write(text)
+        out.flush()
 
-        use_colour = want_colour(request.color, out.isatty(), os.environ)
-        out.write(render_text(reports, use_colour) + "\n")
-    out.flush()
-
-    if request.fix:
+    if request.fix and not request.quiet:
         err.write(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.")
         if held_count:
             err.write(f" {held_count} unsafe fix{'es' if held_count != 1 else ''} not applied"
@@ -247,9 +330,53 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
         err.write("\n")
     if any(r.fatal for r in reports):
         return EXIT_ERROR
+    if request.exit_zero:
+        return EXIT_CLEAN
     if any(f.severity >= threshold for r in reports for f in r.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _render(reports: list[SlimReport], rules: list[Rule], request: LintRequest, fmt: str,
+            out: TextIO) -> str:
+    if request.statistics:
+        from prototxt_lint.statistics import render_statistics
+
+        return render_statistics(reports, as_json=fmt in ("json", "json-lines"))
+    from prototxt_lint.reporters import Context, reporter
+
+    tty = out.isatty() and not request.output_file
+    context = Context(rules, want_colour(request.color, tty, os.environ), request.quiet)
+    return reporter(fmt).render(reports, context)
+
+
+def _show_fixes(reports: list[SlimReport], applied: list[Finding], request: LintRequest) -> str:
+    """--show-fixes: the fixes --fix applied, or (without --fix) the ones it would apply."""
+    from prototxt_lint.fix_preview import fix_line, fixable
+
+    if request.fix:
+        title, shown = "Fixed", applied
+    else:  # every fix, the unsafe ones labelled: --fix --unsafe-fixes applies them
+        title = "Fixable with --fix"
+        shown = [f for r in reports for f in fixable(r.findings, unsafe=True)]
+    if not shown:
+        return "" if request.quiet else f"\n{title}: nothing.\n"
+    return f"\n{title} ({len(shown)}):\n" + "".join(f"  {fix_line(f)}\n" for f in shown)
+
+
+def _report_diff(diffs: list[str], request: LintRequest) -> int:
+    """--diff: the diff on stdout (or --output-file); exit 1 when there is anything to fix."""
+    diff = "".join(diffs)
+    if request.output_file:
+        write_atomically(request.output_file, diff)
+    else:
+        sys.stdout.write(diff)
+        sys.stdout.flush()
+    if not request.quiet:
+        files = len(diffs)
+        sys.stderr.write(f"Would fix {files} file{'s' if files != 1 else ''}.\n"
+                         if diffs else "No fixes to apply.\n")
+    return EXIT_FINDINGS if diff and not request.exit_zero else EXIT_CLEAN
 
 
 def fast_request(args: Sequence[str]) -> LintRequest | None:
