@@ -145,6 +145,32 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
 )
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option(
+    "--config",
+    "config_path",
+    default=None,
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="Use this configuration file (pyproject.toml or .prototxt-lint.toml) for every file,"
+    " instead of the nearest one.",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip files git ignores when walking folders [default: respect, or the config's"
+    " respect-gitignore].",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply exclude, extend-exclude and .gitignore to files named on the command line"
+    " too (the pre-commit hook passes it).",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the resolved configuration for the first PATH and exit.",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Colour the output [default: on a terminal, unless NO_COLOR is set].",
@@ -172,6 +198,10 @@ def lint_command(
     quiet: bool,
     show_fixes: bool,
     diff: bool,
+    config_path: str | None,
+    respect_gitignore: bool | None,
+    force_exclude: bool,
+    show_settings: bool,
 ) -> None:
     """Lint Caffe net and solver prototxt files.
 
@@ -217,6 +247,10 @@ def lint_command(
         quiet=quiet,
         show_fixes=show_fixes,
         diff=diff,
+        config_path=config_path,
+        respect_gitignore=respect_gitignore,
+        force_exclude=force_exclude,
+        show_settings=show_settings,
     )
     try:
         code = run_lint(request, rules)

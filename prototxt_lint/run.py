@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from prototxt_lint.config import Config, ConfigError, find_config
+from prototxt_lint.discovery import EXTENSIONS as EXTENSIONS  # re-exported (cli)
 from prototxt_lint.findings import Finding, Severity
 from prototxt_lint.linter import Input, Options
 from prototxt_lint.plugin import Rule
@@ -23,7 +24,6 @@ from prototxt_lint.source import DEFAULT_MAX_BYTES
 if TYPE_CHECKING:
     from prototxt_lint.batch import SlimReport
 
-EXTENSIONS = (".prototxt", ".pbtxt")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 #: ``prototxt-lint NAME ...`` runs another command; each lives in its own module, imported
@@ -45,12 +45,14 @@ class LintRequest(Record):
 
     __slots__ = (
         "color",
+        "config_path",
         "dialect",
         "diff",
         "exit_zero",
         "fail_on",
         "fix",
         "fmt",
+        "force_exclude",
         "ignore",
         "jobs",
         "max_file_size",
@@ -58,8 +60,10 @@ class LintRequest(Record):
         "paths",
         "proto",
         "quiet",
+        "respect_gitignore",
         "select",
         "show_fixes",
+        "show_settings",
         "statistics",
         "stdin_filename",
         "unsafe_fixes",
@@ -86,8 +90,16 @@ class LintRequest(Record):
         quiet: bool = False,
         show_fixes: bool = False,
         diff: bool = False,
+        config_path: str | None = None,  # --config: this file for every input
+        respect_gitignore: bool | None = None,  # --no-respect-gitignore: False
+        force_exclude: bool = False,
+        show_settings: bool = False,
     ) -> None:
         self.paths = paths
+        self.config_path = config_path
+        self.respect_gitignore = respect_gitignore
+        self.force_exclude = force_exclude
+        self.show_settings = show_settings
         self.output_file = output_file
         self.exit_zero = exit_zero
         self.statistics = statistics
@@ -109,16 +121,34 @@ class LintRequest(Record):
 
 
 def iter_files(path: str) -> Iterator[str]:
-    """Files to lint under ``path``: the file itself, or every ``*.prototxt``/``*.pbtxt``
-    below a directory, sorted, without following symlinked directories (no loops)."""
-    if not os.path.isdir(path):
-        yield path
-        return
-    for root, dirs, files in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(EXTENSIONS):
-                yield os.path.join(root, name)
+    """Files to lint under ``path`` with the nearest configurations (see
+    :mod:`prototxt_lint.discovery`)."""
+    from prototxt_lint.discovery import Discovery
+
+    yield from Discovery(find_config).files(path)
+
+
+def config_finder(request: LintRequest) -> Callable[[str], Config]:
+    """The configuration of a folder: the nearest one, or --config's file for every folder.
+    Raises :class:`SetupProblem` for a bad one."""
+    if request.config_path:
+        from prototxt_lint.config import load_config_file
+
+        if not os.path.isfile(request.config_path):
+            raise SetupProblem(f"--config {request.config_path}: no such file")
+        try:
+            fixed = load_config_file(request.config_path) or Config(path=request.config_path)
+        except ConfigError as exc:
+            raise SetupProblem(f"configuration error: {exc}") from None
+        return lambda directory: fixed
+
+    def nearest(directory: str) -> Config:
+        try:
+            return find_config(directory)
+        except ConfigError as exc:
+            raise SetupProblem(f"configuration error: {exc}") from None
+
+    return nearest
 
 
 def split_codes(values: Sequence[str]) -> list[str]:
@@ -132,22 +162,21 @@ def want_colour(flag: bool | None, is_tty: bool, env: Mapping[str, str]) -> bool
     return is_tty and not env.get("NO_COLOR")
 
 
-def _read_stdin(request: LintRequest) -> tuple[str, Input]:
+def _read_stdin(request: LintRequest,
+                config_for: Callable[[str], Config]) -> tuple[str, Input]:
     name = request.stdin_filename or "<stdin>"
     directory = os.path.dirname(os.path.abspath(name))
     limit_mb = request.max_file_size
     if limit_mb is None:
-        try:
-            limit_mb = find_config(directory).max_file_size_mb
-        except ConfigError:
-            limit_mb = None  # reported below, with the other configuration errors
+        limit_mb = config_for(directory).max_file_size_mb
     limit = int(limit_mb * 1024 * 1024) if limit_mb else DEFAULT_MAX_BYTES
     # read at most one byte more than the limit: a huge stream is refused, not loaded
     return directory, Input(name, sys.stdin.buffer.read(limit + 1))
 
 
 def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
-                 unsafe: bool, applied: list[Finding] | None = None) -> tuple[int, int]:
+                 unsafe: bool, applied: list[Finding] | None = None,
+                 ignores: PerFileIgnores | None = None) -> tuple[int, int]:
     """Lint, apply the fixes to their files (stdin is never rewritten): the safe ones, and
     the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back); the
     findings whose fixes were applied are added to ``applied``."""
@@ -157,8 +186,9 @@ def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
     count = held = 0
     for report in Linter(rules, options).lint([i for i in items if i.data is None]):
         if report.document.kind in ("net", "solver") and not report.document.problems:
-            wanted = [f for f in report.findings if f.fix is not None and (unsafe or f.fix.safe)]
-            held += sum(1 for f in report.findings if f.fix is not None and not f.fix.safe
+            found = ignores.keep(report.findings) if ignores else report.findings
+            wanted = [f for f in found if f.fix is not None and (unsafe or f.fix.safe)]
+            held += sum(1 for f in found if f.fix is not None and not f.fix.safe
                         and not unsafe)
             done = fix_file(report.path, report.document.source.text, wanted)
             count += done
@@ -168,7 +198,7 @@ def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
 
 
 def _diffs(rules: list[Rule], options: Options, items: list[Input],
-           unsafe: bool) -> list[str]:
+           unsafe: bool, ignores: PerFileIgnores) -> list[str]:
     """--diff: the unified diff of what --fix would change, per file that would change."""
     from prototxt_lint.fix_preview import fixable, unified_diff
     from prototxt_lint.linter import Linter
@@ -176,9 +206,33 @@ def _diffs(rules: list[Rule], options: Options, items: list[Input],
     out = []
     for report in Linter(rules, options).lint(items):
         if report.document.kind in ("net", "solver") and not report.document.problems:
-            wanted = fixable(report.findings, unsafe)
+            wanted = fixable(ignores.keep(report.findings), unsafe)
             out.append(unified_diff(report.path, report.document.source.text, wanted))
     return [d for d in out if d]
+
+
+class PerFileIgnores:
+    """``per-file-ignores``: drops the findings a file's configuration ignores for it."""
+
+    def __init__(self, config_for: Callable[[str], Config]) -> None:
+        self.config_for = config_for
+        self._codes: dict[str, tuple[str, ...]] = {}
+
+    def codes(self, path: str) -> tuple[str, ...]:
+        if path not in self._codes:
+            from prototxt_lint.config import per_file_codes
+
+            config = self.config_for(os.path.dirname(os.path.abspath(path)))
+            self._codes[path] = per_file_codes(config, path) if config.per_file_ignores else ()
+        return self._codes[path]
+
+    def keep(self, findings: Sequence[Finding]) -> list[Finding]:
+        kept = []
+        for f in findings:
+            codes = self.codes(f.file)
+            if not any(f.code.startswith(c) or c in (f.name, "ALL") for c in codes):
+                kept.append(f)
+        return kept
 
 
 def write_atomically(path: str, text: str) -> None:
@@ -231,6 +285,8 @@ def check_config_selectors(config: Config, rules: list[Rule]) -> None:
     try:
         check_selectors(config.select, rules, f"{config.path}: select")
         check_selectors(config.ignore, rules, f"{config.path}: ignore")
+        for glob, codes in config.per_file_ignores:
+            check_selectors(codes, rules, f"{config.path}: per-file-ignores {glob!r}")
     except ValueError as exc:
         raise SetupProblem(f"configuration error: {exc}") from None
 
@@ -239,25 +295,41 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     """Lint, print the report, return the exit code. Raises :class:`SetupProblem`."""
     out, err = sys.stdout, sys.stderr
     check_request_selectors(request, rules)
+    config_for = config_finder(request)
+    if request.show_settings:
+        from prototxt_lint.settings import show_settings
+
+        out.write(show_settings(request, config_for))
+        return EXIT_CLEAN
+    from prototxt_lint.discovery import Discovery
+
+    discovery = Discovery(config_for, request.respect_gitignore, request.force_exclude)
     inputs: list[tuple[str, Input]] = []  # (config directory, input)
+    seen: set[str] = set()  # a file named twice is linted and reported once
     for path in request.paths:
         if path == "-":
-            inputs.append(_read_stdin(request))
+            inputs.append(_read_stdin(request, config_for))
             continue
-        found = list(iter_files(path))
-        if not found:
+        found = list(discovery.files(path))
+        if not found and not discovery.problems and not discovery.excluded_count:
             err.write(f"prototxt-lint: {path}: no *.prototxt or *.pbtxt files found\n")
         for file in found:
-            inputs.append((os.path.dirname(os.path.abspath(file)), Input(file)))
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                inputs.append((os.path.dirname(os.path.abspath(file)), Input(file)))
+    for problem in discovery.problems:
+        err.write(problem + "\n")
     if not inputs:
+        if discovery.excluded_count and not discovery.problems:
+            if not request.quiet:
+                err.write("prototxt-lint: every file named is excluded; nothing to lint\n")
+            return EXIT_CLEAN
         return EXIT_ERROR
 
-    try:
-        groups: dict[Config, list[Input]] = {}
-        for directory, item in inputs:
-            groups.setdefault(find_config(directory), []).append(item)
-    except ConfigError as exc:
-        raise SetupProblem(f"configuration error: {exc}") from None
+    groups: dict[Config, list[Input]] = {}
+    for directory, item in inputs:
+        groups.setdefault(config_for(directory), []).append(item)
 
     from prototxt_lint.batch import lint_inputs
 
@@ -269,6 +341,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     schemas: dict[str, Schema] = {}
     for config in groups:
         check_config_selectors(config, rules)
+    ignores = PerFileIgnores(config_for)
     for config, items in groups.items():
         schema_path = request.proto or config.proto
         schema = None
@@ -297,16 +370,20 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
         elif config.fail_on is not None:
             threshold = config.fail_on
         if request.diff:
-            diffs.extend(_diffs(rules, options, items, request.unsafe_fixes))
+            diffs.extend(_diffs(rules, options, items, request.unsafe_fixes, ignores))
             continue
         if request.fix:
-            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes, applied)
+            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes, applied,
+                                       ignores)
             fixed_count += fixed
             held_count += held
-        reports.extend(lint_inputs(rules, options, items, request.jobs))
+        for report in lint_inputs(rules, options, items, request.jobs):
+            report.findings = ignores.keep(report.findings)
+            reports.append(report)
 
     if request.diff:
-        return _report_diff(diffs, request)
+        code = _report_diff(diffs, request)
+        return EXIT_ERROR if discovery.problems else code
     fmt = output_format(request, os.environ)
     text = _render(reports, rules, request, fmt, out)
     if request.show_fixes:
@@ -328,7 +405,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
                       " (they change how the net computes or trains; --unsafe-fixes applies"
                       " them).")
         err.write("\n")
-    if any(r.fatal for r in reports):
+    if discovery.problems or any(r.fatal for r in reports):
         return EXIT_ERROR
     if request.exit_zero:
         return EXIT_CLEAN
@@ -380,17 +457,21 @@ def _report_diff(diffs: list[str], request: LintRequest) -> int:
 
 
 def fast_request(args: Sequence[str]) -> LintRequest | None:
-    """The request for a plain ``prototxt-lint PATH... [--color|--no-color]``, which needs no
-    option parser; None for anything else (click handles it, with --help and errors)."""
+    """The request for a plain ``prototxt-lint PATH... [--color|--no-color] [--force-exclude]``
+    (the pre-commit hook's), which needs no option parser; None for anything else (click
+    handles it, with --help and errors)."""
     colour: bool | None = None
+    force_exclude = False
     paths = []
     for arg in args:
         if arg == "--color":
             colour = True
         elif arg == "--no-color":
             colour = False
+        elif arg == "--force-exclude":  # what the pre-commit hook passes
+            force_exclude = True
         elif arg.startswith("-"):
             return None
         else:
             paths.append(arg)
-    return LintRequest(paths=paths, color=colour) if paths else None
+    return LintRequest(paths=paths, color=colour, force_exclude=force_exclude) if paths else None
