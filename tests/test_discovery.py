@@ -234,3 +234,27 @@ def test_discovery_keys_with_wrong_types_exit_2(tmp_path: Path, text: str, messa
     assert code == 2
     assert err.splitlines() == [
         f"Error: configuration error: {tmp_path / '.prototxt-lint.toml'}: {message}"]
+
+
+def test_pre_commit_hook_passes_force_exclude_and_stays_on_the_fast_path(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    hooks = (REPO / ".pre-commit-hooks.yaml").read_text()
+    assert "  args: [--force-exclude]\n" in hooks
+    tree(tmp_path, "third_party/b.prototxt", "models/a.prototxt")
+    (tmp_path / ".prototxt-lint.toml").write_text('extend-exclude = ["third_party"]\n')
+    probe = (
+        "import sys\nfrom prototxt_lint.entry import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+        "    print('exit', exc.code, 'click' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, "--no-color", "--force-exclude", "third_party/b.prototxt",
+         "models/a.prototxt"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("models/a.prototxt:4:1: S101 ")
+    assert lines[-2:] == ["Found 1 problem (1 error, 0 warnings, 0 info) in 1 file.",
+                          "exit 1 False"]
