@@ -13,6 +13,7 @@ import click
 from prototxt_lint.dialects import dialect_choices
 from prototxt_lint.plugin import Rule
 from prototxt_lint.registry import RuleLoadError, load_rules
+from prototxt_lint.reporters import REPORTERS
 from prototxt_lint.run import (
     EXIT_ERROR,
     EXTENSIONS,
@@ -48,12 +49,32 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option(
+    "--output-format",
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    type=click.Choice(list(REPORTERS)),
+    default=None,
+    help="Output format [default: text; github under GitHub Actions]. --format is an alias.",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    default=None,
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="Write the report to PATH (atomically) instead of standard output.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Count the findings per code instead.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only the findings: no summary line, no 'No problems found'.")
+@click.option("--show-fixes", is_flag=True,
+              help="List the fixes --fix applied (or, without --fix, would apply).")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print what --fix would change as a unified diff, writing nothing;"
+    " exit 1 when there is something to change.",
 )
 @click.option(
     "--select",
@@ -124,6 +145,32 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
 )
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option(
+    "--config",
+    "config_path",
+    default=None,
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="Use this configuration file (pyproject.toml or .prototxt-lint.toml) for every file,"
+    " instead of the nearest one.",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip files git ignores when walking folders [default: respect, or the config's"
+    " respect-gitignore].",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply exclude, extend-exclude and .gitignore to files named on the command line"
+    " too (the pre-commit hook passes it).",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the resolved configuration for the first PATH and exit.",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Colour the output [default: on a terminal, unless NO_COLOR is set].",
@@ -131,7 +178,7 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
 @click.version_option(package_name="prototxt-lint")
 def lint_command(
     paths: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     fail_on: str | None,
@@ -145,6 +192,16 @@ def lint_command(
     explain_code: str | None,
     list_rules: bool,
     color: bool | None,
+    output_file: str | None,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    show_fixes: bool,
+    diff: bool,
+    config_path: str | None,
+    respect_gitignore: bool | None,
+    force_exclude: bool,
+    show_settings: bool,
 ) -> None:
     """Lint Caffe net and solver prototxt files.
 
@@ -184,6 +241,16 @@ def lint_command(
         fix=fix,
         unsafe_fixes=unsafe_fixes,
         color=color,
+        output_file=output_file,
+        exit_zero=exit_zero,
+        statistics=statistics,
+        quiet=quiet,
+        show_fixes=show_fixes,
+        diff=diff,
+        config_path=config_path,
+        respect_gitignore=respect_gitignore,
+        force_exclude=force_exclude,
+        show_settings=show_settings,
     )
     try:
         code = run_lint(request, rules)

@@ -10,7 +10,11 @@ from prototxt_lint.findings import Severity
 from prototxt_lint.records import Record
 
 CONFIG_FILES = (".prototxt-lint.toml", "pyproject.toml")
-KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto", "dialect"}
+KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto", "dialect", "exclude",
+              "extend-exclude", "per-file-ignores", "respect-gitignore", "force-exclude"}
+#: what ``exclude`` is when a config does not set it (``extend-exclude`` adds to it); hidden
+#: folders (``.git``, ``.venv``...) are never walked into either
+DEFAULT_EXCLUDE = ("node_modules", "venv", "__pycache__", "site-packages")
 
 
 class ConfigError(Exception):
@@ -20,7 +24,20 @@ class ConfigError(Exception):
 class Config(Record):
     """Settings from a config file (all empty when there is none)."""
 
-    __slots__ = ("dialect", "fail_on", "ignore", "max_file_size_mb", "path", "proto", "select")
+    __slots__ = (
+        "dialect",
+        "exclude",
+        "extend_exclude",
+        "fail_on",
+        "force_exclude",
+        "ignore",
+        "max_file_size_mb",
+        "path",
+        "per_file_ignores",
+        "proto",
+        "respect_gitignore",
+        "select",
+    )
 
     def __init__(
         self,
@@ -31,14 +48,28 @@ class Config(Record):
         max_file_size_mb: float | None = None,
         proto: str | None = None,  # a fork's caffe.proto, resolved against the config's folder
         dialect: str | None = None,  # "auto", "bvlc" or a dialect's name
+        exclude: tuple[str, ...] = DEFAULT_EXCLUDE,  # globs, relative to the config's folder
+        extend_exclude: tuple[str, ...] = (),
+        per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),  # (glob, codes)
+        respect_gitignore: bool = True,
+        force_exclude: bool = False,
     ) -> None:
         self.path = path
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.per_file_ignores = per_file_ignores
+        self.respect_gitignore = respect_gitignore
+        self.force_exclude = force_exclude
         self.select = select
         self.ignore = ignore
         self.fail_on = fail_on
         self.max_file_size_mb = max_file_size_mb
         self.proto = proto
         self.dialect = dialect
+
+    def folder(self) -> str | None:
+        """The folder that exclude and per-file-ignores globs are relative to."""
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else None
 
 
 def _codes(value: object, key: str, path: str) -> tuple[str, ...]:
@@ -49,12 +80,36 @@ def _codes(value: object, key: str, path: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if v.strip())
 
 
+def _globs(value: object, key: str, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: `{key}` must be a list of glob patterns")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _per_file_ignores(value: object, path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: `per-file-ignores` must be a table of glob = [codes]")
+    return tuple((str(glob), _codes(codes, f"per-file-ignores.{glob!r}", path))
+                 for glob, codes in value.items())
+
+
+def _flag(table: dict[str, object], key: str, default: bool, path: str) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: `{key}` must be true or false")
+    return value
+
+
 def parse_config(path: str, table: dict[str, object]) -> Config:
-    unknown = set(table) - KNOWN_KEYS
+    unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(KNOWN_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"{path}: unknown key(s) {', '.join(sorted(unknown))}"
-            f" (known: {', '.join(sorted(KNOWN_KEYS))})"
+            f"{path}: unknown key(s) {', '.join(unknown)}"
+            f" ({hint}known: {', '.join(sorted(KNOWN_KEYS))})"
         )
     fail_on = None
     if "fail-on" in table:
@@ -63,7 +118,7 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         except ValueError as exc:
             raise ConfigError(f"{path}: fail-on: {exc}") from None
     size = table.get("max-file-size")
-    if size is not None and not isinstance(size, int | float):
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)):
         raise ConfigError(f"{path}: max-file-size must be a number of megabytes")
     proto = table.get("proto")
     if proto is not None and not isinstance(proto, str):
@@ -86,6 +141,12 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         max_file_size_mb=size,
         proto=proto or None,
         dialect=dialect,
+        exclude=_globs(table["exclude"], "exclude", path) if "exclude" in table
+        else DEFAULT_EXCLUDE,
+        extend_exclude=_globs(table.get("extend-exclude", []), "extend-exclude", path),
+        per_file_ignores=_per_file_ignores(table.get("per-file-ignores", {}), path),
+        respect_gitignore=_flag(table, "respect-gitignore", True, path),
+        force_exclude=_flag(table, "force-exclude", False, path),
     )
 
 
@@ -107,6 +168,31 @@ def load_config_file(path: str) -> Config | None:
             raise ConfigError(f"{path}: [tool.prototxt-lint] must be a table")
         return parse_config(path, table)
     return parse_config(path, data)
+
+
+def matches_glob(path: str, globs: tuple[str, ...], folder: str | None) -> str | None:
+    """The first glob that ``path`` matches, relative to ``folder`` (the config's; the
+    current one without a config) or by its base name; None for none. ``*`` spans folders."""
+    if not globs:
+        return None
+    from fnmatch import fnmatchcase
+
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, folder or os.getcwd()).replace(os.sep, "/")
+    name = os.path.basename(absolute)
+    for glob in globs:
+        pattern = glob.rstrip("/").removeprefix("./").lstrip("/")
+        if fnmatchcase(relative, pattern) or fnmatchcase(name, pattern):
+            return glob
+        if "**/" in pattern and fnmatchcase(relative, pattern.replace("**/", "")):
+            return glob  # `a/**/b` also matches `a/b`
+    return None
+
+
+def per_file_codes(config: Config, path: str) -> tuple[str, ...]:
+    """The codes ``per-file-ignores`` ignores in ``path`` (every glob that matches it)."""
+    return tuple(code for glob, codes in config.per_file_ignores
+                 if matches_glob(path, (glob,), config.folder()) for code in codes)
 
 
 @lru_cache(maxsize=256)

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from prototxt_lint.config import Config, ConfigError, find_config
-from prototxt_lint.findings import Severity
+from prototxt_lint.discovery import EXTENSIONS as EXTENSIONS  # re-exported (cli)
+from prototxt_lint.findings import Finding, Severity
 from prototxt_lint.linter import Input, Options
 from prototxt_lint.plugin import Rule
 from prototxt_lint.records import Record
 from prototxt_lint.schema import Schema
 from prototxt_lint.source import DEFAULT_MAX_BYTES
 
-EXTENSIONS = (".prototxt", ".pbtxt")
+if TYPE_CHECKING:
+    from prototxt_lint.batch import SlimReport
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 #: ``prototxt-lint NAME ...`` runs another command; each lives in its own module, imported
@@ -41,16 +45,26 @@ class LintRequest(Record):
 
     __slots__ = (
         "color",
+        "config_path",
         "dialect",
+        "diff",
+        "exit_zero",
         "fail_on",
         "fix",
         "fmt",
+        "force_exclude",
         "ignore",
         "jobs",
         "max_file_size",
+        "output_file",
         "paths",
         "proto",
+        "quiet",
+        "respect_gitignore",
         "select",
+        "show_fixes",
+        "show_settings",
+        "statistics",
         "stdin_filename",
         "unsafe_fixes",
     )
@@ -58,7 +72,7 @@ class LintRequest(Record):
     def __init__(
         self,
         paths: list[str],
-        fmt: str = "text",
+        fmt: str | None = None,  # None: github under GitHub Actions, else text
         select: Sequence[str] = (),
         ignore: Sequence[str] = (),
         fail_on: str | None = None,
@@ -70,8 +84,28 @@ class LintRequest(Record):
         color: bool | None = None,
         unsafe_fixes: bool = False,
         dialect: str | None = None,  # --dialect: "auto", "bvlc" or a dialect's name
+        output_file: str | None = None,
+        exit_zero: bool = False,
+        statistics: bool = False,
+        quiet: bool = False,
+        show_fixes: bool = False,
+        diff: bool = False,
+        config_path: str | None = None,  # --config: this file for every input
+        respect_gitignore: bool | None = None,  # --no-respect-gitignore: False
+        force_exclude: bool = False,
+        show_settings: bool = False,
     ) -> None:
         self.paths = paths
+        self.config_path = config_path
+        self.respect_gitignore = respect_gitignore
+        self.force_exclude = force_exclude
+        self.show_settings = show_settings
+        self.output_file = output_file
+        self.exit_zero = exit_zero
+        self.statistics = statistics
+        self.quiet = quiet
+        self.show_fixes = show_fixes
+        self.diff = diff
         self.dialect = dialect
         self.fmt = fmt
         self.select = select
@@ -87,16 +121,34 @@ class LintRequest(Record):
 
 
 def iter_files(path: str) -> Iterator[str]:
-    """Files to lint under ``path``: the file itself, or every ``*.prototxt``/``*.pbtxt``
-    below a directory, sorted, without following symlinked directories (no loops)."""
-    if not os.path.isdir(path):
-        yield path
-        return
-    for root, dirs, files in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(EXTENSIONS):
-                yield os.path.join(root, name)
+    """Files to lint under ``path`` with the nearest configurations (see
+    :mod:`prototxt_lint.discovery`)."""
+    from prototxt_lint.discovery import Discovery
+
+    yield from Discovery(find_config).files(path)
+
+
+def config_finder(request: LintRequest) -> Callable[[str], Config]:
+    """The configuration of a folder: the nearest one, or --config's file for every folder.
+    Raises :class:`SetupProblem` for a bad one."""
+    if request.config_path:
+        from prototxt_lint.config import load_config_file
+
+        if not os.path.isfile(request.config_path):
+            raise SetupProblem(f"--config {request.config_path}: no such file")
+        try:
+            fixed = load_config_file(request.config_path) or Config(path=request.config_path)
+        except ConfigError as exc:
+            raise SetupProblem(f"configuration error: {exc}") from None
+        return lambda directory: fixed
+
+    def nearest(directory: str) -> Config:
+        try:
+            return find_config(directory)
+        except ConfigError as exc:
+            raise SetupProblem(f"configuration error: {exc}") from None
+
+    return nearest
 
 
 def split_codes(values: Sequence[str]) -> list[str]:
@@ -110,66 +162,186 @@ def want_colour(flag: bool | None, is_tty: bool, env: Mapping[str, str]) -> bool
     return is_tty and not env.get("NO_COLOR")
 
 
-def _read_stdin(request: LintRequest) -> tuple[str, Input]:
+def _read_stdin(request: LintRequest,
+                config_for: Callable[[str], Config]) -> tuple[str, Input]:
     name = request.stdin_filename or "<stdin>"
     directory = os.path.dirname(os.path.abspath(name))
     limit_mb = request.max_file_size
     if limit_mb is None:
-        try:
-            limit_mb = find_config(directory).max_file_size_mb
-        except ConfigError:
-            limit_mb = None  # reported below, with the other configuration errors
+        limit_mb = config_for(directory).max_file_size_mb
     limit = int(limit_mb * 1024 * 1024) if limit_mb else DEFAULT_MAX_BYTES
     # read at most one byte more than the limit: a huge stream is refused, not loaded
     return directory, Input(name, sys.stdin.buffer.read(limit + 1))
 
 
 def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
-                 unsafe: bool) -> tuple[int, int]:
+                 unsafe: bool, applied: list[Finding] | None = None,
+                 ignores: PerFileIgnores | None = None) -> tuple[int, int]:
     """Lint, apply the fixes to their files (stdin is never rewritten): the safe ones, and
-    the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back)."""
+    the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back); the
+    findings whose fixes were applied are added to ``applied``."""
     from prototxt_lint.fixes import fix_file
     from prototxt_lint.linter import Linter
 
     count = held = 0
     for report in Linter(rules, options).lint([i for i in items if i.data is None]):
         if report.document.kind in ("net", "solver") and not report.document.problems:
-            wanted = [f for f in report.findings if f.fix is not None and (unsafe or f.fix.safe)]
-            held += sum(1 for f in report.findings if f.fix is not None and not f.fix.safe
+            found = ignores.keep(report.findings) if ignores else report.findings
+            wanted = [f for f in found if f.fix is not None and (unsafe or f.fix.safe)]
+            held += sum(1 for f in found if f.fix is not None and not f.fix.safe
                         and not unsafe)
-            count += fix_file(report.path, report.document.source.text, wanted)
+            done = fix_file(report.path, report.document.source.text, wanted)
+            count += done
+            if done and applied is not None:
+                applied.extend(wanted)
     return count, held
+
+
+def _diffs(rules: list[Rule], options: Options, items: list[Input],
+           unsafe: bool, ignores: PerFileIgnores) -> list[str]:
+    """--diff: the unified diff of what --fix would change, per file that would change."""
+    from prototxt_lint.fix_preview import fixable, unified_diff
+    from prototxt_lint.linter import Linter
+
+    out = []
+    for report in Linter(rules, options).lint(items):
+        if report.document.kind in ("net", "solver") and not report.document.problems:
+            wanted = fixable(ignores.keep(report.findings), unsafe)
+            out.append(unified_diff(report.path, report.document.source.text, wanted))
+    return [d for d in out if d]
+
+
+class PerFileIgnores:
+    """``per-file-ignores``: drops the findings a file's configuration ignores for it."""
+
+    def __init__(self, config_for: Callable[[str], Config]) -> None:
+        self.config_for = config_for
+        self._codes: dict[str, tuple[str, ...]] = {}
+
+    def codes(self, path: str) -> tuple[str, ...]:
+        if path not in self._codes:
+            from prototxt_lint.config import per_file_codes
+
+            config = self.config_for(os.path.dirname(os.path.abspath(path)))
+            self._codes[path] = per_file_codes(config, path) if config.per_file_ignores else ()
+        return self._codes[path]
+
+    def keep(self, findings: Sequence[Finding]) -> list[Finding]:
+        kept = []
+        for f in findings:
+            codes = self.codes(f.file)
+            if not any(f.code.startswith(c) or c in (f.name, "ALL") for c in codes):
+                kept.append(f)
+        return kept
+
+
+def write_atomically(path: str, text: str) -> None:
+    """--output-file: a reader never sees half a report (temporary file, then rename)."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".prototxt-lint-", suffix=".tmp")
+    except OSError as exc:
+        raise SetupProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise SetupProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def output_format(request: LintRequest, env: Mapping[str, str]) -> str:
+    """The format asked for; without one, ``github`` under GitHub Actions (as ruff does)."""
+    if request.fmt:
+        return request.fmt
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def check_request_selectors(request: LintRequest, rules: list[Rule]) -> None:
+    """--select/--ignore must name rules: a typo would otherwise run no rule at all."""
+    from prototxt_lint.selectors import check_selectors
+
+    try:
+        check_selectors(request.select, rules, "--select")
+        check_selectors(request.ignore, rules, "--ignore")
+    except ValueError as exc:
+        raise SetupProblem(str(exc)) from None
+
+
+def check_config_selectors(config: Config, rules: list[Rule]) -> None:
+    from prototxt_lint.selectors import check_selectors
+
+    try:
+        check_selectors(config.select, rules, f"{config.path}: select")
+        check_selectors(config.ignore, rules, f"{config.path}: ignore")
+        for glob, codes in config.per_file_ignores:
+            check_selectors(codes, rules, f"{config.path}: per-file-ignores {glob!r}")
+    except ValueError as exc:
+        raise SetupProblem(f"configuration error: {exc}") from None
 
 
 def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     """Lint, print the report, return the exit code. Raises :class:`SetupProblem`."""
     out, err = sys.stdout, sys.stderr
+    check_request_selectors(request, rules)
+    config_for = config_finder(request)
+    if request.show_settings:
+        from prototxt_lint.settings import show_settings
+
+        out.write(show_settings(request, config_for))
+        return EXIT_CLEAN
+    from prototxt_lint.discovery import Discovery
+
+    discovery = Discovery(config_for, request.respect_gitignore, request.force_exclude)
     inputs: list[tuple[str, Input]] = []  # (config directory, input)
+    seen: set[str] = set()  # a file named twice is linted and reported once
     for path in request.paths:
         if path == "-":
-            inputs.append(_read_stdin(request))
+            inputs.append(_read_stdin(request, config_for))
             continue
-        found = list(iter_files(path))
-        if not found:
+        found = list(discovery.files(path))
+        if not found and not discovery.problems and not discovery.excluded_count:
             err.write(f"prototxt-lint: {path}: no *.prototxt or *.pbtxt files found\n")
         for file in found:
-            inputs.append((os.path.dirname(os.path.abspath(file)), Input(file)))
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                inputs.append((os.path.dirname(os.path.abspath(file)), Input(file)))
+    for problem in discovery.problems:
+        err.write(problem + "\n")
     if not inputs:
+        if discovery.excluded_count and not discovery.problems:
+            if not request.quiet:
+                err.write("prototxt-lint: every file named is excluded; nothing to lint\n")
+            return EXIT_CLEAN
         return EXIT_ERROR
 
-    try:
-        groups: dict[Config, list[Input]] = {}
-        for directory, item in inputs:
-            groups.setdefault(find_config(directory), []).append(item)
-    except ConfigError as exc:
-        raise SetupProblem(f"configuration error: {exc}") from None
+    groups: dict[Config, list[Input]] = {}
+    for directory, item in inputs:
+        groups.setdefault(config_for(directory), []).append(item)
 
-    from prototxt_lint.batch import SlimReport, lint_inputs
+    from prototxt_lint.batch import lint_inputs
 
     reports: list[SlimReport] = []
+    applied: list[Finding] = []
+    diffs: list[str] = []
     fixed_count = held_count = 0
     threshold = Severity.WARNING
     schemas: dict[str, Schema] = {}
+    for config in groups:
+        check_config_selectors(config, rules)
+    ignores = PerFileIgnores(config_for)
     for config, items in groups.items():
         schema_path = request.proto or config.proto
         schema = None
@@ -197,49 +369,109 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             threshold = Severity.parse(request.fail_on)
         elif config.fail_on is not None:
             threshold = config.fail_on
+        if request.diff:
+            diffs.extend(_diffs(rules, options, items, request.unsafe_fixes, ignores))
+            continue
         if request.fix:
-            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes)
+            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes, applied,
+                                       ignores)
             fixed_count += fixed
             held_count += held
-        reports.extend(lint_inputs(rules, options, items, request.jobs))
+        for report in lint_inputs(rules, options, items, request.jobs):
+            report.findings = ignores.keep(report.findings)
+            reports.append(report)
 
-    if request.fmt == "json":
-        from prototxt_lint.output import render_json
-
-        out.write(render_json(reports) + "\n")
+    if request.diff:
+        code = _report_diff(diffs, request)
+        return EXIT_ERROR if discovery.problems else code
+    fmt = output_format(request, os.environ)
+    text = _render(reports, rules, request, fmt, out)
+    if request.show_fixes:
+        shown = _show_fixes(reports, applied, request)
+        if fmt in ("text", "concise") and not request.statistics:
+            text += shown
+        else:
+            err.write(shown)
+    if request.output_file:
+        write_atomically(request.output_file, text)
     else:
-        from prototxt_lint.output import render_text
+        out.write(text)
+        out.flush()
 
-        use_colour = want_colour(request.color, out.isatty(), os.environ)
-        out.write(render_text(reports, use_colour) + "\n")
-    out.flush()
-
-    if request.fix:
+    if request.fix and not request.quiet:
         err.write(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.")
         if held_count:
             err.write(f" {held_count} unsafe fix{'es' if held_count != 1 else ''} not applied"
                       " (they change how the net computes or trains; --unsafe-fixes applies"
                       " them).")
         err.write("\n")
-    if any(r.fatal for r in reports):
+    if discovery.problems or any(r.fatal for r in reports):
         return EXIT_ERROR
+    if request.exit_zero:
+        return EXIT_CLEAN
     if any(f.severity >= threshold for r in reports for f in r.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
+def _render(reports: list[SlimReport], rules: list[Rule], request: LintRequest, fmt: str,
+            out: TextIO) -> str:
+    if request.statistics:
+        from prototxt_lint.statistics import render_statistics
+
+        return render_statistics(reports, as_json=fmt in ("json", "json-lines"))
+    from prototxt_lint.reporters import Context, reporter
+
+    tty = out.isatty() and not request.output_file
+    context = Context(rules, want_colour(request.color, tty, os.environ), request.quiet)
+    return reporter(fmt).render(reports, context)
+
+
+def _show_fixes(reports: list[SlimReport], applied: list[Finding], request: LintRequest) -> str:
+    """--show-fixes: the fixes --fix applied, or (without --fix) the ones it would apply."""
+    from prototxt_lint.fix_preview import fix_line, fixable
+
+    if request.fix:
+        title, shown = "Fixed", applied
+    else:  # every fix, the unsafe ones labelled: --fix --unsafe-fixes applies them
+        title = "Fixable with --fix"
+        shown = [f for r in reports for f in fixable(r.findings, unsafe=True)]
+    if not shown:
+        return "" if request.quiet else f"\n{title}: nothing.\n"
+    return f"\n{title} ({len(shown)}):\n" + "".join(f"  {fix_line(f)}\n" for f in shown)
+
+
+def _report_diff(diffs: list[str], request: LintRequest) -> int:
+    """--diff: the diff on stdout (or --output-file); exit 1 when there is anything to fix."""
+    diff = "".join(diffs)
+    if request.output_file:
+        write_atomically(request.output_file, diff)
+    else:
+        sys.stdout.write(diff)
+        sys.stdout.flush()
+    if not request.quiet:
+        files = len(diffs)
+        sys.stderr.write(f"Would fix {files} file{'s' if files != 1 else ''}.\n"
+                         if diffs else "No fixes to apply.\n")
+    return EXIT_FINDINGS if diff and not request.exit_zero else EXIT_CLEAN
+
+
 def fast_request(args: Sequence[str]) -> LintRequest | None:
-    """The request for a plain ``prototxt-lint PATH... [--color|--no-color]``, which needs no
-    option parser; None for anything else (click handles it, with --help and errors)."""
+    """The request for a plain ``prototxt-lint PATH... [--color|--no-color] [--force-exclude]``
+    (the pre-commit hook's), which needs no option parser; None for anything else (click
+    handles it, with --help and errors)."""
     colour: bool | None = None
+    force_exclude = False
     paths = []
     for arg in args:
         if arg == "--color":
             colour = True
         elif arg == "--no-color":
             colour = False
+        elif arg == "--force-exclude":  # what the pre-commit hook passes
+            force_exclude = True
         elif arg.startswith("-"):
             return None
         else:
             paths.append(arg)
-    return LintRequest(paths=paths, color=colour) if paths else None
+    return LintRequest(paths=paths, color=colour, force_exclude=force_exclude) if paths else None

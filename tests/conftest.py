@@ -48,6 +48,12 @@ def brief(findings: list[Finding]) -> list[tuple[str, int, int]]:
     return [(f.code, f.line, f.column) for f in findings]
 
 
+@pytest.fixture(autouse=True)
+def _not_under_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under GitHub Actions the default output format is `github`; the tests expect text."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
