@@ -333,6 +333,38 @@ with `--proto`.
 """,
 )
 
+UNKNOWN_FORK = _core(
+    "X004",
+    "unknown-fork-names",
+    Severity.WARNING,
+    "Names of a Caffe fork or custom build that no known schema declares.",
+    """
+## What it does
+Reports once per file, at the first of them, the fields, enum values and list-form fields
+that neither BVLC Caffe's schema nor the fork the file was read as declares, when the file
+shows that it is written for a fork or a custom build: it was recognised as a known fork
+(X003), it uses layer types BVLC Caffe does not register (N312), or the unknown names are
+layer parameter blocks (`weight_euclidean_loss_param`). Names that are a plausible slip of
+a field the schema has (`kernal_size`) stay P002 errors, and so does everything in a file
+with no such sign. Without this, each name would be a P002/P003/P004 error restating that
+stock BVLC Caffe cannot parse a file it was never meant for.
+
+## Why is this bad?
+The file needs the fork it was written for (R-C3D's 3-D Caffe, CRF-as-RNN's, a project's
+own layers), and prototxt-lint does not know that fork's schema, so it cannot check those
+names and the layers that use them. BVLC Caffe (and any other fork) refuses the file at
+load on the first of them (`ReadProtoFromTextFile`, `src/caffe/util/io.cpp`).
+
+## Consequence
+Likely wrong, if the file is run with BVLC Caffe or a fork other than its own: it aborts at
+load. With its own fork it is right; the names are then only unchecked.
+
+## Fix
+Lint with the fork's `caffe.proto` (`--proto path/to/caffe.proto`), which checks these
+names too; or, if a name is a mistake, correct it.
+""",
+)
+
 CORE_RULES = [
     SYNTAX_ERROR,
     UNKNOWN_FIELD,
@@ -347,4 +379,5 @@ CORE_RULES = [
     UNUSED_SUPPRESSION,
     NET_NOT_FOUND,
     DIALECT,
+    UNKNOWN_FORK,
 ]

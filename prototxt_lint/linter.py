@@ -15,6 +15,7 @@ from prototxt_lint.dialects.reading import read_as_dialect
 from prototxt_lint.findings import Finding, Related, Severity
 from prototxt_lint.loading import load_bytes, load_path
 from prototxt_lint.model import (
+    BVLC_LAYER_TYPES,
     TEST,
     TRAIN,
     Document,
@@ -238,9 +239,11 @@ class Linter:
                 rule,
                 Report(
                     link.field_path,
-                    f'net file "{link.file_name}" not found (looked in the working'
-                    " directory, the solver's folder and its parents); the solver is"
-                    " linted alone",
+                    f'net file "{link.file_name}" not found ('
+                    + ("an absolute path that does not exist on this machine"
+                       if os.path.isabs(link.file_name) else
+                       "looked in the working directory, the solver's folder and its parents")
+                    + "); the solver is linted alone",
                     hint="run from the directory you start caffe from, or lint the net"
                     " file explicitly",
                 ),
@@ -272,8 +275,12 @@ class Linter:
                 )
         return out
 
+    def _schema_chosen(self) -> bool:
+        """Did the user name the Caffe the files are for (--proto, or a --dialect)?"""
+        return self.options.schema is not None or self.options.dialect != "auto"
+
     def _finish(self, doc: Document, reports: list[tuple[Rule, Report]]) -> FileReport:
-        raw = _input_findings(doc) + _parse_findings(doc)
+        raw = _input_findings(doc) + _parse_findings(doc, self._schema_chosen())
         # merge the same report from several phases into one finding
         merged: dict[tuple[str, int, int, str, str], tuple[Rule, Report, list[str]]] = {}
         for rule, report in reports:
@@ -373,7 +380,8 @@ def resolve_net_path(name: str, solver_dir: str | None) -> str | None:
     for folder in candidates:
         path = os.path.join(folder, name)
         if os.path.isfile(path):
-            return os.path.relpath(path) if not os.path.isabs(name) else path
+            shown = os.path.relpath(path)  # as the user would type it, unless far away
+            return path if shown.startswith(os.pardir + os.sep) else shown
     return None
 
 
@@ -487,6 +495,7 @@ _FOLDED = {
     "foreign-enum": "more values this schema does not have",
     "placeholder": "more names where a number belongs (a template?)",
     "list-field": "more fields written as lists that this schema does not repeat",
+    "duplicate": "more non-repeated fields given more than once",
 }
 
 
@@ -516,6 +525,8 @@ def _fold_kind(doc: Document, error: Any) -> str | None:
         return None
     if error.code == "P001" and "list form is only for repeated fields" in error.message:
         return "list-field"  # a fork's repeated field (C3D's 3-D kernel_size: [3, 1, 1])
+    if error.code == "P004":
+        return "duplicate"  # one mistake, however many layers repeat it
     if error.code == "P002":
         return None if error.hint else "foreign-field"
     if error.code == "P003":
@@ -527,9 +538,61 @@ def _fold_kind(doc: Document, error: Any) -> str | None:
     return None
 
 
+#: The kinds of parse error that a fork's names cause (see :func:`_fold_kind`).
+_FOREIGN = ("foreign-field", "foreign-enum", "list-field")
+_LAYER_MESSAGES = ("caffe.LayerParameter", "caffe.V1LayerParameter")
+
+
+def _listed(names: list[str], most: int = 5) -> str:
+    distinct = list(dict.fromkeys(names))
+    more = f" and {len(distinct) - most} more" if len(distinct) > most else ""
+    return ", ".join(distinct[:most]) + more
+
+
+def _written_for_a_fork(doc: Document, foreign: list[Any]) -> bool:
+    """Does the file show that it is written for a fork or a custom build, besides names
+    the schema lacks? It was recognised as a known fork; it uses layer types BVLC does not
+    register; or the unknown names are layer parameter blocks or V1 layer types."""
+    if doc.detection is not None and not doc.detection.forced:
+        return True
+    if doc.kind == "net" and any(layer.type and layer.type not in BVLC_LAYER_TYPES
+                                 for layer in written(doc.message, "layer")):
+        return True
+    for error in foreign:
+        key = error.key
+        if key is None:
+            continue
+        if key[0] in _LAYER_MESSAGES and key[1].endswith("_param"):
+            return True
+        if key[0] == "caffe.V1LayerParameter.type":
+            return True
+    return False
+
+
+def _unknown_fork_finding(doc: Document, foreign: list[Any]) -> _Raw:
+    """X004: the names no known schema declares, as one finding at the first (one cause:
+    the file's own fork, which the linter does not know)."""
+    first, others = foreign[0], foreign[1:]
+    names = [f"`{_folded_name(doc, e)}`"
+             + (f" ({e.hint.removesuffix('?')}?)" if e.hint.startswith("did you mean") else "")
+             for e in foreign]
+    distinct = list(dict.fromkeys(names))
+    read_as = (f"nor {doc.detection.dialect.describe()}'s, which it was read as"
+               if doc.detection is not None else "nor any known fork's")
+    many = len(distinct) != 1
+    message = (f"this file is written for a Caffe fork or custom build that prototxt-lint"
+               f" does not know: {_listed(names)} ({len(distinct)} name{'s' if many else ''})"
+               f" {'are' if many else 'is'} in neither BVLC Caffe's schema {read_as}; BVLC"
+               " Caffe refuses the file at load on the first")
+    related = tuple(_place(doc, e.start, e.end, f"`{_folded_name(doc, e)}`") for e in others)
+    return (core_rules.UNKNOWN_FORK, first.start, first.end, message,
+            "lint with the fork's own schema: --proto path/to/caffe.proto", (), related)
+
+
 def _folded_name(doc: Document, error: Any) -> str:
     """What a folded error is about: the field of a list-form error, else the written name."""
-    if error.message.startswith("Expected a value for non-repeated field"):
+    if error.message.startswith(("Expected a value for non-repeated field",
+                                 "Non-repeated field")):
         return str(error.message.split('"')[1])
     return doc.source.text[error.start:error.end]
 
@@ -582,7 +645,9 @@ def _absent_findings(doc: Document) -> list[_Raw]:
     return out
 
 
-def _parse_findings(doc: Document) -> list[_Raw]:
+def _parse_findings(doc: Document, chosen: bool = False) -> list[_Raw]:
+    """``chosen``: the user named the schema (--dialect, --proto): then a name it lacks is
+    an error, not an unknown fork's (X004)."""
     if doc.parsed is None:
         return []
     out: list[_Raw] = []
@@ -593,8 +658,22 @@ def _parse_findings(doc: Document) -> list[_Raw]:
         kind = _fold_kind(doc, error)
         if kind is not None:
             groups.setdefault(kind, []).append(error)
+    foreign = [e for kind in _FOREIGN for e in groups.pop(kind, [])]
+    if foreign and (chosen or not _written_for_a_fork(doc, foreign)):
+        for error in foreign:  # a BVLC file: each kind of strange name is its own cause
+            groups.setdefault(_fold_kind(doc, error) or "", []).append(error)
+        foreign = []
+    elif foreign:
+        # a slip-like name in a fork's own message (R-C3D's `pooled_l` in ROIPooling) is as
+        # likely the unknown fork's as a typo: part of the same cause
+        bvlc = bvlc_schema()
+        slips = [e for e in doc.parsed.errors if e.code == "P002" and e.key is not None
+                 and e.hint.startswith("did you mean")
+                 and not bvlc.has_message(e.key[0].removeprefix("caffe."))]
+        foreign = sorted(foreign + slips, key=lambda e: e.start)
+        out.append(_unknown_fork_finding(doc, foreign))
     firsts = {id(g[0]): kind for kind, g in groups.items()}
-    folded = {id(e) for g in groups.values() for e in g[1:]}
+    folded = {id(e) for g in groups.values() for e in g[1:]} | {id(e) for e in foreign}
     for error in doc.parsed.errors:
         if id(error) in folded:
             continue
@@ -618,10 +697,9 @@ def _parse_findings(doc: Document) -> list[_Raw]:
             out.append((rule, error.start, error.end, message, hint, ()))
             continue
         names = [f"`{_folded_name(doc, e)}`" for e in others]
-        distinct = list(dict.fromkeys(names))
-        shown = ", ".join(distinct[:5])
-        more = f" and {len(distinct) - 5} more" if len(distinct) > 5 else ""
-        message += f"; {len(others)} {_FOLDED[kind]}: {shown}{more}"
+        head, dot, tail = message.partition(". (")  # no ".;" between the two sentences
+        message = (f"{head} ({tail}" if dot else message.removesuffix("."))
+        message += f"; {len(others)} {_FOLDED[kind]}: {_listed(names)}"
         related = tuple(_place(doc, e.start, e.end, name) for e, name in zip(others, names,
                                                                               strict=True))
         out.append((rule, error.start, error.end, message, hint, (), related))

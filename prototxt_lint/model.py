@@ -589,21 +589,25 @@ class NetRole:
     need NetState stages, as DIGITS writes them: only a solver can say what is built);
     the layers of those two are still checked per phase, but not their bottoms.
     ``phases`` are the nets Caffe builds for it; ``evidence`` says why, in words;
-    ``finetuning`` lists signs that the net trains from pretrained weights (empty: none).
+    ``finetuning`` lists signs that the net trains from pretrained weights (empty: none);
+    ``template`` signs that a tool completes the file before Caffe reads it (DIGITS fills in
+    the data sources, the mean and the output layer's ``num_output``).
     """
 
-    __slots__ = ("evidence", "finetuning", "kind", "phases")
+    __slots__ = ("evidence", "finetuning", "kind", "phases", "template")
 
     def __init__(self, kind: str, phases: tuple[str, ...], evidence: tuple[str, ...],
-                 finetuning: tuple[str, ...]) -> None:
+                 finetuning: tuple[str, ...], template: tuple[str, ...] = ()) -> None:
         self.kind = kind
         self.phases = phases
         self.evidence = evidence
         self.finetuning = finetuning
+        self.template = template
 
     def __repr__(self) -> str:
         return f"NetRole({self.kind!r}, {self.phases!r})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "phases": list(self.phases),
-                "evidence": list(self.evidence), "finetuning": list(self.finetuning)}
+                "evidence": list(self.evidence), "finetuning": list(self.finetuning),
+                "template": list(self.template)}

@@ -114,6 +114,7 @@ class ParseResult:
         incomplete: set[Path] | None = None,
         too_many_errors: bool = False,
         key_counts: dict[tuple[str, str], int] | None = None,
+        key_spans: dict[tuple[str, str], tuple[int, int]] | None = None,
     ) -> None:
         self.message = message
         self.locs = locs
@@ -125,6 +126,9 @@ class ParseResult:
         self.too_many_errors = too_many_errors
         #: how often each keyed error (unknown field / enum value) occurred; reported once
         self.key_counts: dict[tuple[str, str], int] = {} if key_counts is None else key_counts
+        #: where a counted name with no error of its own was first written (a pooling
+        #: kernel_size given three times: a fork's repeated field)
+        self.key_spans: dict[tuple[str, str], tuple[int, int]] = key_spans or {}
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
@@ -197,6 +201,8 @@ class _Parser:
         self.quiet = False  # after a syntax error, until the next good field (panic mode)
         self.too_many = False
         self.key_counts: dict[tuple[str, str], int] = {}
+        self.duplicates: dict[tuple[Path, str], int] = {}  # (message path, field): times written
+        self.key_spans: dict[tuple[str, str], tuple[int, int]] = {}
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -338,14 +344,25 @@ class _Parser:
             i += 1
         return tokens[i][0] == PUNCT and tokens[i][1] in "{<"
 
-    def _check_duplicate(self, msg: Message, fd: FieldDescriptor, tok: Token) -> None:
-        if not is_repeated(fd) and msg.HasField(fd.name):
+    def _check_duplicate(self, msg: Message, fd: FieldDescriptor, tok: Token,
+                         path: Path) -> None:
+        if is_repeated(fd) or not msg.HasField(fd.name):
+            return
+        seen = self.duplicates.get((path, fd.name), 1) + 1
+        self.duplicates[(path, fd.name)] = seen
+        if seen == 2:
             self.error(
                 "P004",
                 f'Non-repeated field "{fd.name}" is specified multiple times.',
                 tok,
                 hint="keep one of them: Caffe refuses the file",
             )
+        elif seen == 3:
+            # three values (3-D pooling's kernel_size: 3 kernel_size: 3 kernel_size: 1): a
+            # fork's repeated field, counted for dialect detection like the [a, b] list form
+            key = (fd.containing_type.full_name, fd.name + "[]")
+            self.key_counts[key] = self.key_counts.get(key, 0) + 1
+            self.key_spans.setdefault(key, (tok[2], _end(tok)))
 
     def parse_message_field(
         self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path, depth: int
@@ -406,7 +423,7 @@ class _Parser:
             sub_path = (*path, fd.name, len(container))
             sub = container.add()
         else:
-            self._check_duplicate(msg, fd, name_tok)
+            self._check_duplicate(msg, fd, name_tok, path)
             sub_path = (*path, fd.name)
             sub = getattr(msg, fd.name)
             sub.SetInParent()
@@ -501,7 +518,7 @@ class _Parser:
             )
             container.append(value)
         else:
-            self._check_duplicate(msg, fd, name_tok)
+            self._check_duplicate(msg, fd, name_tok, path)
             self.locs[(*path, fd.name)] = FieldLoc(start, end, value_tok[2], end)
             setattr(msg, fd.name, value)
 
@@ -688,6 +705,7 @@ def parse(
         comments=parser.comments,
         incomplete=parser.incomplete,
         too_many_errors=parser.too_many,
+        key_spans=parser.key_spans,
         key_counts=parser.key_counts,
     )
 

@@ -192,6 +192,23 @@ def _unfed_phases(layers: list[LayerView], has_loss: bool) -> tuple[str, ...]:
     return (TRAIN, TEST) if has_loss or _phase_rules(layers) else (DEPLOY,)
 
 
+#: Data layers and the parameter that names what they read.
+_SOURCE_PARAMS = {"Data": "data_param", "ImageData": "image_data_param",
+                  "HDF5Data": "hdf5_data_param", "WindowData": "window_data_param"}
+
+
+def template_signs(layers: list[LayerView]) -> tuple[str, ...]:
+    """Signs that a tool completes the file before Caffe reads it: data layers that name no
+    source, which Caffe cannot open (DIGITS' ``caffe_train.py`` asserts that the source is
+    not set, and fills it in with the mean and the output layer's ``num_output``)."""
+    blank = [v.name for v in layers if v.syntax == "v2" and v.type in _SOURCE_PARAMS
+             and not getattr(v.msg, _SOURCE_PARAMS[v.type]).source]
+    if not blank:
+        return ()
+    return (f"data layer{'s' if len(blank) > 1 else ''} {', '.join(repr(n) for n in blank)}"
+            " name no source: a template that a tool (DIGITS) completes",)
+
+
 def decide_role(
     doc: Document, net: Any, layers: list[LayerView],
     solver_phases: tuple[str, ...] | None = None,
@@ -199,6 +216,16 @@ def decide_role(
 ) -> NetRole:
     """The role of a net and the phases Caffe builds for it. A solver that names the net
     decides the phases; otherwise the file's own evidence does."""
+    role = _decide_role(doc, net, layers, solver_phases, solver_finetunes)
+    role.template = template_signs(layers)
+    return role
+
+
+def _decide_role(
+    doc: Document, net: Any, layers: list[LayerView],
+    solver_phases: tuple[str, ...] | None,
+    solver_finetunes: tuple[str, ...],
+) -> NetRole:
     finetuning = tuple(solver_finetunes) + tuple(finetuning_signs(layers))
     if solver_phases is not None:
         kind = (TRAIN_VAL if set(solver_phases) == {TRAIN, TEST}

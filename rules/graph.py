@@ -28,6 +28,7 @@ from prototxt_lint.model import (
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.records import Record
+from prototxt_lint.roles import LEARNABLE_FILLERS
 
 #: Layers that only change the shape of their first bottom (looked through when following a
 #: blob back to where its values come from).
@@ -529,6 +530,11 @@ def _unknown_sink(phase: PhaseNet, layer: LayerView) -> bool:
     return any(t not in read for t in layer.tops)
 
 
+#: Layer types with learnable blobs (the others, and Python layers, may have none): without
+#: one, a TRAIN net without loss has nothing to learn anyway.
+_WEIGHTED = frozenset({*LEARNABLE_FILLERS, "LSTM", "RNN", "Parameter"})
+
+
 @net_rule("N305", "no-loss-in-train", Severity.WARNING,
           "A TRAIN net with no loss layer: it trains nothing.")
 def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
@@ -538,7 +544,8 @@ def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
     Only nets whose role has a TRAIN net are judged: named by a solver for TRAIN, or with
     data for TRAIN (a file with data and no loss at all is an evaluation or feature-
     extraction net, and is not). A net with a custom layer whose output nothing reads is
-    left alone (it may be a fork's loss layer).
+    left alone (it may be a fork's loss layer), and so is a net with no layer that has
+    weights (a data-layer demo: there is nothing to learn).
 
     ## Why is this bad?
     `Net::Init` (`src/caffe/net.cpp`) marks for backward only the layers that lead to a top
@@ -578,6 +585,8 @@ def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
         return  # a loss layer may be among what the syntax error cut off
     if any(_unknown_sink(phase, v) for v in phase.layers):
         return
+    if not any(v.type in _WEIGHTED for v in phase.layers):
+        return  # nothing to learn: a data-layer demo or a net of parameter-free layers
     python = next((v for v in phase.layers if _python_loss_without_weight(v)), None)
     extra = ""
     hint = "add a loss layer (e.g. SoftmaxWithLoss on the scores and the labels)"

@@ -134,7 +134,9 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
     `image_data_param { ... }`, `window_data_param { ... }`) count too, because Caffe's
     upgrade moves them into `transform_param`. A mean without a scale is accepted (the BVLC
     reference ImageNet models train that way), and so is a data blob whose first reader
-    normalises it (`BatchNorm`, `MVN`, or `Power` with a scale), as in the cvjena models.
+    normalises it (`BatchNorm`, `MVN`, or `Power` with a scale), as in the cvjena models. A
+    template whose data layers name no source (DIGITS' networks) is left alone: DIGITS adds
+    the dataset's mean when it writes the net Caffe reads.
 
     ## Why is this bad?
     `DataTransformer::Transform` (`src/caffe/data_transformer.cpp`) computes
@@ -181,8 +183,8 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
     `mean_file`/`mean_value`, and use the same preprocessing in the TEST and deploy nets.
     """
     phase = ctx.phase(TRAIN)
-    if phase is None:
-        return
+    if phase is None or ctx.role.template:
+        return  # a DIGITS template: DIGITS adds the mean it computed for the dataset
     for layer in phase.layers:
         if layer.type not in IMAGE_LAYERS or not _used_by_caffe(ctx, layer):
             continue

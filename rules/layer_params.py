@@ -16,7 +16,7 @@ from typing import Any
 
 from prototxt_lint.rules.layer_types import caffe_builds, is_registered, layer_intact
 
-from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
+from prototxt_lint.model import STAGED, TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.schema import bvlc_schema
@@ -45,6 +45,21 @@ def _num_output(layer: LayerView) -> tuple[int, Path, Any] | None:
     return int(param.num_output), layer.at(field), param
 
 
+#: Layers that only read a net's output: a top read by nothing else is the net's output.
+_OUTPUT_READERS = frozenset({"Accuracy", "Softmax", "Silence"})
+
+
+def _network_output(ctx: NetContext, layer: LayerView) -> bool:
+    """An InnerProduct whose tops only losses, Accuracy or Softmax read (or nothing): the
+    output layer, whose ``num_output`` DIGITS (``caffe_train.py``) sets to the number of
+    classes in the nets it generates from a stage-gated template."""
+    if layer.type != "InnerProduct":
+        return False
+    tops = set(layer.tops)
+    return all(v is layer or v.is_loss or v.type in _OUTPUT_READERS
+               or not tops.intersection(v.bottoms) for v in ctx.layers)
+
+
 def _misplaced(layer: LayerView) -> str | None:
     """The other layer family's parameter message, when it carries the num_output."""
     if layer.syntax == "v0":
@@ -62,7 +77,10 @@ def missing_num_output(ctx: NetContext) -> Iterator[Report]:
     ## What it does
     Flags a Convolution, Deconvolution or InnerProduct layer whose `num_output` is missing
     (it defaults to 0) or 0, including one whose `num_output` sits in the other layer
-    family's parameter block (`convolution_param` on an InnerProduct).
+    family's parameter block (`convolution_param` on an InnerProduct). A template for DIGITS
+    (data layers that name no source, or stage-gated data layers) is not judged on its
+    output InnerProduct: DIGITS' `caffe_train.py` sets that layer's `num_output` to the
+    number of classes when it writes the net Caffe reads.
 
     ## Why is this bad?
     `BaseConvolutionLayer::LayerSetUp` (`src/caffe/layers/base_conv_layer.cpp`) checks
@@ -111,6 +129,8 @@ def missing_num_output(ctx: NetContext) -> Iterator[Report]:
             continue  # a skipped or cut-off value may have been the num_output
         if len(layer.bottoms) > 1:
             continue  # a fork's layer that takes its weights from a bottom (caffe-windows)
+        if (ctx.role.kind == STAGED or ctx.role.template) and _network_output(ctx, layer):
+            continue  # a DIGITS template: DIGITS sets it to the number of classes
         field = _NUM_OUTPUT_FIELD[layer.type]
         state = ("is 0" if param is not None and param.HasField("num_output")
                  else "is missing (it defaults to 0)")

@@ -41,6 +41,20 @@ def _train_layers(ctx: NetContext) -> list[LayerView]:
             if _used_by_caffe(ctx, v) and (test is None or all(v is not t for t in test.layers))]
 
 
+#: Layers that read class labels: a data layer feeding one is a classifier's input.
+_CLASS_READERS = frozenset({"SoftmaxWithLoss", "MultinomialLogisticLoss", "InfogainLoss",
+                            "HingeLoss", "Accuracy"})
+
+
+def _classifies(ctx: NetContext, layer: LayerView) -> bool:
+    """Does a top of ``layer`` go straight into a layer that reads class labels? HDF5 files
+    also hold regression targets (landmarks, boxes), which have no classes to be sorted by."""
+    train = ctx.phase(TRAIN)
+    tops = set(layer.tops)
+    return train is not None and any(
+        v.type in _CLASS_READERS and tops.intersection(v.bottoms) for v in train.layers)
+
+
 def _shuffles(layer: LayerView, param_name: str) -> bool:
     if layer.syntax == "v0":
         v0 = layer.msg.layer  # V0 "images" had shuffle_images; V0 hdf5_data had no shuffle
@@ -60,7 +74,10 @@ def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
     for TRAIN only (`train_net`): a net file without phase rules, linted on its own, may be a
     test or feature-extraction net, where reading in order is wanted. Two or more such layers
     in one training net are left alone: they are parallel inputs (image pairs, as in DeepBit)
-    whose rows must stay aligned, which shuffling would break.
+    whose rows must stay aligned, which shuffling would break. An `HDF5Data` layer is only
+    judged when one of its tops goes into a classifier's loss or Accuracy: HDF5 files
+    often hold regression targets (face landmarks, boxes), which have no classes to be
+    sorted by.
 
     ## Why is this bad?
     `shuffle` defaults to false. `ImageDataLayer` (`src/caffe/layers/image_data_layer.cpp`)
@@ -102,6 +119,8 @@ def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
         param_name, what = _SHUFFLABLE[layer.type]
         if _shuffles(layer, param_name):
             continue
+        if layer.type == "HDF5Data" and not _classifies(ctx, layer):
+            continue  # regression targets (landmarks, ...): no classes to be sorted by
         param = layer.param(param_name)
         state = "`shuffle: false`" if param is not None and param.HasField("shuffle") else (
             "no `shuffle: true`")
@@ -166,7 +185,10 @@ def database_order(ctx: NetContext) -> Iterator[Report]:
         first.at("data_param", "source"),
         f"`Data` layer \"{first.name}\" reads its database in stored (key) order with no"
         f" shuffling{others}: make sure the database was written in shuffled order",
-        hint="build it with `convert_imageset --shuffle` (or from a shuffled list)",
+        hint=("build it with `convert_imageset --shuffle` (or from a shuffled list)"
+              if len(readers) == 1 else
+              "build the databases from one shuffled order, written to all of them alike"
+              " (shuffling one alone breaks the pairing of their entries)"),
         phase=TRAIN,
         related=tuple((v.at("data_param", "source"), f"Data layer '{v.name}'")
                       for v in readers[1:]),

@@ -417,19 +417,21 @@ def learning_rate_grows(ctx: SolverContext) -> Iterator[Report]:
     "S204",
     "stepvalue-beyond-max-iter",
     Severity.WARNING,
-    "A `stepvalue` at or beyond `max_iter`: that learning-rate drop never happens.",
+    "A `stepvalue` beyond `max_iter`: that learning-rate drop never happens.",
 )
 def stepvalue_beyond_max_iter(ctx: SolverContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags each `stepvalue` of a `multistep` solver that is not below `max_iter`.
+    Flags a `stepvalue` of a `multistep` solver that is beyond `max_iter` (the first one; the
+    others are related places of the same cause). A `stepvalue` equal to `max_iter` is left
+    alone: generators such as SSD's `ssd_pascal.py` write it to mark the end, and it gives
+    exactly the schedule of leaving it out.
 
     ## Why is this bad?
     Training runs iterations 0 to `max_iter - 1` (`Solver::Solve`, `src/caffe/solver.cpp`),
     and `SGDSolver::GetLearningRate` (`src/caffe/solvers/sgd_solver.cpp`) takes a step when
-    the iteration reaches `stepvalue`: a value of `max_iter` or more is never reached, so the
-    drop the schedule lists never happens (a common slip when `max_iter` was lowered, or when
-    the last `stepvalue` is meant to mark the end).
+    the iteration reaches `stepvalue`: a value beyond `max_iter` is never reached, so the
+    drop the schedule lists never happens (a common slip when `max_iter` was lowered).
 
     ## Consequence
     Likely wrong. If the listed drop is meant to happen, it does not: training ends at iteration
@@ -439,7 +441,7 @@ def stepvalue_beyond_max_iter(ctx: SolverContext) -> Iterator[Report]:
     ```
     lr_policy: "multistep"
     stepvalue: 16000
-    stepvalue: 28000
+    stepvalue: 32000
     max_iter: 28000
     ```
 
@@ -457,16 +459,16 @@ def stepvalue_beyond_max_iter(ctx: SolverContext) -> Iterator[Report]:
     solver = ctx.solver
     if solver.lr_policy != "multistep" or solver.max_iter <= 0:
         return
-    late = [(i, v) for i, v in enumerate(solver.stepvalue) if v >= solver.max_iter]
+    late = [(i, v) for i, v in enumerate(solver.stepvalue) if v > solver.max_iter]
     if not late:
         return
     # one cause (max_iter shorter than the schedule): the first late drop, the others related
     (index, value), rest = late[0], late[1:]
-    more = (f" (and {len(rest)} more stepvalue{'s' if len(rest) > 1 else ''} at or beyond"
-            " it)") if rest else ""
+    more = (f" (and {len(rest)} more stepvalue{'s' if len(rest) > 1 else ''} beyond it)"
+            if rest else "")
     yield Report(
         ("stepvalue", index),
-        f"`stepvalue: {value}` is not below `max_iter: {solver.max_iter}`: the last"
+        f"`stepvalue: {value}` is beyond `max_iter: {solver.max_iter}`: the last"
         f" update is iteration {solver.max_iter - 1}, so this learning-rate drop never"
         f" happens{more}",
         hint="move it below max_iter, raise max_iter, or delete it",

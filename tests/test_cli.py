@@ -142,8 +142,32 @@ def test_net_not_found_is_info_and_solver_linted_alone() -> None:
     findings = lint_files(SEED_SOLVER)
     assert ("X002", 2, 1) in brief(findings)
     (note,) = [f for f in findings if f.code == "X002"]
-    assert note.message.startswith('net file "does/not/exist.prototxt" not found')
+    assert note.message == (
+        'net file "does/not/exist.prototxt" not found (looked in the working directory, the'
+        " solver's folder and its parents); the solver is linted alone"
+    )
     assert note.severity.label == "info"
+
+
+def test_absolute_net_path_not_found(tmp_path: Path) -> None:
+    solver = tmp_path / "solver.prototxt"
+    solver.write_text('net: "/SegNet/Models/train.prototxt"\nbase_lr: 0.1\nlr_policy: "fixed"\n'
+                      "max_iter: 10\n")
+    (note,) = [f for f in lint_files(solver) if f.code == "X002"]
+    assert note.message == (
+        'net file "/SegNet/Models/train.prototxt" not found (an absolute path that does not'
+        " exist on this machine); the solver is linted alone"
+    )
+
+
+def test_a_net_found_far_away_is_shown_with_its_absolute_path(tmp_path: Path) -> None:
+    (tmp_path / "net.prototxt").write_text('name: "n"\nlayer { name: "x" type: "ReLU" }\n')
+    (tmp_path / "solver.prototxt").write_text('net: "net.prototxt"\nbase_lr: 0.1\n'
+                                              'lr_policy: "fixed"\nmax_iter: 10\n')
+    _, out = run("--no-color", "--output-format", "json", str(tmp_path / "solver.prototxt"),
+                 cwd=REPO)
+    files = {entry["file"] for entry in json.loads(out)["files"]}
+    assert str(tmp_path / "net.prototxt") in files
 
 
 def test_directory_recursion_and_stable_order(tmp_path: Path) -> None:

@@ -207,8 +207,9 @@ def test_every_corpus_fork_file_is_recognised_as_its_fork() -> None:
 #: a rule judges differently under the fork's schema: N312 is silent with any fork's schema
 #: (which cannot list the parameter-less layers a fork registers); DeepLab-Context has only
 #: V1 `layers` (N222's "upgraded on every read" is BVLC's) and its solver no `type` field
-#: (nor S211's upgrade to it). A V1 file or an unknown layer type alone names no fork.
-NO_EVIDENCE = {"N222", "N312", "S211"}
+#: (nor S211's upgrade to it). A V1 file or an unknown layer type alone names no fork; nor
+#: does a filler name (Intel Caffe's `gabor`, N330: BVLC's checks are off with a fork's schema).
+NO_EVIDENCE = {"N222", "N312", "N330", "S211"}
 
 
 @needs_corpus
@@ -229,8 +230,14 @@ def test_corpus_fork_files_lint_as_with_the_forks_own_schema() -> None:
         path = str(CORPUS / row["local_path"])
         (mine,) = [r for r in auto.lint([Input(path)]) if r.document.path == path]
         (real,) = [r for r in linters[schema].lint([Input(path)]) if r.document.path == path]
-        ours = {(f.code, f.line, f.column, f.message) for f in mine.findings if f.code != "X003"}
-        theirs = {(f.code, f.line, f.column, f.message) for f in real.findings}
+        ours = {(f.code, f.line, f.column, f.message) for f in mine.findings
+                if f.code not in ("X003", "X004")}
+        # names neither schema has: one X004 warning here, P002/P003/P004 errors with the
+        # schema the user named (--proto), at the same places
+        unknown = {(f.line, f.column) for f in mine.findings if f.code == "X004"} | {
+            (r.line, r.column) for f in mine.findings if f.code == "X004" for r in f.related}
+        theirs = {(f.code, f.line, f.column, f.message) for f in real.findings
+                  if not (f.code in ("P002", "P003", "P004") and (f.line, f.column) in unknown)}
         if ours == theirs:
             continue
         codes = {f[0] for f in ours ^ theirs}

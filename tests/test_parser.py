@@ -123,7 +123,7 @@ def test_fork_fields_reported_once_each_and_rules_still_run() -> None:
     # one cause (a fork's schema), one finding: the other name is a related place
     assert brief(findings) == [("P002", 4, 58)]
     assert findings[0].message == (
-        'Message type "caffe.LayerParameter" has no field named "bn_param".'
+        'Message type "caffe.LayerParameter" has no field named "bn_param"'
         " (found 2 times in this file; reported once); 1 more names this schema does not"
         " have: `ceil_mode`"
     )
@@ -226,7 +226,7 @@ def test_a_forks_enum_values_and_a_templates_placeholders_are_one_finding_each()
     assert brief(findings) == [("P003", 1, 26), ("P003", 4, 35)]
     enum, placeholder = findings
     assert enum.message == (
-        'Unknown enumeration value of "IMAGE_SEG_DATA" for field "type".; 1 more values this'
+        'Unknown enumeration value of "IMAGE_SEG_DATA" for field "type"; 1 more values this'
         " schema does not have: `INTERP`"
     )
     assert [(r.line, r.column) for r in enum.related] == [(2, 26)]
@@ -247,7 +247,7 @@ def test_a_forks_repeated_fields_written_as_lists_are_one_finding() -> None:
     assert brief(findings) == [("P001", 3, 18)]
     assert findings[0].message == (
         'Expected a value for non-repeated field "kernel_size", found "[". The [a, b] list'
-        " form is only for repeated fields.; 1 more fields written as lists that this schema"
+        " form is only for repeated fields; 1 more fields written as lists that this schema"
         " does not repeat: `stride`"
     )
     assert [(r.line, r.column) for r in findings[0].related] == [(4, 13)]

@@ -81,4 +81,24 @@ def test_role_in_json() -> None:
         "evidence": ["no phase rules", "layer 'data' reads `val_lmdb`",
                      "BatchNorm `use_global_stats: true`, which a file meant for testing"
                      " writes"],
-        "finetuning": []}]}
+        "finetuning": [], "template": []}]}
+
+
+def test_a_digits_template_is_completed_by_digits() -> None:
+    """Data layers without a source: DIGITS fills them in, with the mean and the output
+    layer's num_output (caffe_train.py), so neither is judged missing."""
+    path = FIXTURES / "roles" / "digits_template.prototxt"
+    (report,) = Linter(RULES, Options(dialect="bvlc")).lint([Input(str(path))])
+    assert report.net is not None
+    assert report.net.role.kind == "train-val"
+    assert report.net.role.template == (
+        "data layers 'mnist', 'mnist' name no source: a template that a tool (DIGITS)"
+        " completes",)
+    assert brief(report.findings) == [("N252", 11, 3)]  # data_param: no source to point at
+    # the same net with its sources written is a net Caffe reads as it is
+    text = path.read_text().replace("batch_size: 64", 'source: "train_lmdb" backend: LMDB'
+                                    " batch_size: 64").replace(
+        "batch_size: 100", 'source: "val_lmdb" backend: LMDB batch_size: 100')
+    (report,) = Linter(RULES, Options(dialect="bvlc")).lint([Input("n.prototxt", text.encode())])
+    assert report.net is not None and report.net.role.template == ()
+    assert [f.code for f in report.findings] == ["N231", "N252", "N321"]

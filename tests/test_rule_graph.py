@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CORPUS, brief, lint_files, lint_fixture, needs_corpus
+from conftest import CORPUS, brief, lint_files, lint_fixture, lint_text, needs_corpus
 
 MULTI = "produced by multiple sources.\": "
 
@@ -119,6 +119,21 @@ def test_no_loss_in_train() -> None:
         " \"Initial loss: 0\"), but no gradient reaches any weight, so nothing is learned"
     )
     assert loss.hint == "add a loss layer (e.g. SoftmaxWithLoss on the scores and the labels)"
+
+
+def test_no_loss_in_a_net_without_weights() -> None:
+    # a data-layer demo (NimSed's nima demo.prototxt): nothing in it has weights to learn
+    text = (
+        'name: "demo"\n'
+        'layer { name: "data" type: "Data" top: "data" top: "label" include { phase: TRAIN }\n'
+        '        data_param { source: "train_lmdb" batch_size: 4 backend: LMDB } }\n'
+        'layer { name: "flat" type: "Flatten" bottom: "data" top: "flat" }\n'
+    )
+    assert lint_text(text, select=("N305",)) == []
+    with_weights = text + (
+        'layer { name: "ip" type: "InnerProduct" bottom: "flat" top: "ip"\n'
+        '        inner_product_param { num_output: 2 } }\n')
+    assert [f.code for f in lint_text(with_weights, select=("N305",))] == ["N305"]
 
 
 def test_python_loss_without_loss_weight() -> None:

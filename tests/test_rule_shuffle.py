@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from conftest import brief, lint_files, lint_fixture
+from conftest import brief, lint_files, lint_fixture, lint_text
 
 from prototxt_lint.findings import Finding
 
@@ -45,6 +45,23 @@ def test_training_database_gets_an_info_note() -> None:
     assert f.hint.startswith("build it with `convert_imageset --shuffle`")
 
 
+def test_paired_databases_are_not_told_to_shuffle_one() -> None:
+    # image and label LMDBs read in step (DetectNet, CRF-as-RNN): shuffling one breaks pairs
+    text = (
+        'layer { name: "img" type: "Data" top: "data" include { phase: TRAIN }\n'
+        '        data_param { source: "img_lmdb" batch_size: 4 backend: LMDB } }\n'
+        'layer { name: "lab" type: "Data" top: "label" include { phase: TRAIN }\n'
+        '        data_param { source: "label_lmdb" batch_size: 4 backend: LMDB } }\n'
+        'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "data" bottom: "label" }\n'
+    )
+    (f,) = lint_text(text, select=("N252",))
+    assert (f.line, f.column) == (2, 22)  # the first `source`
+    assert f.message.endswith("with no shuffling (and 1 more Data layers): make sure the"
+                              " database was written in shuffled order")
+    assert f.hint == ("build the databases from one shuffled order, written to all of them"
+                      " alike (shuffling one alone breaks the pairing of their entries)")
+
+
 def test_shuffled_list_and_test_only_database_are_clean() -> None:
     assert lint_fixture("shuffle/good_shuffled.prototxt", select=SELECT) == []
 
@@ -85,10 +102,21 @@ def test_phaseless_net_used_as_train_net_by_a_solver(tmp_path: Path) -> None:
         tmp_path,
         'layer { name: "d" type: "HDF5Data" top: "data" top: "label"\n'
         '  hdf5_data_param { source: "h5.txt" batch_size: 4 } }\n'
-        'layer { name: "loss" type: "EuclideanLoss" bottom: "data" bottom: "label" }\n',
+        'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "data" bottom: "label" }\n',
     )
     assert brief(findings) == [("N251", 2, 3)]
     assert findings[0].phases == ("TRAIN",)
+
+
+def test_hdf5_regression_targets_are_not_judged(tmp_path: Path) -> None:
+    # landmark regression (anguyen8/caffe-facialkp): no classes for the file to be sorted by
+    findings = _train_net(
+        tmp_path,
+        'layer { name: "d" type: "HDF5Data" top: "data" top: "label"\n'
+        '  hdf5_data_param { source: "h5.txt" batch_size: 4 } }\n'
+        'layer { name: "loss" type: "EuclideanLoss" bottom: "data" bottom: "label" }\n',
+    )
+    assert findings == []
 
 
 def test_v0_images_shuffle_flag(tmp_path: Path) -> None:

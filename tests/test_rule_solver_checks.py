@@ -156,17 +156,24 @@ def test_gamma_one_is_constant_not_growing() -> None:
 
 
 # --- S204 stepvalue-beyond-max-iter ------------------------------------------------------------
-def test_stepvalue_at_and_beyond_max_iter() -> None:
+def test_stepvalue_beyond_max_iter() -> None:
     findings = lint_fixture("solver_checks/bad_stepvalue_beyond_max_iter.prototxt", select=ALL_S)
-    # one cause (max_iter shorter than the schedule), one finding; the other late drop is a
-    # related place
-    assert [where(f) for f in findings] == [("S204", 7, 1, 17, "warning")]
+    # 28000 = max_iter marks the end (as SSD's generator writes it); 30000 and 32000 are one
+    # cause (max_iter shorter than the schedule): one finding, the other late drop related
+    assert [where(f) for f in findings] == [("S204", 8, 1, 17, "warning")]
     assert findings[0].message == (
-        "`stepvalue: 28000` is not below `max_iter: 28000`: the last update is iteration"
-        " 27999, so this learning-rate drop never happens (and 1 more stepvalue at or beyond"
-        " it)"
+        "`stepvalue: 30000` is beyond `max_iter: 28000`: the last update is iteration"
+        " 27999, so this learning-rate drop never happens (and 1 more stepvalue beyond it)"
     )
-    assert [(r.line, r.message) for r in findings[0].related] == [(8, "`stepvalue: 30000`")]
+    assert [(r.line, r.message) for r in findings[0].related] == [(9, "`stepvalue: 32000`")]
+
+
+def test_last_stepvalue_at_max_iter_marks_the_end() -> None:
+    text = (
+        'base_lr: 0.1\nlr_policy: "multistep"\ngamma: 0.1\nstepvalue: 80000\n'
+        "stepvalue: 120000\nmax_iter: 120000\n"
+    )
+    assert lint_text(text, name="s.prototxt", select=("S204",)) == []
 
 
 def test_stepvalue_list_syntax() -> None:
@@ -176,7 +183,7 @@ def test_stepvalue_list_syntax() -> None:
     )
     (f,) = lint_text(text, name="s.prototxt", select=ALL_S)
     assert f.code == "S204" and f.line == 4
-    assert f.message.startswith("`stepvalue: 2000` is not below `max_iter: 1000`")
+    assert f.message.startswith("`stepvalue: 2000` is beyond `max_iter: 1000`")
 
 
 def test_stepvalue_without_max_iter_is_not_judged() -> None:

@@ -51,17 +51,31 @@ class Markers(Record):
 class Detection(Record):
     """The dialect chosen for a file, the names that point to it, and any equal rivals."""
 
-    __slots__ = ("dialect", "evidence", "forced", "rivals", "span", "unexplained")
+    __slots__ = ("dialect", "evidence", "forced", "names_seen", "rivals", "span",
+                 "unexplained")
 
     def __init__(self, dialect: Dialect, evidence: tuple[Key, ...] = (),
                  rivals: tuple[Dialect, ...] = (), unexplained: int = 0,
-                 forced: bool = False, span: tuple[int, int] = (0, 0)) -> None:
+                 forced: bool = False, span: tuple[int, int] = (0, 0),
+                 names_seen: frozenset[Key] = frozenset()) -> None:
+        self.names_seen = names_seen  # every unknown name of the BVLC reading
         self.dialect = dialect
         self.evidence = evidence  # the unknown names (keyed) the dialect declares, sorted
         self.rivals = rivals  # dialects that fit exactly as well
         self.unexplained = unexplained  # unknown names the chosen dialect does not declare
         self.forced = forced  # chosen by --dialect / `dialect = ...`, not detected
         self.span = span  # offsets of the first name that points to the dialect
+
+    def choose(self, dialect: Dialect) -> None:
+        """Settle on ``dialect`` (a rival that read the file with fewer errors): the
+        evidence and the unexplained count become its own."""
+        if dialect is self.dialect:
+            return
+        chosen = markers(dialect.name)
+        self.dialect = dialect
+        self.evidence = tuple(sorted(k for k in self.names_seen if chosen.declares(k)))
+        self.unexplained = sum(1 for k in self.names_seen
+                               if k[0] != TYPE and not chosen.declares(k))
 
     def to_dict(self) -> dict[str, Any]:
         """For ``--format json``: the dialect, how it was chosen and from what."""
@@ -206,7 +220,7 @@ def detect(unknown: Iterable[Key], message: Message | None,
     evidence = tuple(sorted(key for key in names if chosen.declares(key)))
     # a layer type no fork's schema names may be a parameter-less layer of this fork's
     unexplained = sum(1 for key in names if key[0] != TYPE and not chosen.declares(key))
-    return Detection(best[3], evidence, rivals, unexplained)
+    return Detection(best[3], evidence, rivals, unexplained, names_seen=frozenset(names))
 
 
 def declaring(key: Key) -> list[Dialect]:

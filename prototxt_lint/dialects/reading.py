@@ -37,13 +37,14 @@ def read_as_dialect(doc: Document, wanted: str) -> Document:
         detection = detect(unknown, doc.message)
         if detection is None:
             return doc
-        detection.span = _first(doc, set(detection.evidence))
     else:
         from prototxt_lint.dialects import BY_NAME
         from prototxt_lint.dialects.detect import Detection
 
         detection = Detection(BY_NAME[wanted], forced=True)
     again = _best_reading(doc, detection)
+    if not detection.forced:
+        detection.span = _first(doc, set(detection.evidence))
     if again.kind != doc.kind:
         return doc  # the fork's fields make it look like the other kind: keep BVLC's reading
     again.detection = detection
@@ -75,7 +76,7 @@ def _best_reading(doc: Document, detection: Detection) -> Document:
     # not parsed (the first read it without an error, or past the cap): they still declare
     # every name the file uses, so they stay rivals
     untried = (*tried[len(readings):], *detection.rivals[MAX_TRIED - 1:])
-    detection.dialect = best[0][1]
+    detection.choose(best[0][1])
     detection.rivals = (*(r[1] for r in best[1:]), *untried)
     return best[0][2]
 
@@ -84,6 +85,7 @@ def _first(doc: Document, evidence: set[Key]) -> tuple[int, int]:
     """Where the first name that points to the dialect is written."""
     assert doc.parsed is not None
     spans = [(e.start, e.end) for e in doc.parsed.errors if e.key in evidence]
+    spans += [span for key, span in doc.parsed.key_spans.items() if key in evidence]
     types = {key[1] for key in evidence if key[0] == TYPE}
     for i, layer in enumerate(written(doc.message, "layer") if types else ()):
         if layer.type in types:
