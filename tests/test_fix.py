@@ -89,3 +89,40 @@ def test_fix_through_a_symlink_rewrites_the_target(tmp_path: Path) -> None:
 def test_apply_edits_skips_overlaps() -> None:
     text = "abcdef"
     assert apply_edits(text, [Edit(1, 3, "X"), Edit(2, 4, "Y"), Edit(5, 6, "")]) == "aXde"
+
+
+def _fixed_variant(tmp_path: Path, first: str, second: str) -> str:
+    """BN with bn1's field line replaced by ``first`` and bn2's inline block by ``second``,
+    fixed; returns the new text."""
+    target = tmp_path / "net.prototxt"
+    target.write_text(BN.read_text().replace("    use_global_stats: true\n", first, 1).replace(
+        "{ use_global_stats: true eps: 0.001 }", second, 1))
+    _code, out = _fix(target)
+    assert "Applied 1 fix." in out
+    return target.read_text()
+
+
+def test_fix_takes_the_separator_after_the_field(tmp_path: Path) -> None:
+    fixed = _fixed_variant(tmp_path, "    use_global_stats: true;\n",
+                           "{ use_global_stats: true; eps: 0.001 }")
+    assert fixed == BN.read_text().replace("    use_global_stats: true\n", "", 1).replace(
+        "{ use_global_stats: true eps: 0.001 }", "{ eps: 0.001 }", 1)
+    fixed = _fixed_variant(tmp_path, "    eps: 0.001, use_global_stats: true ,\n",
+                           "{ use_global_stats: true\n  , eps: 0.001 }")
+    assert "    eps: 0.001, \n" in fixed
+    assert "{ eps: 0.001 }" in fixed
+    # what is left parses: no finding of the parser (P0xx) and no N211
+    code, out = _fix(tmp_path / "net.prototxt")
+    assert code == 0
+    assert "Applied 0 fixes." in out and " P0" not in out
+
+
+def test_fix_keeps_comments_inside_the_field(tmp_path: Path) -> None:
+    fixed = _fixed_variant(tmp_path, "    use_global_stats: # why\n      true\n",
+                           "{ use_global_stats: # x\n true; eps: 0.001 }")
+    assert "    # why\n  }" in fixed
+    assert "{ # x\n eps: 0.001 }" in fixed
+    fixed = _fixed_variant(tmp_path, "    use_global_stats: true  # keep me\n",
+                           "{ use_global_stats: true # c\n  , eps: 0.001 }")
+    assert "    # keep me\n  }" in fixed
+    assert "{ # c\n  eps: 0.001 }" in fixed
