@@ -125,20 +125,37 @@ def _read_stdin(request: LintRequest) -> tuple[str, Input]:
 
 
 def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
-                 unsafe: bool) -> tuple[int, int]:
+                 unsafe: bool) -> tuple[int, int, int]:
     """Lint, apply the fixes to their files (stdin is never rewritten): the safe ones, and
-    the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back)."""
-    from prototxt_lint.fixes import fix_file
+    the unsafe ones too when ``unsafe``. Only files named on the command line or found under
+    a named directory are rewritten, never a net a solver names from elsewhere. A file that
+    cannot be rewritten is reported on stderr and the others are still fixed. Returns
+    (applied, unsafe ones held back, files that could not be fixed)."""
+    from prototxt_lint.fixes import FixError, fix_file
     from prototxt_lint.linter import Linter
 
-    count = held = 0
+    named = {_real(i.path) for i in items if i.data is None}
+    count = held = failed = 0
     for report in Linter(rules, options).lint([i for i in items if i.data is None]):
+        if _real(report.path) not in named:
+            continue
         if report.document.kind in ("net", "solver") and not report.document.problems:
             wanted = [f for f in report.findings if f.fix is not None and (unsafe or f.fix.safe)]
             held += sum(1 for f in report.findings if f.fix is not None and not f.fix.safe
                         and not unsafe)
-            count += fix_file(report.path, report.document.source.text, wanted)
-    return count, held
+            try:
+                count += fix_file(report.path, report.document.source.text, wanted)
+            except FixError as exc:
+                sys.stderr.write(f"prototxt-lint: {report.path}: not fixed: {exc}\n")
+                failed += 1
+    return count, held, failed
+
+
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
 
 
 def run_lint(request: LintRequest, rules: list[Rule]) -> int:
@@ -167,7 +184,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     from prototxt_lint.batch import SlimReport, lint_inputs
 
     reports: list[SlimReport] = []
-    fixed_count = held_count = 0
+    fixed_count = held_count = unfixed_count = 0
     threshold = Severity.WARNING
     schemas: dict[str, Schema] = {}
     for config, items in groups.items():
@@ -198,9 +215,10 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
         elif config.fail_on is not None:
             threshold = config.fail_on
         if request.fix:
-            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes)
+            fixed, held, unfixed = _apply_fixes(rules, options, items, request.unsafe_fixes)
             fixed_count += fixed
             held_count += held
+            unfixed_count += unfixed
         reports.extend(lint_inputs(rules, options, items, request.jobs))
 
     if request.fmt == "json":
@@ -221,7 +239,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
                       " (they change how the net computes or trains; --unsafe-fixes applies"
                       " them).")
         err.write("\n")
-    if any(r.fatal for r in reports):
+    if unfixed_count or any(r.fatal for r in reports):
         return EXIT_ERROR
     if any(f.severity >= threshold for r in reports for f in r.findings):
         return EXIT_FINDINGS
