@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, brief, lint_fixture
+from conftest import FIXTURES, brief, lint_fixture, lint_text
 
 from prototxt_lint import source
 from prototxt_lint.cli import lint_command
@@ -122,3 +122,28 @@ def test_symlink_loop_in_directory(tmp_path: Path) -> None:
     code, out = run(str(tmp_path))
     assert code == 0, out
     assert "in 1 file" in out
+
+
+HUGE_HEX = "0x" + "f" * 300  # more than a double holds (int -> float OverflowError)
+
+
+@pytest.mark.parametrize("literal", [HUGE_HEX, "0x10000000000000000"])
+def test_hex_float_too_big_is_out_of_range(literal: str) -> None:
+    text = ('name: "n"\nlayer { name: "d" type: "Dropout" dropout_param { dropout_ratio: '
+            f"{literal} }} }}\n")
+    (f,) = lint_text(text, select=("P003",))
+    shown = literal if len(literal) <= 60 else literal[:57] + "..."
+    assert (f.code, f.line, f.column, f.message) == ("P003", 2, 66,
+                                                     f"Integer out of range ({shown})")
+    # the largest unsigned 64-bit integer is a double, as protobuf reads it
+    assert lint_text(text.replace(literal, "0xffffffffffffffff"), select=("P003",)) == []
+
+
+def test_hex_float_too_big_in_the_language_server() -> None:
+    from prototxt_lint.lsp.analysis import analyse
+    from prototxt_lint.registry import load_rules
+
+    text = f'layer {{ name: "d" type: "Dropout" dropout_param {{ dropout_ratio: {HUGE_HEX} }} }}\n'
+    analysis = analyse("file:///nowhere/net.prototxt", 2, text, load_rules())
+    assert [(f.code, f.line, f.column) for f in analysis.findings if f.code == "P003"] == [
+        ("P003", 1, 66)]
