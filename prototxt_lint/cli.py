@@ -20,6 +20,7 @@ from prototxt_lint.run import (
     LintRequest,
     SetupProblem,
     iter_files,
+    output_failed,
     run_lint,
     want_colour,
 )
@@ -223,13 +224,31 @@ def click_main(args: list[str]) -> None:
             except SetupError as exc:
                 exc.show()
                 sys.exit(exc.exit_code)
-            command.main(args=args[1:], prog_name=f"prototxt-lint {args[0]}")
+            _run_click(command, args[1:], f"prototxt-lint {args[0]}")
             return
-        lint_command.main(args=args, prog_name="prototxt-lint")
+        _run_click(lint_command, args, "prototxt-lint")
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(EXIT_ERROR)
+    except OSError as exc:  # stdout closed, full or a broken pipe: exit 2 on every path
+        sys.exit(output_failed(exc))
+
+
+def _run_click(command: click.Command, args: list[str], prog_name: str) -> None:
+    """What ``command.main`` does, without its handling of a broken pipe, which exits with
+    code 1 (what CI reads as "findings") even outside standalone mode: the OSError reaches
+    :func:`click_main`, which exits 2 as the fast path does."""
+    try:
+        with command.make_context(prog_name, args) as ctx:
+            command.invoke(ctx)
+    except click.exceptions.Exit as exc:  # --help, ctx.exit()
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    sys.exit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

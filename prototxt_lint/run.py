@@ -7,6 +7,7 @@ it directly and never imports click, which is a third of the start-up time.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -99,6 +100,28 @@ def iter_files(path: str) -> Iterator[str]:
                 yield os.path.join(root, name)
 
 
+def output_failed(exc: OSError | None) -> int:
+    """Standard output is closed, full or a broken pipe: say so in one line (not for a broken
+    pipe, which is the reader's choice, as in ``| head``), make the interpreter's last flush
+    quiet, and return exit code 2, the same on every path."""
+    import errno
+
+    if exc is None or exc.errno != errno.EPIPE:
+        reason = "standard output is closed" if exc is None else (exc.strerror or str(exc))
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write(f"prototxt-lint: cannot write the report: {reason}\n")
+                sys.stderr.flush()
+            except OSError:
+                pass
+    if sys.stdout is not None:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            sys.stdout = None  # type: ignore[assignment]
+    return EXIT_ERROR
+
+
 def split_codes(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -120,8 +143,14 @@ def _read_stdin(request: LintRequest) -> tuple[str, Input]:
         except ConfigError:
             limit_mb = None  # reported below, with the other configuration errors
     limit = int(limit_mb * 1024 * 1024) if limit_mb else DEFAULT_MAX_BYTES
+    if sys.stdin is None:
+        raise SetupProblem("cannot read '-': standard input is closed")
     # read at most one byte more than the limit: a huge stream is refused, not loaded
-    return directory, Input(name, sys.stdin.buffer.read(limit + 1))
+    try:
+        data = sys.stdin.buffer.read(limit + 1)
+    except OSError as exc:
+        raise SetupProblem(f"cannot read '-' (standard input): {exc.strerror or exc}") from None
+    return directory, Input(name, data)
 
 
 def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
@@ -160,7 +189,9 @@ def _real(path: str) -> str:
 
 def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     """Lint, print the report, return the exit code. Raises :class:`SetupProblem`."""
-    out, err = sys.stdout, sys.stderr
+    out, err = sys.stdout, sys.stderr or io.StringIO()  # stderr closed: messages go nowhere
+    if out is None:
+        return output_failed(None)  # nothing linted, nothing fixed: the report would be lost
     inputs: list[tuple[str, Input]] = []  # (config directory, input)
     for path in request.paths:
         if path == "-":
@@ -221,16 +252,20 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             unfixed_count += unfixed
         reports.extend(lint_inputs(rules, options, items, request.jobs))
 
-    if request.fmt == "json":
-        from prototxt_lint.output import render_json
+    output_code = None
+    try:
+        if request.fmt == "json":
+            from prototxt_lint.output import render_json
 
-        out.write(render_json(reports) + "\n")
-    else:
-        from prototxt_lint.output import render_text
+            out.write(render_json(reports) + "\n")
+        else:
+            from prototxt_lint.output import render_text
 
-        use_colour = want_colour(request.color, out.isatty(), os.environ)
-        out.write(render_text(reports, use_colour) + "\n")
-    out.flush()
+            use_colour = want_colour(request.color, out.isatty(), os.environ)
+            out.write(render_text(reports, use_colour) + "\n")
+        out.flush()
+    except OSError as exc:  # full (ENOSPC), a broken pipe, ...
+        output_code = output_failed(exc)
 
     if request.fix:
         err.write(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.")
@@ -239,6 +274,8 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
                       " (they change how the net computes or trains; --unsafe-fixes applies"
                       " them).")
         err.write("\n")
+    if output_code is not None:
+        return output_code
     if unfixed_count or any(r.fatal for r in reports):
         return EXIT_ERROR
     if any(f.severity >= threshold for r in reports for f in r.findings):
