@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import click
 
+from prototxt_lint.config import max_file_size_problem
 from prototxt_lint.dialects import dialect_choices
 from prototxt_lint.plugin import Rule
 from prototxt_lint.registry import RuleLoadError, load_rules
@@ -46,6 +47,13 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
     )
 
 
+def _check_max_file_size(value: float | None) -> float | None:
+    problem = None if value is None else max_file_size_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return value
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option(
@@ -80,7 +88,8 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
     type=float,
     default=None,
     metavar="MB",
-    help="Refuse files larger than this many megabytes [default: 16].",
+    callback=lambda _ctx, _param, value: _check_max_file_size(value),
+    help="Refuse files larger than this many MiB (1,048,576 bytes) [default: 16].",
 )
 @click.option(
     "--proto",

@@ -17,6 +17,11 @@ from prototxt_lint.records import Record
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 
+def mib(size: int) -> str:
+    """A byte count in MiB, the unit ``--max-file-size`` and ``max-file-size`` are set in."""
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
 class InputProblem(Record):
     """Why a file could not be read (or could only be read in part)."""
 
@@ -132,8 +137,8 @@ def read_source(
             return None, [
                 InputProblem(
                     "P006",
-                    f"file too large ({size / 1e6:.1f} MB; the limit is"
-                    f" {max_bytes / 1e6:.1f} MB, see --max-file-size)",
+                    f"file too large ({mib(size)}; the limit is {mib(max_bytes)}, see"
+                    " --max-file-size)",
                 )
             ]
         with open(path, "rb") as handle:

@@ -92,7 +92,7 @@ def test_hundred_megabyte_file(tmp_path: Path) -> None:
         handle.truncate(100 * 1024 * 1024)  # sparse: instant, no disk used
     code, out = run(str(big))
     assert code == 2
-    assert "P006 file too large (104.9 MB; the limit is 16.8 MB, see --max-file-size)" in out
+    assert "P006 file too large (100.0 MiB; the limit is 16.0 MiB, see --max-file-size)" in out
 
 
 def test_labelmap_reported_once() -> None:
