@@ -147,3 +147,25 @@ def test_hex_float_too_big_in_the_language_server() -> None:
     analysis = analyse("file:///nowhere/net.prototxt", 2, text, load_rules())
     assert [(f.code, f.line, f.column) for f in analysis.findings if f.code == "P003"] == [
         ("P003", 1, 66)]
+
+
+@pytest.mark.parametrize(("data", "kind"), [
+    ('name: "n"\n'.encode("utf-16"), "UTF-16 LE"),  # with a byte order mark
+    ('name: "n"\n'.encode("utf-16-le"), "UTF-16 LE"),  # PowerShell's `>` without one
+    ('name: "n"\n'.encode("utf-16-be"), "UTF-16 BE"),
+])
+def test_utf16_is_named_as_such(tmp_path: Path, data: bytes, kind: str) -> None:
+    target = tmp_path / "net.prototxt"
+    target.write_bytes(data)
+    code, out = run(str(target))
+    assert code == 2
+    assert (f"{target}:1:1: P007 the file is {kind} text, not UTF-8: save it as UTF-8 (Caffe"
+            " reads bytes) [error]") in out
+    assert "binary" not in out
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_device_is_refused_before_reading() -> None:
+    code, out = run("/dev/zero")
+    assert code == 2
+    assert "/dev/zero:1:1: P006 is a character device, not a regular file [error]" in out
