@@ -86,7 +86,7 @@ def series(label: str, make: Callable[[int], str], sizes: Sequence[int],
         parse_rows.append((size, parse_s))
         mem_rows.append((size, lint_mb))
         lines.append(f"| {label} | {size} | {len(data) / 1e6:.2f} MB | {lint_s:.2f} s |"
-                     f" {parse_s:.3f} s | {lint_s / parse_s:.0f}x | {lint_mb:.0f} MB |"
+                     f" {parse_s:.3f} s | {lint_s / parse_s:.2f}x | {lint_mb:.0f} MB |"
                      f" {lint_mb * 1e6 / len(data):.0f} |")
     if len(sizes) >= 2:
         lines.append(f"| {label}: growth | | | n^{exponent(lint_rows):.2f} |"
