@@ -214,6 +214,21 @@ class Document:
         at_line_end = end == len(text) or text[end] in "\r\n"
         return start, end, between.join(kept) + ("" if at_line_end else between)
 
+    def comments_before(self, start: int, end: int) -> str:
+        """The ``#`` comments inside ``start..end``, each on its own line at the indent of
+        ``start``'s line, for a replacement of that span to put first: a fix that rewrites
+        ``name: # why`` newline ``value`` must not drop the comment."""
+        from prototxt_lint.tokenizer import tokenize
+
+        comments = tokenize(self.source.text[start:end])[1]
+        if not comments:
+            return ""
+        text = self.source.text
+        line_start = text.rfind("\n", 0, start) + 1
+        indent = text[line_start:start] if not text[line_start:start].strip() else ""
+        newline = "\r\n" if "\r\n" in text[start:end] else "\n"
+        return "".join(f"#{c.text.rstrip(chr(13))}{newline}{indent}" for c in comments)
+
     def is_complete(self, path: Path) -> bool:
         """False when something inside ``path`` was skipped (unknown field, bad value), so
         that its defaults cannot be trusted."""
