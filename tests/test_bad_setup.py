@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,47 @@ def test_max_file_size_in_mib_both_ways(tmp_path: Path) -> None:
     code, out = run(str(solver))
     assert code == 2
     assert "P006 file too large (0.5 MiB; the limit is 0.5 MiB, see --max-file-size)" in out
+
+
+TINY_FORK = """syntax = "proto2";
+package caffe;
+message NetParameter { optional string name = 1; repeated LayerParameter layer = 100; }
+message LayerParameter {
+  optional string name = 1; optional string type = 2;
+  repeated string bottom = 3; repeated string top = 4;%s
+}
+message SolverParameter { optional string net = 24; optional float base_lr = 5; }
+"""
+NET = ('name: "t"\nlayer { name: "data" type: "Input" top: "data" include { phase: TRAIN } }\n'
+       'layer { name: "r" type: "ReLU" bottom: "data" top: "r" }\n')
+needs_protoc = pytest.mark.skipif(importlib.util.find_spec("grpc_tools") is None,
+                                  reason="grpcio-tools (extra 'proto') missing")
+
+
+@needs_protoc
+def test_fork_schema_without_the_fields_the_engine_reads(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    proto = tmp_path / "tiny.proto"
+    proto.write_text(TINY_FORK % "")  # no include, exclude, phase, NetStateRule, Phase
+    net = tmp_path / "net.prototxt"
+    net.write_text(NET)
+    code, out = run("--proto", str(proto), "--select", "P", str(net))
+    assert code == 1
+    assert (f'{net}:2:48: P002 Message type "caffe.LayerParameter" has no field named'
+            f' "include" in {proto}. [error]') in out
+
+
+@needs_protoc
+def test_fork_schema_giving_an_engine_field_another_type(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    proto = tmp_path / "typed.proto"
+    proto.write_text(TINY_FORK % "\n  optional string include = 8;")
+    net = tmp_path / "net.prototxt"
+    net.write_text(NET.replace("include { phase: TRAIN }", 'include: "TRAIN"'))
+    code, out = run("--proto", str(proto), str(net))
+    assert code == 2
+    assert out == (f"Error: {proto}: cannot lint with this schema: LayerParameter.include is"
+                   " optional string here, BVLC's is repeated NetStateRule; the linter reads"
+                   " that field as BVLC's\n")
