@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import click
 
+from prototxt_lint.config import max_file_size_problem
 from prototxt_lint.dialects import dialect_choices
 from prototxt_lint.plugin import Rule
 from prototxt_lint.registry import RuleLoadError, load_rules
@@ -21,6 +22,7 @@ from prototxt_lint.run import (
     LintRequest,
     SetupProblem,
     iter_files,
+    output_failed,
     run_lint,
     want_colour,
 )
@@ -44,6 +46,13 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
     return "\n".join(
         f"{r.code}  {r.name:<{width}}  {r.severity.label:<7}  {r.summary}" for r in rules
     )
+
+
+def _check_max_file_size(value: float | None) -> float | None:
+    problem = None if value is None else max_file_size_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return value
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,7 +109,8 @@ def format_rule_list(rules: Sequence[Rule]) -> str:
     type=float,
     default=None,
     metavar="MB",
-    help="Refuse files larger than this many megabytes [default: 16].",
+    callback=lambda _ctx, _param, value: _check_max_file_size(value),
+    help="Refuse files larger than this many MiB (1,048,576 bytes) [default: 16].",
 )
 @click.option(
     "--proto",
@@ -290,13 +300,31 @@ def click_main(args: list[str]) -> None:
             except SetupError as exc:
                 exc.show()
                 sys.exit(exc.exit_code)
-            command.main(args=args[1:], prog_name=f"prototxt-lint {args[0]}")
+            _run_click(command, args[1:], f"prototxt-lint {args[0]}")
             return
-        lint_command.main(args=args, prog_name="prototxt-lint")
+        _run_click(lint_command, args, "prototxt-lint")
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(EXIT_ERROR)
+    except OSError as exc:  # stdout closed, full or a broken pipe: exit 2 on every path
+        sys.exit(output_failed(exc))
+
+
+def _run_click(command: click.Command, args: list[str], prog_name: str) -> None:
+    """What ``command.main`` does, without its handling of a broken pipe, which exits with
+    code 1 (what CI reads as "findings") even outside standalone mode: the OSError reaches
+    :func:`click_main`, which exits 2 as the fast path does."""
+    try:
+        with command.make_context(prog_name, args) as ctx:
+            command.invoke(ctx)
+    except click.exceptions.Exit as exc:  # --help, ctx.exit()
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    sys.exit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

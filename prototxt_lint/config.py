@@ -100,6 +100,25 @@ def _flag(table: dict[str, object], key: str, default: bool, path: str) -> bool:
     return value
 
 
+#: the largest ``max-file-size`` accepted, in MiB (1 TiB): more cannot be read into memory
+#: anyway, and a bigger number (``1e300``) would overflow the read
+MAX_FILE_SIZE_LIMIT_MIB = 1024 * 1024
+
+
+def max_file_size_problem(value: object) -> str | None:
+    """Why ``value`` is not a usable ``max-file-size`` (MiB), or None. NaN, infinity, zero,
+    negative and absurdly large sizes are refused, not silently read as "no limit"."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "must be a number of MiB"
+    if not math.isfinite(value) or value <= 0:
+        return f"must be a positive number of MiB, not {value}"
+    if value > MAX_FILE_SIZE_LIMIT_MIB:
+        return f"must be at most {MAX_FILE_SIZE_LIMIT_MIB} MiB, not {value:g}"
+    return None
+
+
 def parse_config(path: str, table: dict[str, object]) -> Config:
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
@@ -118,8 +137,8 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         except ValueError as exc:
             raise ConfigError(f"{path}: fail-on: {exc}") from None
     size = table.get("max-file-size")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int | float)):
-        raise ConfigError(f"{path}: max-file-size must be a number of megabytes")
+    if size is not None and (problem := max_file_size_problem(size)) is not None:
+        raise ConfigError(f"{path}: max-file-size {problem}")
     proto = table.get("proto")
     if proto is not None and not isinstance(proto, str):
         raise ConfigError(f"{path}: proto must be the path of a caffe.proto")
@@ -138,7 +157,7 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         select=_codes(table.get("select", []), "select", path),
         ignore=_codes(table.get("ignore", []), "ignore", path),
         fail_on=fail_on,
-        max_file_size_mb=size,
+        max_file_size_mb=size if isinstance(size, int | float) else None,
         proto=proto or None,
         dialect=dialect,
         exclude=_globs(table["exclude"], "exclude", path) if "exclude" in table
@@ -159,6 +178,9 @@ def load_config_file(path: str) -> Config | None:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
+        raise ConfigError(f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset"
+                          f" {exc.start}); save it as UTF-8") from None
     if os.path.basename(path) == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("prototxt-lint") if isinstance(tool, dict) else None

@@ -153,7 +153,7 @@ UNREADABLE = _core(
     """
 ## What it does
 Reports an input that could not be read: a missing file, a directory named as a file, a
-file without read permission, or a file larger than `--max-file-size` (16 MB by default).
+file without read permission, or a file larger than `--max-file-size` (16 MiB by default).
 Nothing is linted and the exit code is 2.
 
 ## Consequence

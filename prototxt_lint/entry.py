@@ -10,7 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from prototxt_lint.run import EXIT_ERROR, SUBCOMMANDS, SetupProblem, fast_request, run_lint
+from prototxt_lint.run import (
+    EXIT_ERROR,
+    SUBCOMMANDS,
+    SetupProblem,
+    fast_request,
+    output_failed,
+    run_lint,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -26,10 +33,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run_lint(request, load_rules())
     except (RuleLoadError, SetupProblem) as exc:
-        sys.stderr.write(f"Error: {exc}\n")
+        if sys.stderr is not None:
+            sys.stderr.write(f"Error: {exc}\n")
         code = EXIT_ERROR
     except KeyboardInterrupt:
         code = 130
-    except BrokenPipeError:
-        code = EXIT_ERROR
+    except OSError as exc:  # writing to stdout or stderr failed outside the report
+        code = output_failed(exc)
     sys.exit(code)

@@ -18,7 +18,7 @@ from pathlib import Path
 from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
 from prototxt_lint.descriptors import load_file_descriptor
-from prototxt_lint.dialects.overlay import restore_bvlc_fields
+from prototxt_lint.dialects.overlay import engine_field_conflicts, restore_bvlc_fields
 from prototxt_lint.schema import Schema
 
 
@@ -89,6 +89,11 @@ def load_schema(proto_path: str) -> Schema:
     missing = {"NetParameter", "SolverParameter"} - {m.name for m in file.message_type}
     if missing:
         raise SchemaError(f"{proto_path}: not a Caffe schema (no {', '.join(sorted(missing))})")
+    conflicts = engine_field_conflicts(file)
+    if conflicts:
+        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        raise SchemaError(f"{proto_path}: cannot lint with this schema: {conflicts[0]}{more};"
+                          " the linter reads that field as BVLC's")
     absent = restore_bvlc_fields(file)
     try:
         # loaded under one name whatever the user's file is called (the cache is keyed by

@@ -30,7 +30,7 @@ from prototxt_lint.plugin import Fix, Report, Rule
 from prototxt_lint.records import Record
 from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema, bvlc_schema
-from prototxt_lint.source import DEFAULT_MAX_BYTES, InputProblem, Source
+from prototxt_lint.source import DEFAULT_MAX_BYTES, InputProblem, Source, mib
 from prototxt_lint.suppressions import find_suppressions, matches
 
 FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
@@ -196,7 +196,7 @@ class Linter:
             if len(item.data) > self.options.max_bytes:
                 problem = InputProblem(
                     "P006",
-                    f"input too large (more than {self.options.max_bytes / 1e6:.1f} MB; see"
+                    f"input too large (more than {mib(self.options.max_bytes)}; see"
                     " --max-file-size)",
                 )
                 return Document(Source(item.path, ""), self.schema, "unreadable",

@@ -9,6 +9,7 @@ Caffe's V2 type names, so every rule works on old files too, with positions kept
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import Message
@@ -115,6 +116,22 @@ DATA_LAYER_TYPES = frozenset({"Data", "ImageData", "HDF5Data", "WindowData"})
 RESHAPING_TYPES = frozenset({"Reshape", "Flatten", "Split"})
 
 
+def _skip_blanks_and_comments(text: str, pos: int) -> int:
+    """Offset of the first character at or after ``pos`` that is neither blank nor inside a
+    ``#`` comment."""
+    size = len(text)
+    while pos < size:
+        char = text[pos]
+        if char in " \t\r\n\f\v":
+            pos += 1
+        elif char == "#":
+            newline = text.find("\n", pos)
+            pos = size if newline == -1 else newline
+        else:
+            break
+    return pos
+
+
 class Document:
     """One input file after reading and parsing.
 
@@ -160,21 +177,57 @@ class Document:
             path = path[:-1]
         return 0, 0
 
-    def deletion(self, path: Path) -> tuple[int, int]:
-        """Offsets that delete the field at ``path`` cleanly: with the blanks after it, and
-        with its whole line when nothing else is on that line. (0, 0) when not written."""
+    def deletion(self, path: Path) -> tuple[int, int, str]:
+        """``(start, end, new_text)`` that delete the field at ``path`` cleanly, computed on
+        tokens: with the ``;`` or ``,`` written after it (``{ ; eps: 1 }`` is refused by
+        protobuf), with its whole line when nothing else is on that line, and never a comment
+        (a comment inside the field, ``name: # why`` newline ``value``, is put back in
+        ``new_text``). (0, 0, "") when not written."""
         loc = self.loc(path)
         if loc is None:
-            return 0, 0
+            return 0, 0, ""
+        from prototxt_lint.tokenizer import tokenize
+
         text = self.source.text
-        start, end = loc.start, loc.block_end
+        start, end = loc.start, max(loc.end, loc.block_end)
+        comments = tokenize(text[start:end])[1]
+        after = _skip_blanks_and_comments(text, end)
+        if after < len(text) and text[after] in ";,":
+            comments += tokenize(text[end:after])[1]  # comments before the separator stay
+            end = after + 1
         while end < len(text) and text[end] in " \t":
             end += 1
         line_start = text.rfind("\n", 0, start) + 1
-        if not text[line_start:start].strip() and (end == len(text) or text[end] in "\r\n"):
-            start = line_start
-            end = end + 2 if text.startswith("\r\n", end) else min(end + 1, len(text))
-        return start, end
+        indent = text[line_start:start]
+        kept = [f"#{c.text.rstrip(chr(13))}" for c in comments]
+        if not indent.strip() and (end == len(text) or text[end] in "\r\n"):
+            newline = "\r\n" if text.startswith("\r\n", end) else "\n"
+            end = end + len(newline) if end < len(text) else end
+            return line_start, end, "".join(f"{indent}{c}{newline}" for c in kept)
+        if not kept:
+            return start, end, ""
+        # inline: each comment ends its line, the rest goes on at the next line's indent
+        next_line = text.rfind("\n", 0, end) + 1
+        rest_indent = re.match(r"[ \t]*", text[next_line:]).group()  # type: ignore[union-attr]
+        newline = "\r\n" if "\r\n" in text[start:end] else "\n"
+        between = f"{newline}{rest_indent}"
+        at_line_end = end == len(text) or text[end] in "\r\n"
+        return start, end, between.join(kept) + ("" if at_line_end else between)
+
+    def comments_before(self, start: int, end: int) -> str:
+        """The ``#`` comments inside ``start..end``, each on its own line at the indent of
+        ``start``'s line, for a replacement of that span to put first: a fix that rewrites
+        ``name: # why`` newline ``value`` must not drop the comment."""
+        from prototxt_lint.tokenizer import tokenize
+
+        comments = tokenize(self.source.text[start:end])[1]
+        if not comments:
+            return ""
+        text = self.source.text
+        line_start = text.rfind("\n", 0, start) + 1
+        indent = text[line_start:start] if not text[line_start:start].strip() else ""
+        newline = "\r\n" if "\r\n" in text[start:end] else "\n"
+        return "".join(f"#{c.text.rstrip(chr(13))}{newline}{indent}" for c in comments)
 
     def is_complete(self, path: Path) -> bool:
         """False when something inside ``path`` was skipped (unknown field, bad value), so

@@ -568,6 +568,13 @@ class _Parser:
                 tok, f'Invalid value for boolean field "{fd.name}". Value: "{describe(tok)}".'
             )
         if cpp in (_CPP.CPPTYPE_FLOAT, _CPP.CPPTYPE_DOUBLE):
+            if tok[0] == NUMBER and tok[1][:2] in ("0x", "0X") \
+                    and (_parse_int(tok[1]) or 0) > _UINT64_MAX:
+                # protobuf reads a hex float as an unsigned 64-bit integer (and a bigger one
+                # would not fit a double: OverflowError)
+                self.pos += 1
+                self.error("P003", f"Integer out of range ({describe(tok)})", tok)
+                return _BAD, _end(tok)
             number = _parse_float(tok)
             if number is None:
                 return self.bad_value(tok, "Expected double, got: " + describe(tok))
@@ -656,6 +663,9 @@ def _plausible_param(guess: str, msg: Message) -> bool:
     stem = guess[: -len("_param")].replace("_", "")
     kind = layer_type.lower().replace("_", "")
     return not kind or kind.startswith(stem[:4]) or stem.startswith(kind[:4])
+
+
+_UINT64_MAX = 2**64 - 1
 
 
 def _parse_int(text: str) -> int | None:

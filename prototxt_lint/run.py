@@ -7,6 +7,7 @@ it directly and never imports click, which is a third of the start-up time.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -151,6 +152,28 @@ def config_finder(request: LintRequest) -> Callable[[str], Config]:
     return nearest
 
 
+def output_failed(exc: OSError | None) -> int:
+    """Standard output is closed, full or a broken pipe: say so in one line (not for a broken
+    pipe, which is the reader's choice, as in ``| head``), make the interpreter's last flush
+    quiet, and return exit code 2, the same on every path."""
+    import errno
+
+    if exc is None or exc.errno != errno.EPIPE:
+        reason = "standard output is closed" if exc is None else (exc.strerror or str(exc))
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write(f"prototxt-lint: cannot write the report: {reason}\n")
+                sys.stderr.flush()
+            except OSError:
+                pass
+    if sys.stdout is not None:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            sys.stdout = None  # type: ignore[assignment]
+    return EXIT_ERROR
+
+
 def split_codes(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -170,31 +193,55 @@ def _read_stdin(request: LintRequest,
     if limit_mb is None:
         limit_mb = config_for(directory).max_file_size_mb
     limit = int(limit_mb * 1024 * 1024) if limit_mb else DEFAULT_MAX_BYTES
+    if sys.stdin is None:
+        raise SetupProblem("cannot read '-': standard input is closed")
     # read at most one byte more than the limit: a huge stream is refused, not loaded
-    return directory, Input(name, sys.stdin.buffer.read(limit + 1))
+    try:
+        data = sys.stdin.buffer.read(limit + 1)
+    except OSError as exc:
+        raise SetupProblem(f"cannot read '-' (standard input): {exc.strerror or exc}") from None
+    return directory, Input(name, data)
 
 
 def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
                  unsafe: bool, applied: list[Finding] | None = None,
-                 ignores: PerFileIgnores | None = None) -> tuple[int, int]:
+                 ignores: PerFileIgnores | None = None) -> tuple[int, int, int]:
     """Lint, apply the fixes to their files (stdin is never rewritten): the safe ones, and
-    the unsafe ones too when ``unsafe``. Returns (applied, unsafe ones held back); the
-    findings whose fixes were applied are added to ``applied``."""
-    from prototxt_lint.fixes import fix_file
+    the unsafe ones too when ``unsafe``. Only files named on the command line or found under
+    a named directory are rewritten, never a net a solver names from elsewhere. A file that
+    cannot be rewritten is reported on stderr and the others are still fixed. Returns
+    (applied, unsafe ones held back, files that could not be fixed); the findings whose fixes
+    were applied are added to ``applied``."""
+    from prototxt_lint.fixes import FixError, fix_file
     from prototxt_lint.linter import Linter
 
-    count = held = 0
+    named = {_real(i.path) for i in items if i.data is None}
+    count = held = failed = 0
     for report in Linter(rules, options).lint([i for i in items if i.data is None]):
+        if _real(report.path) not in named:
+            continue
         if report.document.kind in ("net", "solver") and not report.document.problems:
             found = ignores.keep(report.findings) if ignores else report.findings
             wanted = [f for f in found if f.fix is not None and (unsafe or f.fix.safe)]
             held += sum(1 for f in found if f.fix is not None and not f.fix.safe
                         and not unsafe)
-            done = fix_file(report.path, report.document.source.text, wanted)
+            try:
+                done = fix_file(report.path, report.document.source.text, wanted)
+            except FixError as exc:
+                sys.stderr.write(f"prototxt-lint: {report.path}: not fixed: {exc}\n")
+                failed += 1
+                continue
             count += done
             if done and applied is not None:
                 applied.extend(wanted)
-    return count, held
+    return count, held, failed
+
+
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
 
 
 def _diffs(rules: list[Rule], options: Options, items: list[Input],
@@ -293,7 +340,9 @@ def check_config_selectors(config: Config, rules: list[Rule]) -> None:
 
 def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     """Lint, print the report, return the exit code. Raises :class:`SetupProblem`."""
-    out, err = sys.stdout, sys.stderr
+    out, err = sys.stdout, sys.stderr or io.StringIO()  # stderr closed: messages go nowhere
+    if out is None:
+        return output_failed(None)  # nothing linted, nothing fixed: the report would be lost
     check_request_selectors(request, rules)
     config_for = config_finder(request)
     if request.show_settings:
@@ -336,7 +385,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     reports: list[SlimReport] = []
     applied: list[Finding] = []
     diffs: list[str] = []
-    fixed_count = held_count = 0
+    fixed_count = held_count = unfixed_count = 0
     threshold = Severity.WARNING
     schemas: dict[str, Schema] = {}
     for config in groups:
@@ -373,30 +422,35 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             diffs.extend(_diffs(rules, options, items, request.unsafe_fixes, ignores))
             continue
         if request.fix:
-            fixed, held = _apply_fixes(rules, options, items, request.unsafe_fixes, applied,
-                                       ignores)
+            fixed, held, unfixed = _apply_fixes(rules, options, items, request.unsafe_fixes,
+                                                applied, ignores)
             fixed_count += fixed
             held_count += held
+            unfixed_count += unfixed
         for report in lint_inputs(rules, options, items, request.jobs):
             report.findings = ignores.keep(report.findings)
             reports.append(report)
 
-    if request.diff:
-        code = _report_diff(diffs, request)
-        return EXIT_ERROR if discovery.problems else code
-    fmt = output_format(request, os.environ)
-    text = _render(reports, rules, request, fmt, out)
-    if request.show_fixes:
-        shown = _show_fixes(reports, applied, request)
-        if fmt in ("text", "concise") and not request.statistics:
-            text += shown
+    output_code = None
+    try:
+        if request.diff:
+            code = _report_diff(diffs, request)
+            return EXIT_ERROR if discovery.problems else code
+        fmt = output_format(request, os.environ)
+        text = _render(reports, rules, request, fmt, out)
+        if request.show_fixes:
+            shown = _show_fixes(reports, applied, request)
+            if fmt in ("text", "concise") and not request.statistics:
+                text += shown
+            else:
+                err.write(shown)
+        if request.output_file:
+            write_atomically(request.output_file, text)
         else:
-            err.write(shown)
-    if request.output_file:
-        write_atomically(request.output_file, text)
-    else:
-        out.write(text)
-        out.flush()
+            out.write(text)
+            out.flush()
+    except OSError as exc:  # full (ENOSPC), a broken pipe, ...
+        output_code = output_failed(exc)
 
     if request.fix and not request.quiet:
         err.write(f"Applied {fixed_count} fix{'es' if fixed_count != 1 else ''}.")
@@ -405,7 +459,9 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
                       " (they change how the net computes or trains; --unsafe-fixes applies"
                       " them).")
         err.write("\n")
-    if discovery.problems or any(r.fatal for r in reports):
+    if output_code is not None:
+        return output_code
+    if unfixed_count or discovery.problems or any(r.fatal for r in reports):
         return EXIT_ERROR
     if request.exit_zero:
         return EXIT_CLEAN

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import bisect
 import os
+import stat
 
 from prototxt_lint.records import Record
 
 #: Default largest file we read. The largest real prototxt seen is under 2 MB; a 100 MB file is
 #: almost certainly not a hand-written net, and parsing it in Python would take minutes.
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+def mib(size: int) -> str:
+    """A byte count in MiB, the unit ``--max-file-size`` and ``max-file-size`` are set in."""
+    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 class InputProblem(Record):
@@ -86,6 +92,24 @@ def _binary_offset(data: bytes) -> int | None:
     return None
 
 
+def _utf16(data: bytes) -> str | None:
+    """"UTF-16 LE" or "UTF-16 BE" when ``data`` looks like UTF-16 text (a byte order mark,
+    or ASCII with every other byte NUL): what Windows editors and PowerShell's ``>`` write.
+    Not a .caffemodel, and worth telling the user how to fix."""
+    if data.startswith(b"\xff\xfe"):
+        return "UTF-16 LE"
+    if data.startswith(b"\xfe\xff"):
+        return "UTF-16 BE"
+    head = data[:512]
+    if len(head) >= 4 and len(head) % 2 == 0:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) == len(odd) and even.count(0) == 0 and even.isascii():
+            return "UTF-16 LE"
+        if even.count(0) == len(even) and odd.count(0) == 0 and odd.isascii():
+            return "UTF-16 BE"
+    return None
+
+
 def decode(path: str, data: bytes) -> tuple[Source | None, list[InputProblem]]:
     """Decode bytes as a prototxt. Invalid UTF-8 is reported but the file is still linted.
 
@@ -93,6 +117,10 @@ def decode(path: str, data: bytes) -> tuple[Source | None, list[InputProblem]]:
     the bad bytes with U+FFFD (one character each, so columns stay right) and warn once.
     """
     problems: list[InputProblem] = []
+    utf16 = _utf16(data)
+    if utf16 is not None:
+        msg = f"the file is {utf16} text, not UTF-8: save it as UTF-8 (Caffe reads bytes)"
+        return Source(path, ""), [InputProblem("P007", msg)]
     bad = _binary_offset(data)
     if bad is not None:
         prefix = data[:bad].decode("utf-8", errors="replace")
@@ -120,20 +148,36 @@ def decode(path: str, data: bytes) -> tuple[Source | None, list[InputProblem]]:
     return Source(path, text), problems
 
 
+def _special_kind(mode: int) -> str:
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
 def read_source(
     path: str, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[Source | None, list[InputProblem]]:
     """Read ``path`` (``-`` is not handled here; the CLI passes stdin bytes to :func:`decode`)."""
     try:
-        if os.path.isdir(path):
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
             return None, [InputProblem("P006", "is a directory, not a prototxt file")]
-        size = os.path.getsize(path)
+        if not stat.S_ISREG(st.st_mode) and not stat.S_ISFIFO(st.st_mode):
+            # a device (/dev/zero never ends) is refused before it is opened; a pipe is read
+            # (`prototxt-lint <(...)`)
+            return None, [InputProblem("P006", f"is {_special_kind(st.st_mode)}, not a"
+                                       " regular file")]
+        size = st.st_size
         if size > max_bytes:
             return None, [
                 InputProblem(
                     "P006",
-                    f"file too large ({size / 1e6:.1f} MB; the limit is"
-                    f" {max_bytes / 1e6:.1f} MB, see --max-file-size)",
+                    f"file too large ({mib(size)}; the limit is {mib(max_bytes)}, see"
+                    " --max-file-size)",
                 )
             ]
         with open(path, "rb") as handle:

@@ -67,9 +67,9 @@ def _delete_fix(ctx: NetContext, layers: list[LayerView]) -> Fix | None:
     net trains (right from scratch, wrong when fine-tuning from trained statistics)."""
     edits = []
     for layer in layers:
-        start, end = ctx.doc.deletion(layer.at("batch_norm_param", "use_global_stats"))
+        start, end, kept = ctx.doc.deletion(layer.at("batch_norm_param", "use_global_stats"))
         if start != end:
-            edits.append(Edit(start, end, ""))
+            edits.append(Edit(start, end, kept))
     if not edits:
         return None
     return Fix("Delete `use_global_stats: true` (Caffe then chooses by phase)", tuple(edits),

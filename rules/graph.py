@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from itertools import islice
 
 from prototxt_lint.rules.layer_types import caffe_builds, is_registered, param_blobs
 
@@ -103,7 +104,8 @@ def _split_bottoms(
     """``InsertSplits``: every bottom as Caffe renames it. A blob read by more than one layer
     (or read and used as a loss) gets a Split layer, and each reader a copy named
     ``<blob>_<producer>_<top index>_split_<k>``. Also returns, for a renamed bottom, the
-    other readers of the same blob."""
+    readers of the same blob (one list shared by all of them, the reader itself included:
+    a copy per reader without it was quadratic in the blob's fan-out)."""
     inputs = _inputs(ctx)
     last_top: dict[str, tuple[int, int]] = {name: (-1, i) for i, name in enumerate(inputs)}
     source: dict[tuple[int, int], tuple[int, int]] = {}
@@ -139,7 +141,7 @@ def _split_bottoms(
             k = split_index.get(src, 0)
             split_index[src] = k + 1
             row.append(f"{blob}_{names[src[0] + 1]}_{src[1]}_split_{k}")
-            others[(i, j)] = [r for r in readers.get(src, []) if r != i]
+            others[(i, j)] = readers[src]
         renamed.append(row)
         weights = _loss_weights(layer)
         for j in range(len(layer.tops)):
@@ -164,8 +166,10 @@ def _clashes(ctx: NetContext, phase: PhaseNet) -> Iterator[_Clash]:
                 made[blob] = layer
                 continue
             first = made[blob]
+            # the first few other readers are all the message names (linear, not a copy)
+            readers = list(islice((r for r in others.get((i, j), ()) if r != i), 3))
             yield _Clash(layer, j, blob, *_why(ctx, phase, layer, j, blob, first,
-                                                bottoms, others.get((i, j), [])))
+                                                bottoms, readers))
 
 
 def _why(ctx: NetContext, phase: PhaseNet, layer: LayerView, j: int, blob: str,

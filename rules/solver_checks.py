@@ -995,7 +995,8 @@ def deprecated_solver_type(ctx: SolverContext) -> Iterator[Report]:
     kind = _solver_type(ctx)
     loc = ctx.doc.loc(("solver_type",))
     written = ctx.doc.source.text[loc.start:loc.end] if loc else "solver_type"
-    fix = Fix(f'Replace with `type: "{kind}"`', (Edit(loc.start, loc.end, f'type: "{kind}"'),)
+    fix = Fix(f'Replace with `type: "{kind}"`', (Edit(
+        loc.start, loc.end, ctx.doc.comments_before(loc.start, loc.end) + f'type: "{kind}"'),)
               ) if loc else None
     yield Report(
         ("solver_type",),

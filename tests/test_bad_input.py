@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, brief, lint_fixture
+from conftest import FIXTURES, brief, lint_fixture, lint_text
 
 from prototxt_lint import source
 from prototxt_lint.cli import lint_command
@@ -92,7 +92,7 @@ def test_hundred_megabyte_file(tmp_path: Path) -> None:
         handle.truncate(100 * 1024 * 1024)  # sparse: instant, no disk used
     code, out = run(str(big))
     assert code == 2
-    assert "P006 file too large (104.9 MB; the limit is 16.8 MB, see --max-file-size)" in out
+    assert "P006 file too large (100.0 MiB; the limit is 16.0 MiB, see --max-file-size)" in out
 
 
 def test_labelmap_reported_once() -> None:
@@ -122,3 +122,50 @@ def test_symlink_loop_in_directory(tmp_path: Path) -> None:
     code, out = run(str(tmp_path))
     assert code == 0, out
     assert "in 1 file" in out
+
+
+HUGE_HEX = "0x" + "f" * 300  # more than a double holds (int -> float OverflowError)
+
+
+@pytest.mark.parametrize("literal", [HUGE_HEX, "0x10000000000000000"])
+def test_hex_float_too_big_is_out_of_range(literal: str) -> None:
+    text = ('name: "n"\nlayer { name: "d" type: "Dropout" dropout_param { dropout_ratio: '
+            f"{literal} }} }}\n")
+    (f,) = lint_text(text, select=("P003",))
+    shown = literal if len(literal) <= 60 else literal[:57] + "..."
+    assert (f.code, f.line, f.column, f.message) == ("P003", 2, 66,
+                                                     f"Integer out of range ({shown})")
+    # the largest unsigned 64-bit integer is a double, as protobuf reads it
+    assert lint_text(text.replace(literal, "0xffffffffffffffff"), select=("P003",)) == []
+
+
+def test_hex_float_too_big_in_the_language_server() -> None:
+    from prototxt_lint.lsp.analysis import analyse
+    from prototxt_lint.registry import load_rules
+
+    text = f'layer {{ name: "d" type: "Dropout" dropout_param {{ dropout_ratio: {HUGE_HEX} }} }}\n'
+    analysis = analyse("file:///nowhere/net.prototxt", 2, text, load_rules())
+    assert [(f.code, f.line, f.column) for f in analysis.findings if f.code == "P003"] == [
+        ("P003", 1, 66)]
+
+
+@pytest.mark.parametrize(("data", "kind"), [
+    ('name: "n"\n'.encode("utf-16"), "UTF-16 LE"),  # with a byte order mark
+    ('name: "n"\n'.encode("utf-16-le"), "UTF-16 LE"),  # PowerShell's `>` without one
+    ('name: "n"\n'.encode("utf-16-be"), "UTF-16 BE"),
+])
+def test_utf16_is_named_as_such(tmp_path: Path, data: bytes, kind: str) -> None:
+    target = tmp_path / "net.prototxt"
+    target.write_bytes(data)
+    code, out = run(str(target))
+    assert code == 2
+    assert (f"{target}:1:1: P007 the file is {kind} text, not UTF-8: save it as UTF-8 (Caffe"
+            " reads bytes) [error]") in out
+    assert "binary" not in out
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_device_is_refused_before_reading() -> None:
+    code, out = run("/dev/zero")
+    assert code == 2
+    assert "/dev/zero:1:1: P006 is a character device, not a regular file [error]" in out

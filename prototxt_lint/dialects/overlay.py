@@ -247,3 +247,50 @@ def restore_bvlc_fields(file: FileDescriptorProto) -> set[tuple[str, str]]:
             done.add(name)
             _ensure_type(file, bvlc, name, wanted)
     return restored
+
+
+#: the fields the engine itself reads to build each phase's net (model.py, roles.py): a fork
+#: may lack them (restored above) but must not give them another type
+_ENGINE_FIELDS = {
+    "caffe.NetParameter": ("layer", "layers", "input", "input_shape", "input_dim", "state"),
+    "caffe.LayerParameter": ("name", "type", "bottom", "top", "include", "exclude", "phase",
+                             "loss_weight"),
+    "caffe.NetStateRule": ("phase", "min_level", "max_level", "stage", "not_stage"),
+    "caffe.NetState": ("phase", "level", "stage"),
+}
+
+
+def _shape(field: FieldDescriptorProto) -> str:
+    repeated = field.label == FieldDescriptorProto.LABEL_REPEATED
+    if field.type_name:
+        kind = field.type_name.rsplit(".", 1)[-1]
+    else:
+        kind = FieldDescriptorProto.Type.Name(field.type)[len("TYPE_"):].lower()
+    return f"{'repeated' if repeated else 'optional'} {kind}"
+
+
+def engine_field_conflicts(file: FileDescriptorProto) -> list[str]:
+    """The fields the engine reads that ``file`` (a fork's schema) declares with another type
+    or label than BVLC's, as ``Message.field is X here, BVLC's is Y``: linting with such a
+    schema cannot work (``include: "x"`` would be a string where a rule is read)."""
+    bvlc = _bvlc_file()
+    theirs, ours = _index(file), _index(bvlc)
+    found = []
+    for mine, base in _pairs(file, bvlc):
+        names = _ENGINE_FIELDS.get(base)
+        if not names:
+            continue
+        fields = {f.name: f for f in theirs[mine].field}
+        for field in ours[base].field:
+            other = fields.get(field.name)
+            if field.name not in names or other is None:
+                continue
+            same_kind = (field.type == other.type
+                         or {field.type, other.type} <= {FieldDescriptorProto.TYPE_MESSAGE,
+                                                         FieldDescriptorProto.TYPE_GROUP})
+            repeated_differs = field.label != other.label and (
+                FieldDescriptorProto.LABEL_REPEATED in (field.label, other.label))
+            if not same_kind or repeated_differs:
+                found.append(f"{mine.split('.', 1)[-1]}.{field.name} is {_shape(other)} here,"
+                             f" BVLC's is {_shape(field)}")
+    return found

@@ -18,16 +18,20 @@ import asyncio
 import functools
 import logging
 import os
+import re
 import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
-from pygls.workspace import TextDocument
+from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import TextDocument, Workspace
 
 from prototxt_lint.lsp.actions import Action, actions_for
 from prototxt_lint.lsp.analysis import Analysis, analyse, uri_to_path
@@ -52,12 +56,52 @@ def _version() -> str:
         return "0"
 
 
+_LSP_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
+class _LspTextDocument(TextDocument):
+    """pygls splits a document's lines with ``str.splitlines``, which also breaks at U+2028,
+    U+2029, U+0085, \\v, \\f and \\x1c-\\x1e; LSP counts only \\n, \\r\\n and \\r, so after
+    one of those an incremental edit landed on the wrong line."""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        parts = _LSP_BREAK.split(self.source)
+        lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
+        if parts[-1]:
+            lines.append(parts[-1])
+        return tuple(lines)
+
+
+class _LspWorkspace(Workspace):
+    def _create_text_document(self, doc_uri: str, source: str | None = None,
+                              version: int | None = None,
+                              language_id: str | None = None) -> TextDocument:
+        return _LspTextDocument(doc_uri, source=source, version=version,
+                                language_id=language_id, sync_kind=self._sync_kind,
+                                position_codec=self._position_codec)
+
+
+class _Protocol(LanguageServerProtocol):
+    """A request whose parameters do not fit the protocol's types (a negative position) is
+    answered with an Invalid Params error; pygls only logged it, and the client waited."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:
+                self._send_response(data["id"], None, exc.to_response_error())
+            raise
+
+
 class PrototxtLanguageServer(LanguageServer):
     def __init__(self, debounce: float = DEFAULT_DEBOUNCE) -> None:
         super().__init__(
             "prototxt-lint",
             _version(),
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=_Protocol,
         )
         self.debounce = debounce
         self.rule_error: str | None = None
@@ -72,6 +116,10 @@ class PrototxtLanguageServer(LanguageServer):
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prototxt-lint")
         self.watch = ConfigWatch()
         self.reported: set[str] = set()  # configuration errors already shown
+        #: each open document's URI as the client wrote it, by pygls's key for it (pygls
+        #: keeps documents under the percent-decoded URI; diagnostics must go to the
+        #: client's own spelling, and paths are decoded from it exactly once)
+        self.client_uris: dict[str, str] = {}
 
     # --- messages to the client -----------------------------------------------------------
     def log_error(self, what: str, exc: BaseException | None = None) -> None:
@@ -102,7 +150,14 @@ class PrototxtLanguageServer(LanguageServer):
     # --- documents --------------------------------------------------------------------------
     def open_document(self, uri: str) -> TextDocument | None:
         docs = self.workspace.text_documents
-        return docs.get(uri)
+        return docs.get(unquote(uri))
+
+    def opened(self, uri: str) -> None:
+        self.client_uris[unquote(uri)] = uri
+
+    def open_uris(self) -> list[str]:
+        """The open documents, by the URIs the client gave them."""
+        return [self.client_uris.get(key, key) for key in list(self.workspace.text_documents)]
 
     @property
     def encoding(self) -> str:
@@ -111,7 +166,7 @@ class PrototxtLanguageServer(LanguageServer):
 
     def _directories(self) -> list[str]:
         dirs = []
-        for uri in list(self.workspace.text_documents):
+        for uri in self.open_uris():
             path = uri_to_path(uri)
             dirs.append(os.path.dirname(path) if path else os.getcwd())
         return dirs
@@ -177,7 +232,7 @@ class PrototxtLanguageServer(LanguageServer):
         self.runners[uri] = asyncio.ensure_future(self._lint_loop(uri))
 
     def lint_all(self, except_uri: str | None = None) -> None:
-        for uri in list(self.workspace.text_documents):
+        for uri in self.open_uris():
             if uri != except_uri:
                 self.request_lint(uri)
 
@@ -204,6 +259,7 @@ class PrototxtLanguageServer(LanguageServer):
             runner.cancel()
         self.dirty.discard(uri)
         self.analyses.pop(uri, None)
+        self.client_uris.pop(unquote(uri), None)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
@@ -300,6 +356,8 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> PrototxtLanguageServer:
     def initialize(params: types.InitializeParams) -> None:
         # Caffe resolves a solver's net paths against the directory it runs from, usually
         # the project root: run from the workspace root, as the CLI is run from there.
+        if type(server.workspace) is Workspace:
+            server.workspace.__class__ = _LspWorkspace  # documents split lines as LSP does
         root = server.workspace.root_path
         if root and os.path.isdir(root):
             os.chdir(root)
@@ -329,6 +387,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> PrototxtLanguageServer:
 
     @feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        server.opened(params.text_document.uri)
         server.request_lint(params.text_document.uri)
 
     @feature(types.TEXT_DOCUMENT_DID_CHANGE)
