@@ -113,6 +113,7 @@ class ParseResult:
         incomplete: set[Path] | None = None,
         too_many_errors: bool = False,
         key_counts: dict[tuple[str, str], int] | None = None,
+        message_lists: list[tuple[int, int]] | None = None,
     ) -> None:
         self.message = message
         self.locs = locs
@@ -124,6 +125,8 @@ class ParseResult:
         self.too_many_errors = too_many_errors
         #: how often each keyed error (unknown field / enum value) occurred; reported once
         self.key_counts: dict[tuple[str, str], int] = {} if key_counts is None else key_counts
+        #: ``(start, end)`` of each ``field: [{...}, ...]`` list of messages (protobuf >= 2.6)
+        self.message_lists: list[tuple[int, int]] = message_lists or []
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
@@ -196,6 +199,7 @@ class _Parser:
         self.quiet = False  # after a syntax error, until the next good field (panic mode)
         self.too_many = False
         self.key_counts: dict[tuple[str, str], int] = {}
+        self.message_lists: list[tuple[int, int]] = []
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -356,6 +360,7 @@ class _Parser:
             tok = tokens[self.pos]
         repeated = is_repeated(fd)
         if tok[0] == PUNCT and tok[1] == "[" and repeated:
+            self.message_lists.append((name_tok[2], _end(tok)))
             self.pos += 1
             if tokens[self.pos][0] == PUNCT and tokens[self.pos][1] == "]":
                 self.pos += 1
@@ -778,6 +783,7 @@ def parse(
         incomplete=parser.incomplete,
         too_many_errors=parser.too_many,
         key_counts=parser.key_counts,
+        message_lists=parser.message_lists,
     )
 
 
