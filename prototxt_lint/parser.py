@@ -584,7 +584,8 @@ class _Parser:
         low, high = _INT_RANGES[cpp]
         if not low <= integer <= high or (negative and low == 0):
             self.pos += 1
-            what = "Expected an unsigned integer" if negative else "Integer out of range"
+            what = "Expected an unsigned integer" if negative and low == 0 \
+                else "Integer out of range"
             self.error("P003", f"{what} ({start_tok[1] if negative else ''}{tok[1]})", tok)
             return _BAD, _end(tok)
         self.pos += 1

@@ -266,6 +266,8 @@ _RELU = 'layer { name: "c" type: "ReLU"\n  %s }\n'
     (_CONV % "weight_filler { value: nanf }", ("P003", 2, 46, "Expected double, got: nanf")),
     (_CONV % "num_output: 1_0", ("P003", 2, 35, "Need space between number and identifier.")),
     (_CONV % "num_output: -0", ("P003", 2, 36, "Expected an unsigned integer (-0)")),
+    (_CONV % "axis: -2147483649", ("P003", 2, 30, "Integer out of range (-2147483649)")),
+    (_CONV % "axis: 2147483648", ("P003", 2, 29, "Integer out of range (2147483648)")),
     (_CONV % "bias_term: 0x2", ("P003", 2, 34, 'Invalid value for boolean field "bias_term".'
                                                  ' Value: "0x2".')),
     (_RELU % "param: [{ lr_mult: 1 } { lr_mult: 2 }]", ("P001", 2, 26, 'Expected ",", found "{".')),
