@@ -167,7 +167,7 @@ CASES: list[tuple[str, str, str]] = [
      conv('num_output: 4 kernel_size: 3 weight_filler [{ type: "xavier" }]')),
     ("list-non-repeated-message-colon", "net",
      conv('num_output: 4 kernel_size: 3 weight_filler: [{ type: "xavier" }]')),
-    ("list-solver", "solver", solver('lr_policy: "multistep" stepvalue: [100, 200]')),
+    ("list-solver", "solver", solver("stepvalue: [100, 200] test_iter: [10]")),
     # message delimiters
     ("message-colon", "net",
      conv('num_output: 4 kernel_size: 3 weight_filler: { type: "xavier" }')),
