@@ -257,6 +257,32 @@ Point the tool at the real prototxt.
 """,
 )
 
+MESSAGE_LIST = _core(
+    "P011",
+    "message-list-syntax",
+    Severity.INFO,
+    "A `[ ]` list of messages, which protobuf before 2.6.0 cannot read.",
+    """
+## What it does
+Reports a repeated message field written as a list, `param: [{ lr_mult: 1 }, { lr_mult: 2 }]`
+(or `param [...]`), instead of once per message.
+
+## Why is this bad?
+A Caffe built with a recent protobuf reads it (3.21 does), but lists of messages arrived
+in protobuf 2.6.0; protobuf's release notes (`CHANGES.txt`, "2014-08-15 version 2.6.0"):
+"Added Support for list values, including lists of messages, when parsing text-formatted
+protos in C++ and Java". A Caffe built against protobuf 2.5.0 (still found in older Caffe
+set-ups, e.g. Ubuntu 14.04's) cannot read the file.
+
+## Consequence
+Reminder. Nothing changes for a Caffe built with protobuf 2.6.0 or later; one built with an
+older protobuf aborts at load.
+
+## Fix
+Write the field once per message: `param { lr_mult: 1 } param { lr_mult: 2 }`.
+""",
+)
+
 UNUSED_SUPPRESSION = _core(
     "X001",
     "unused-suppression",
@@ -376,6 +402,7 @@ CORE_RULES = [
     INVALID_UTF8,
     UNRECOGNISED,
     EMPTY_FILE,
+    MESSAGE_LIST,
     UNUSED_SUPPRESSION,
     NET_NOT_FOUND,
     DIALECT,

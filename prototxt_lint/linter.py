@@ -705,6 +705,10 @@ def _parse_findings(doc: Document, chosen: bool = False) -> list[_Raw]:
         out.append((rule, error.start, error.end, message, hint, (), related))
     out.extend(_absent_findings(doc))
     out.extend(_dialect_findings(doc))
+    for start, end in doc.parsed.message_lists:
+        out.append((core_rules.MESSAGE_LIST, start, end,
+                    "a list of messages (`field [{...}, {...}]`): protobuf before 2.6.0 cannot"
+                    " read it", "write the field once per message: `field { ... }`", ()))
     if doc.parsed.too_many_errors:
         out.append(
             (

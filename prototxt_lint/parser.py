@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from google.protobuf import text_encoding
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -115,6 +114,7 @@ class ParseResult:
         too_many_errors: bool = False,
         key_counts: dict[tuple[str, str], int] | None = None,
         key_spans: dict[tuple[str, str], tuple[int, int]] | None = None,
+        message_lists: list[tuple[int, int]] | None = None,
     ) -> None:
         self.message = message
         self.locs = locs
@@ -129,6 +129,8 @@ class ParseResult:
         #: where a counted name with no error of its own was first written (a pooling
         #: kernel_size given three times: a fork's repeated field)
         self.key_spans: dict[tuple[str, str], tuple[int, int]] = key_spans or {}
+        #: ``(start, end)`` of each ``field: [{...}, ...]`` list of messages (protobuf >= 2.6)
+        self.message_lists: list[tuple[int, int]] = message_lists or []
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
@@ -203,6 +205,7 @@ class _Parser:
         self.key_counts: dict[tuple[str, str], int] = {}
         self.duplicates: dict[tuple[Path, str], int] = {}  # (message path, field): times written
         self.key_spans: dict[tuple[str, str], tuple[int, int]] = {}
+        self.message_lists: list[tuple[int, int]] = []
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -373,13 +376,14 @@ class _Parser:
             self.pos += 1
             tok = tokens[self.pos]
         repeated = is_repeated(fd)
-        if tok[0] == PUNCT and tok[1] == "[":
+        if tok[0] == PUNCT and tok[1] == "[" and repeated:
+            self.message_lists.append((name_tok[2], _end(tok)))
             self.pos += 1
+            if tokens[self.pos][0] == PUNCT and tokens[self.pos][1] == "]":
+                self.pos += 1
+                return
             while True:
                 tok = tokens[self.pos]
-                if tok[0] == PUNCT and tok[1] == "]":
-                    self.pos += 1
-                    return
                 if tok[0] == PUNCT and tok[1] in "{<":
                     self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
                 else:
@@ -387,8 +391,14 @@ class _Parser:
                     self.skip_block_rest("]")
                     return
                 tok = tokens[self.pos]
-                if tok[0] == PUNCT and tok[1] == ",":
+                if tok[0] == PUNCT and tok[1] == "]":
                     self.pos += 1
+                    return
+                if not (tok[0] == PUNCT and tok[1] == ","):
+                    self.error("P001", f'Expected ",", found "{describe(tok)}".', tok)
+                    self.skip_block_rest("]")
+                    return
+                self.pos += 1
         if tok[0] == PUNCT and tok[1] in "{<":
             self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
             return
@@ -538,15 +548,20 @@ class _Parser:
                 parts.append(part[1][1:-1])
                 end = _end(part)
                 self.pos += 1
-            raw = "".join(parts)
+            if not any("\\" in part for part in parts) and fd.type != _CPP.TYPE_BYTES:
+                return "".join(parts), end
+            try:  # each literal on its own, as C++ protobuf does: "\x4" "1" is not "A"
+                data = b"".join(c_unescape(part) for part in parts)
+            except ValueError as exc:
+                return self.bad_value(tok, str(exc), skip=False)
             if fd.type == _CPP.TYPE_BYTES:
-                return text_encoding.CUnescape(raw), end
-            if "\\" not in raw:
-                return raw, end
+                return data, end
             try:
-                return text_encoding.CUnescape(raw).decode("utf-8"), end
-            except (UnicodeDecodeError, ValueError) as exc:
-                return self.bad_value(tok, f"Invalid string escape or UTF-8: {exc}", skip=False)
+                return data.decode("utf-8"), end
+            except UnicodeDecodeError as exc:
+                return self.bad_value(
+                    tok, f"String value is not valid UTF-8 (byte 0x{data[exc.start]:02x}).",
+                    skip=False)
         negative = False
         sign_tok = None
         if tok[0] == PUNCT and tok[1] == "-":
@@ -555,26 +570,23 @@ class _Parser:
             self.pos += 1
             tok = tokens[self.pos]
         start_tok = sign_tok or tok
+        if tok[0] == NUMBER and "_" in tok[1]:
+            return self.bad_value(tok, "Need space between number and identifier.")
         if cpp == _CPP.CPPTYPE_ENUM:
             return self.read_enum(fd, tok, negative)
         if cpp == _CPP.CPPTYPE_BOOL:
             if tok[0] == IDENT and tok[1] in _BOOL_WORDS and not negative:
                 self.pos += 1
                 return _BOOL_WORDS[tok[1]], _end(tok)
-            if tok[0] == NUMBER and tok[1] in ("0", "1") and not negative:
+            if tok[0] == NUMBER and _parse_int(tok[1]) in (0, 1) and not negative:
                 self.pos += 1
-                return tok[1] == "1", _end(tok)
+                return _parse_int(tok[1]) == 1, _end(tok)
             return self.bad_value(
                 tok, f'Invalid value for boolean field "{fd.name}". Value: "{describe(tok)}".'
             )
         if cpp in (_CPP.CPPTYPE_FLOAT, _CPP.CPPTYPE_DOUBLE):
-            if tok[0] == NUMBER and tok[1][:2] in ("0x", "0X") \
-                    and (_parse_int(tok[1]) or 0) > _UINT64_MAX:
-                # protobuf reads a hex float as an unsigned 64-bit integer (and a bigger one
-                # would not fit a double: OverflowError)
-                self.pos += 1
-                self.error("P003", f"Integer out of range ({describe(tok)})", tok)
-                return _BAD, _end(tok)
+            if tok[0] == NUMBER and _hex_or_octal(tok[1]):
+                return self.bad_value(tok, "Expect a decimal number, got: " + tok[1])
             number = _parse_float(tok)
             if number is None:
                 return self.bad_value(tok, "Expected double, got: " + describe(tok))
@@ -587,9 +599,10 @@ class _Parser:
         if negative:
             integer = -integer
         low, high = _INT_RANGES[cpp]
-        if not low <= integer <= high:
+        if not low <= integer <= high or (negative and low == 0):
             self.pos += 1
-            what = "Integer out of range" if integer >= 0 else "Expected an unsigned integer"
+            what = "Expected an unsigned integer" if negative and low == 0 \
+                else "Integer out of range"
             self.error("P003", f"{what} ({start_tok[1] if negative else ''}{tok[1]})", tok)
             return _BAD, _end(tok)
         self.pos += 1
@@ -665,7 +678,79 @@ def _plausible_param(guess: str, msg: Message) -> bool:
     return not kind or kind.startswith(stem[:4]) or stem.startswith(kind[:4])
 
 
-_UINT64_MAX = 2**64 - 1
+_SIMPLE_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92,
+                   "?": 63, "'": 39, '"': 34}
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_OCT_DIGITS = frozenset("01234567")
+
+
+def _hex_run(text: str, start: int, most: int) -> int:
+    """End of the run of at most ``most`` hex digits from ``start``."""
+    end = start
+    while end < len(text) and end - start < most and text[end] in _HEX_DIGITS:
+        end += 1
+    return end
+
+
+def c_unescape(raw: str) -> bytes:
+    """The bytes of one string literal's body, escapes read as C++ protobuf 3.21 reads them
+    (``Tokenizer::ParseStringAppend``, with the tokenizer's checks): ``\\a \\b \\f \\n \\r \\t \\v
+    \\\\ \\? \\' \\"``, one to three octal digits, ``\\x`` and one or two hex digits, ``\\u`` and
+    four (a surrogate pair joined), ``\\U`` and eight up to 10ffff (beyond it the text is kept
+    as written). Anything else raises ValueError with protobuf's message."""
+    out = bytearray()
+    i, n = 0, len(raw)
+    while i < n:
+        slash = raw.find("\\", i)
+        if slash == -1:
+            out += raw[i:].encode("utf-8")
+            break
+        out += raw[i:slash].encode("utf-8")
+        c = raw[slash + 1] if slash + 1 < n else ""
+        i = slash + 2
+        if c in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[c])
+        elif c and c in _OCT_DIGITS:
+            end = slash + 1
+            while end < n and end - slash <= 3 and raw[end] in _OCT_DIGITS:
+                end += 1
+            out.append(int(raw[slash + 1 : end], 8) & 0xFF)
+            i = end
+        elif c == "x":
+            end = _hex_run(raw, i, 2)
+            if end == i:
+                raise ValueError("Expected hex digits for escape sequence.")
+            out.append(int(raw[i:end], 16))
+            i = end
+        elif c == "u":
+            if _hex_run(raw, i, 4) != i + 4:
+                raise ValueError("Expected four hex digits for \\u escape sequence.")
+            code = int(raw[i : i + 4], 16)
+            i += 4
+            if 0xD800 <= code < 0xDC00 and raw[i : i + 2] == "\\u" and _hex_run(raw, i + 2, 4) \
+                    == i + 6 and 0xDC00 <= int(raw[i + 2 : i + 6], 16) < 0xE000:
+                code = 0x10000 + ((code - 0xD800) << 10) + int(raw[i + 2 : i + 6], 16) - 0xDC00
+                i += 6
+            out += chr(code).encode("utf-8", "surrogatepass")
+        elif c == "U":
+            if raw[i : i + 2] != "00" or raw[i + 2 : i + 3] not in ("0", "1") \
+                    or _hex_run(raw, i + 3, 5) != i + 8:
+                raise ValueError(
+                    "Expected eight hex digits up to 10ffff for \\U escape sequence")
+            code = int(raw[i : i + 8], 16)
+            if code > 0x10FFFF:
+                out += b"\\U"  # protobuf keeps an escape it cannot encode as written
+            else:
+                out += chr(code).encode("utf-8", "surrogatepass")
+                i += 8
+        else:
+            raise ValueError("Invalid escape sequence in string literal.")
+    return bytes(out)
+
+
+def _hex_or_octal(text: str) -> bool:
+    """An integer literal in hex (``0x10``) or octal (``010``): not for float fields."""
+    return len(text) > 1 and text[0] == "0" and (text[1] in "xX" or text[1].isdigit())
 
 
 def _parse_int(text: str) -> int | None:
@@ -683,9 +768,9 @@ def _parse_float(tok: Token) -> float | None:
     text = tok[1]
     if tok[0] == IDENT:
         lowered = text.lower()
-        if lowered in ("inf", "infinity", "inff", "infinityf"):
+        if lowered in ("inf", "infinity"):
             return math.inf
-        if lowered in ("nan", "nanf"):
+        if lowered == "nan":
             return math.nan
         return None
     if tok[0] != NUMBER:
@@ -717,6 +802,7 @@ def parse(
         too_many_errors=parser.too_many,
         key_spans=parser.key_spans,
         key_counts=parser.key_counts,
+        message_lists=parser.message_lists,
     )
 
 

@@ -220,7 +220,9 @@ def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
     for report in Linter(rules, options).lint([i for i in items if i.data is None]):
         if _real(report.path) not in named:
             continue
-        if report.document.kind in ("net", "solver") and not report.document.problems:
+        # a BOM (P001, the only non-fatal P001 of reading) does not stop the fixes: they keep it
+        if report.document.kind in ("net", "solver") and all(
+                p.code == "P001" for p in report.document.problems):
             found = ignores.keep(report.findings) if ignores else report.findings
             wanted = [f for f in found if f.fix is not None and (unsafe or f.fix.safe)]
             held += sum(1 for f in found if f.fix is not None and not f.fix.safe

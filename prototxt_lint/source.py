@@ -130,7 +130,13 @@ def decode(path: str, data: bytes) -> tuple[Source | None, list[InputProblem]]:
         )
         return Source(path, prefix), [InputProblem("P007", msg, offset=len(prefix))]
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        data = data[3:]  # kept out of the text (positions stay those editors show), but:
+        problems.append(InputProblem(
+            "P001",
+            "Interpreting non ascii codepoint 239. (a UTF-8 byte-order mark: protobuf's C++"
+            " parser refuses it and Caffe aborts; save the file without BOM)",
+            fatal=False,
+        ))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

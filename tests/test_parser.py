@@ -251,3 +251,86 @@ def test_a_forks_repeated_fields_written_as_lists_are_one_finding() -> None:
         " does not repeat: `stride`"
     )
     assert [(r.line, r.column) for r in findings[0].related] == [(4, 13)]
+
+
+# --- literal forms as C++ protobuf 3.21 (Caffe's) reads them; see test_parse_fidelity ------
+_CONV = 'layer { name: "c" type: "Convolution"\n  convolution_param { %s } }\n'
+_RELU = 'layer { name: "c" type: "ReLU"\n  %s }\n'
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (_CONV % "weight_filler { value: 0x10 }",
+     ("P003", 2, 46, "Expect a decimal number, got: 0x10")),
+    (_CONV % "weight_filler { value: 010 }", ("P003", 2, 46, "Expect a decimal number, got: 010")),
+    (_CONV % "weight_filler { value: inff }", ("P003", 2, 46, "Expected double, got: inff")),
+    (_CONV % "weight_filler { value: nanf }", ("P003", 2, 46, "Expected double, got: nanf")),
+    (_CONV % "num_output: 1_0", ("P003", 2, 35, "Need space between number and identifier.")),
+    (_CONV % "num_output: -0", ("P003", 2, 36, "Expected an unsigned integer (-0)")),
+    (_CONV % "axis: -2147483649", ("P003", 2, 30, "Integer out of range (-2147483649)")),
+    (_CONV % "axis: 2147483648", ("P003", 2, 29, "Integer out of range (2147483648)")),
+    (_CONV % "bias_term: 0x2", ("P003", 2, 34, 'Invalid value for boolean field "bias_term".'
+                                                 ' Value: "0x2".')),
+    (_RELU % "param: [{ lr_mult: 1 } { lr_mult: 2 }]", ("P001", 2, 26, 'Expected ",", found "{".')),
+    (_RELU % "param: [{ lr_mult: 1 },]", ("P001", 2, 26, 'Expected "{", found "]".')),
+    (_CONV % 'weight_filler [{ type: "xavier" }]', ("P001", 2, 37, 'Expected "{", found "[".')),
+    (_RELU % r'bottom: "a\q"', ("P003", 2, 11, "Invalid escape sequence in string literal.")),
+    (_RELU % r'bottom: "a\8"', ("P003", 2, 11, "Invalid escape sequence in string literal.")),
+    (_RELU % r'bottom: "\u4"',
+     ("P003", 2, 11, r"Expected four hex digits for \u escape sequence.")),
+    (_RELU % r'bottom: "\x"', ("P003", 2, 11, "Expected hex digits for escape sequence.")),
+    (_RELU % r'bottom: "\xff"', ("P003", 2, 11, "String value is not valid UTF-8 (byte 0xff).")),
+    ('\ufeffname: "x"\n', ("P001", 1, 1, "Interpreting non ascii codepoint 239. (a UTF-8"
+                           " byte-order mark: protobuf's C++ parser refuses it and Caffe aborts;"
+                           " save the file without BOM)")),
+])
+def test_literal_forms_caffe_refuses(text: str, expected: tuple[str, int, int, str]) -> None:
+    found = [(f.code, f.line, f.column, f.message)
+             for f in lint_text(text, select=("P",), ignore=("P011",))]
+    assert found == [expected]
+
+
+@pytest.mark.parametrize(("body", "field", "value"), [
+    ("bias_term: 0x1", "bias_term", True),
+    ("bias_term: 00", "bias_term", False),
+    ("num_output: 0x10", "num_output", 16),
+    ("num_output: 010", "num_output", 8),
+    ("weight_filler { value: Infinity }", "weight_filler", float("inf")),
+    ("weight_filler { value: 99999999999999999999999 }", "weight_filler", 1e23),
+])
+def test_literal_forms_caffe_accepts(body: str, field: str, value: object) -> None:
+    result = parse(_CONV % body, caffe_pb2.NetParameter())
+    assert result.errors == []
+    got = getattr(result.message.layer[0].convolution_param, field)
+    if field == "weight_filler":
+        got = got.value
+        assert got == pytest.approx(value, rel=1e-6)
+    else:
+        assert got == value
+
+
+@pytest.mark.parametrize(("literal", "value"), [
+    (r'"\?"', "?"),
+    (r'"\x414"', "A4"),
+    (r'"\1010"', "A0"),
+    (r'"\x4" "1"', "\x041"),  # each literal unescaped on its own, as protobuf does
+    (r'"\u00e9"', "é"),
+    (r'"\ud83d\ude00"', "\U0001f600"),
+    (r'"\U0001F600"', "\U0001f600"),
+    (r'"\U00110000"', "\\U00110000"),  # beyond Unicode: protobuf keeps the text as written
+    ("'a' \"b\"", "ab"),
+])
+def test_string_escapes_as_protobuf_reads_them(literal: str, value: str) -> None:
+    result = parse(_RELU % f"bottom: {literal}", caffe_pb2.NetParameter())
+    assert result.errors == []
+    assert result.message.layer[0].bottom == [value]
+
+
+def test_a_list_of_messages_is_not_portable_to_old_protobuf() -> None:
+    text = 'layer { name: "c" type: "ReLU"\n  param: [{ lr_mult: 1 }, { lr_mult: 2 }]\n}\n'
+    found = [(f.code, f.line, f.column, f.end_column, f.message)
+             for f in lint_text(text, select=("P",))]
+    assert found == [("P011", 2, 3, 11, "a list of messages (`field [{...}, {...}]`): protobuf"
+                      " before 2.6.0 cannot read it")]
+    # scalar lists and one block per message are not reported
+    assert lint_text('layer { name: "c" type: "ReLU" bottom: ["a", "b"]\n'
+                     "  param { lr_mult: 1 } param { lr_mult: 2 } }\n", select=("P",)) == []

@@ -144,8 +144,9 @@ def analyse(
     schema, schema_error = schema_for(config)
     error = error or schema_error
     shift = 1 if text.startswith("\ufeff") else 0
-    # The engine strips a UTF-8 BOM itself; dropping it here keeps offsets in step.
-    data = text[shift:].encode("utf-8", "replace")
+    # The engine strips a UTF-8 BOM itself (and reports it: Caffe refuses it), so offsets
+    # in its text are one less than in the editor's.
+    data = text.encode("utf-8", "replace")
     linter = Linter(rules, options_for(config, schema))
     reports = linter.lint([Input(path or "<untitled>", data)])
     return Analysis(
