@@ -145,9 +145,12 @@ class Entry:
     note: str = ""
     condition: str | None = None  # optional regex searched in the condition
     message: str | None = None  # optional regex searched in the message
+    macro: str | None = None  # optional regex searched in the macro (DCHECK_EQ, LOG(FATAL))
 
     def covers(self, check: Check) -> bool:
         if not re.search(self.match, check.id):
+            return False
+        if self.macro is not None and not re.search(self.macro, check.macro):
             return False
         if self.condition is not None and not re.search(self.condition, check.condition):
             return False
@@ -507,11 +510,14 @@ def load_mapping(path: Path) -> list[Entry]:
         reason = raw.get("reason", "")
         if bool(rules) == bool(reason):
             raise ValueError(f"{path}: check #{n} ({raw['match']}): give rules or a reason")
-        for key in ("match", "condition", "message"):
+        unknown = set(raw) - {"match", "rules", "reason", "note", "condition", "message", "macro"}
+        if unknown:
+            raise ValueError(f"{path}: check #{n}: unknown keys {sorted(unknown)}")
+        for key in ("match", "condition", "message", "macro"):
             if raw.get(key) is not None:
                 re.compile(raw[key])
         out.append(Entry(raw["match"], rules, reason, raw.get("note", ""),
-                         raw.get("condition"), raw.get("message")))
+                         raw.get("condition"), raw.get("message"), raw.get("macro")))
     return out
 
 
