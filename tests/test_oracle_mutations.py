@@ -65,8 +65,17 @@ BASES: tuple[tuple[str, int], ...] = (
     # LeNet with CaffeNet's in-place Dropout (ratio 0.5) after relu1, its edits on drop1 only:
     # good_dropout is a deploy net, where Dropout does nothing
     (DROPOUT_LENET, 20),
+    # the numbers of LRN and BatchNorm a user edits, whose NaN a forward pass would show
+    ("corpus/BVLC__caffe/examples/cifar10/cifar10_full_train_test.prototxt+lrn", 10),
+    ("corpus/BVLC__caffe/examples/cifar10/cifar10_full_sigmoid_train_test_bn.prototxt+bn", 10),
     ("tests/fixtures/pooling/good_pooling.prototxt", 20),
 )
+#: What a targeted base (``net+tag``) edits.
+TARGETED: dict[str, Callable[[str], bool]] = {
+    "dropout": lambda what: what.startswith("drop1"),
+    "lrn": lambda what: ".lrn_param." in what,
+    "bn": lambda what: ".batch_norm_param." in what,
+}
 #: Nets small enough for a forward pass of every mutant Caffe builds.
 FORWARD_BASES = frozenset(b for b, _ in BASES[:5] + BASES[9:])
 
@@ -116,7 +125,7 @@ def _base_message(label: str, tmp: Path) -> object:
     """The base net as a message, its data layers (and the FCN's Python one) replaced."""
     from google.protobuf import text_format
 
-    path = _path(label.removesuffix("+dropout"))
+    path = _path(label.split("+")[0])
     doc = Linter([], Options(dialect="bvlc")).lint([Input(str(path))])[0].document
     net = doc.message
     if label == DROPOUT_LENET:
@@ -588,8 +597,9 @@ def _mutants(tmp: Path) -> list[tuple[str, str, Path]]:
         rng = random.Random(f"{SEED}:{label}")
         base_text = text_format.MessageToString(base)
         candidates = _mutations(base, rng)
-        if label == DROPOUT_LENET:
-            candidates = [m for m in candidates if m.what.startswith("drop1")]
+        if "+" in label:  # a targeted base: only the edits its tag names
+            keep = TARGETED[label.split("+")[1]]
+            candidates = [m for m in candidates if keep(m.what)]
         by_operator: dict[str, list[Mutation]] = {}
         for m in candidates:
             by_operator.setdefault(m.operator, []).append(m)
@@ -605,7 +615,7 @@ def _mutants(tmp: Path) -> list[tuple[str, str, Path]]:
                 continue  # an edit to the value the net already has
             name = Path(label).name
             ident = f"{Path(label).parent.name}/{name}: {m.operator}: {m.what}"
-            path = tmp / f"m{len(out):04d}" / name.removesuffix("+dropout")
+            path = tmp / f"m{len(out):04d}" / name.split("+")[0]
             path.parent.mkdir()
             path.write_text(text)
             out.append((label, ident, path))
