@@ -382,8 +382,8 @@ names and the layers that use them. BVLC Caffe (and any other fork) refuses the 
 load on the first of them (`ReadProtoFromTextFile`, `src/caffe/util/io.cpp`).
 
 ## Consequence
-Likely wrong, if the file is run with BVLC Caffe or a fork other than its own: it aborts at
-load. With its own fork it is right; the names are then only unchecked.
+Likely wrong. If the file is run with BVLC Caffe or a fork other than its own, it aborts at
+load; with its own fork it is right, and the names are only unchecked.
 
 ## Fix
 Lint with the fork's `caffe.proto` (`--proto path/to/caffe.proto`), which checks these

@@ -80,7 +80,7 @@ def test_mistyped_config_key_has_a_did_you_mean(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("select = 3\n", "`select` must be a list of rule codes or names"),
-        ("max-file-size = true\n", "max-file-size must be a number of megabytes"),
+        ("max-file-size = true\n", "max-file-size must be a number of MiB"),
         ("proto = 1\n", "proto must be the path of a caffe.proto"),
     ],
 )
