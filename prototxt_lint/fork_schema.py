@@ -1,9 +1,10 @@
 """Linting with a fork's own ``caffe.proto`` (``--proto``): SSD, Faster R-CNN, PSPNet, ...
 
 Forks add fields and layers; with BVLC's schema their files are full of unknown fields. The
-user's schema is compiled at run time with grpcio-tools (the optional extra ``proto``), and the
-compiled descriptor set is cached by the schema's content hash, so only the first run pays for
-``protoc``. It is loaded into a private pool, like the bundled schema (see ``caffe_pb2.py``).
+user's schema is compiled at run time with grpcio-tools (the optional extra ``proto``) or a
+``protoc`` on PATH, and the compiled descriptor set is cached by the schema's content hash, so
+only the first run pays for ``protoc``. It is loaded into a private pool, like the bundled
+schema (see ``caffe_pb2.py``).
 """
 
 from __future__ import annotations
@@ -31,19 +32,41 @@ def cache_dir() -> Path:
     return Path(base) / "prototxt-lint" / "schemas"
 
 
+def protoc_command() -> list[str] | None:
+    """How to run protoc: grpcio-tools' in this environment, else a ``protoc`` on PATH.
+
+    No grpcio-tools wheel for Python 3.11 accepts protobuf < 4.21 (1.48.x, the last that
+    accepts 3.x, has none), so with an older protobuf pinned for pycaffe the system's protoc
+    (Debian: ``apt-get install protobuf-compiler``) is how ``--proto`` works: the descriptor
+    set it writes does not depend on the Python runtime.
+    """
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("grpc_tools") is not None:
+        return [sys.executable, "-m", "grpc_tools.protoc"]
+    found = shutil.which("protoc")
+    return [found] if found else None
+
+
+#: Said where neither protoc is found.
+NO_PROTOC = (
+    "--proto needs a protobuf compiler to compile the schema: install grpcio-tools into the"
+    " linter's environment (pip install grpcio-tools; or reinstall with the 'proto' extra,"
+    " e.g. pip install '/path/to/prototxt-lint[proto]') or put protoc on PATH"
+    " (Debian: apt-get install protobuf-compiler)"
+)
+
+
 def compile_schema(proto: Path) -> bytes:
-    """``proto`` compiled by protoc (grpcio-tools) into a serialized FileDescriptorSet."""
-    try:
-        import grpc_tools  # noqa: F401
-    except ModuleNotFoundError:
-        raise SchemaError(
-            "--proto needs grpcio-tools to compile the schema: pip install 'prototxt-lint[proto]'"
-        ) from None
+    """``proto`` compiled by protoc (see ``protoc_command``) into a serialized FileDescriptorSet."""
+    command = protoc_command()
+    if command is None:
+        raise SchemaError(NO_PROTOC)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "schema.desc"
         proc = subprocess.run(
-            [sys.executable, "-m", "grpc_tools.protoc", f"-I{proto.parent}",
-             f"--descriptor_set_out={out}", str(proto)],
+            [*command, f"-I{proto.parent}", f"--descriptor_set_out={out}", str(proto)],
             capture_output=True, text=True, check=False,
         )
         if proc.returncode != 0 or not out.is_file():

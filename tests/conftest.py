@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from prototxt_lint.findings import Finding
+from prototxt_lint.fork_schema import protoc_command
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
 
@@ -23,6 +24,15 @@ _RULES = load_rules()
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir() and not os.environ.get("CI"),
     reason="../shared/corpus is not next to this checkout",
+)
+
+
+#: Tests that compile a schema (`--proto`): grpcio-tools, or a protoc on PATH where no
+#: grpcio-tools fits the installed protobuf (3.20 on Python 3.11; CI's lowest-protobuf run).
+PROTOC = protoc_command()
+needs_protoc = pytest.mark.skipif(
+    PROTOC is None,
+    reason="no protobuf compiler: neither grpcio-tools (extra 'proto') nor protoc on PATH",
 )
 
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, REPO, brief
+from conftest import CORPUS, REPO, brief, needs_protoc
 
 from prototxt_lint.cli import lint_command
 from prototxt_lint.fork_schema import SchemaError, load_schema
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("grpc_tools") is None, reason="grpcio-tools (extra 'proto') missing"
-)
+pytestmark = needs_protoc
 
 POOL_NET = (
     'input: "x"\ninput_shape { dim: 1 dim: 3 dim: 10 dim: 10 }\n'
