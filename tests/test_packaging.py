@@ -3,6 +3,7 @@ and install hints that work for a package that is not on PyPI."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,10 @@ def test_hints_name_the_declared_packages() -> None:
         " (it is a dependency: a reinstall without --no-deps brings it)")
 
 
+#: `install 'prototxt-lint[x]'` (a name from PyPI); `'prototxt-lint[x] @ git+URL'` is fine.
+PYPI_EXTRA = re.compile(r"""install\s+['"]?prototxt-lint\[[^\]]*\]['"]?(?!\s*@)""")
+
+
 def test_no_pypi_install_hint() -> None:
     """prototxt-lint is not on PyPI: `pip install 'prototxt-lint[...]'` would fetch nothing
     (or another project's package)."""
@@ -52,10 +57,11 @@ def test_no_pypi_install_hint() -> None:
         for path in [*(REPO / "prototxt_lint").rglob("*.py"), *(REPO / "rules").rglob("*.py"),
                      REPO / "README.md", *(REPO / "docs").rglob("*.md")]
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if "install 'prototxt-lint[" in line or 'install "prototxt-lint[' in line
-        or "install prototxt-lint[" in line
+        if PYPI_EXTRA.search(line)
     ]
     assert offenders == []
+    assert PYPI_EXTRA.search("pip install 'prototxt-lint[plot]'")
+    assert not PYPI_EXTRA.search("pip install 'prototxt-lint[plot] @ git+https://x/y.git'")
 
 
 def test_license_file() -> None:
@@ -100,3 +106,42 @@ def test_sdist_carries_the_tests_and_fixtures(tmp_path: Path) -> None:
     assert "License-Expression: BSD-2-Clause" in pkg_info
     assert "Requires-Dist: protobuf<8,>=3.20" in pkg_info
     assert not [n for n in names if "__pycache__" in n or ".hypothesis" in n]
+
+
+def _readme_blocks(heading: str, language: str) -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(heading) + len(heading):]
+    section = section[: section.index("\n## ")]
+    return re.findall(rf"```{language}\n(.*?)```", section, re.S)
+
+
+def test_readme_ci_recipes() -> None:
+    """The GitHub Actions and GitLab recipes are valid YAML, install from the git URL, and
+    publish the very file the linter writes."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML (pre-commit's dependency) is missing")
+    github, gitlab = (yaml.safe_load(block) for block in _readme_blocks("## In CI", "yaml"))
+    steps = github["jobs"]["prototxt-lint"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs == ["pip install 'prototxt-lint @ git+GIT_URL'",
+                    "prototxt-lint --output-format sarif --output-file results.sarif ."]
+    (upload,) = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/")]
+    assert (upload["uses"], upload["with"], upload["if"]) == (
+        "github/codeql-action/upload-sarif@v3", {"sarif_file": "results.sarif"}, "always()")
+    assert github["permissions"]["security-events"] == "write"
+    job = gitlab["prototxt-lint"]
+    assert job["script"] == [
+        "pip install 'prototxt-lint @ git+GIT_URL'",
+        "prototxt-lint --output-format gitlab --output-file gl-code-quality-report.json .",
+    ]
+    assert job["artifacts"] == {"when": "always",
+                                "reports": {"codequality": "gl-code-quality-report.json"}}
+
+
+def test_readme_install_section() -> None:
+    """A venv (Debian's system Python is externally managed), pipx, and the git URL form."""
+    (install, _use) = _readme_blocks("### Installing it for your own project", "sh")
+    lines = [line.split("  #")[0].strip() for line in install.splitlines()]
+    assert "python3 -m venv ~/.venvs/prototxt-lint" in lines
+    assert "~/.venvs/prototxt-lint/bin/pip install ./prototxt-lint" in lines
+    assert "pipx install ./prototxt-lint" in lines
+    assert "pip install 'prototxt-lint @ git+GIT_URL'" in lines
