@@ -27,6 +27,15 @@ needs_corpus = pytest.mark.skipif(
 )
 
 
+def needs_shared(*parts: str) -> pytest.MarkDecorator:
+    """Skip, naming it, where ``../shared/<parts>`` is absent (a clone on its own); in CI,
+    which always has it, never: there the test runs and a missing folder fails it."""
+    return pytest.mark.skipif(
+        not SHARED.joinpath(*parts).exists() and not os.environ.get("CI"),
+        reason=f"../shared/{'/'.join(parts)} is not next to this checkout",
+    )
+
+
 #: Tests that compile a schema (`--proto`): grpcio-tools, or a protoc on PATH where no
 #: grpcio-tools fits the installed protobuf (3.20 on Python 3.11; CI's lowest-protobuf run).
 PROTOC = protoc_command()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, REPO, brief, needs_protoc
+from conftest import CORPUS, REPO, brief, needs_protoc, needs_shared
 
 from prototxt_lint.cli import lint_command
 from prototxt_lint.fork_schema import SchemaError, load_schema
@@ -135,7 +135,7 @@ def test_proto_in_config(fork_proto: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+@needs_shared("corpus", "protos", "hszhao__PSPNet.caffe.proto")
 def test_corpus_fork_file_parses_with_its_schema() -> None:
     net = CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt"
     proto = CORPUS / "protos/hszhao__PSPNet.caffe.proto"

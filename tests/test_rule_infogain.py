@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -157,8 +158,8 @@ def test_real_fork_schema(tmp_path: Path) -> None:
     proto = CORPUS / "protos" / "rbgirshick__caffe-fast-rcnn.caffe.proto"
     if PROTOC is None:
         pytest.skip("compiling a fork's schema needs grpcio-tools or protoc on PATH")
-    if not proto.is_file():
-        pytest.skip("../shared/corpus/protos is not present")
+    if not proto.is_file() and not os.environ.get("CI"):
+        pytest.skip(f"../shared/corpus/protos/{proto.name} is not next to this checkout")
     (tmp_path / "caffe.proto").write_bytes(proto.read_bytes())
     fork = schema_from(compile_schema(tmp_path / "caffe.proto"), "caffe-fast-rcnn")
     assert not fork.has_field("InfogainLossParameter", "axis")
