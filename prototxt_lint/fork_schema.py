@@ -20,6 +20,7 @@ from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
 from prototxt_lint.descriptors import load_file_descriptor
 from prototxt_lint.dialects.overlay import restore_bvlc_fields
+from prototxt_lint.extras import install_hint
 from prototxt_lint.schema import Schema
 
 
@@ -51,10 +52,8 @@ def protoc_command() -> list[str] | None:
 
 #: Said where neither protoc is found.
 NO_PROTOC = (
-    "--proto needs a protobuf compiler to compile the schema: install grpcio-tools into the"
-    " linter's environment (pip install grpcio-tools; or reinstall with the 'proto' extra,"
-    " e.g. pip install '/path/to/prototxt-lint[proto]') or put protoc on PATH"
-    " (Debian: apt-get install protobuf-compiler)"
+    f"--proto needs a protobuf compiler to compile the schema: {install_hint('proto')},"
+    " or put protoc on PATH (Debian: apt-get install protobuf-compiler)"
 )
 
 
