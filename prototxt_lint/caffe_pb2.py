@@ -10,7 +10,8 @@ Why not protoc's usual ``caffe_pb2.py`` gencode?
 
 So ``scripts/gen_proto.sh`` compiles ``proto/caffe.proto`` into a serialized descriptor set
 (``caffe.desc``, committed), and this module loads it into a *private* ``DescriptorPool`` and
-builds the classes with ``message_factory.GetMessageClass`` (protobuf >= 4.22). The names this
+builds the classes with ``message_factory.GetMessageClass`` (``MessageFactory.GetPrototype``
+before protobuf 4.22, see ``descriptors.message_class``). The names this
 module exports match protoc's gencode, and ``caffe_pb2.pyi`` (also generated) types them.
 """
 

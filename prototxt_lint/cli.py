@@ -118,7 +118,7 @@ def _check_max_file_size(value: float | None) -> float | None:
     metavar="CAFFE_PROTO",
     type=click.Path(dir_okay=False),
     help="Lint with this caffe.proto (a fork's schema) instead of BVLC Caffe's."
-    " Needs grpcio-tools: pip install 'prototxt-lint[proto]'.",
+    " Needs a protobuf compiler: grpcio-tools (the extra 'proto') or protoc on PATH.",
 )
 @click.option(
     "--dialect",
@@ -283,9 +283,10 @@ def _subcommand(name: str) -> click.Command:
         missing = exc.name or ""
         if missing.startswith("prototxt_lint") or not EXTRAS[name]:
             raise
+        from prototxt_lint.extras import install_hint
+
         raise SetupError(
-            f"`prototxt-lint {name}` needs the package {missing!r}:"
-            f" pip install 'prototxt-lint[{EXTRAS[name]}]'"
+            f"`prototxt-lint {name}` needs the package {missing!r}: {install_hint(EXTRAS[name])}"
         ) from None
     command: click.Command = getattr(module, attr)
     return command

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from google.protobuf import descriptor_pool, message_factory
-from google.protobuf.descriptor import FileDescriptor
+from google.protobuf.descriptor import Descriptor, FileDescriptor
 from google.protobuf.descriptor_pb2 import FileDescriptorSet
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
@@ -21,6 +21,20 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 #: ``tests/test_fork_schema.py`` repeats it). A process loads only a few schemas.
 _KEEP_ALIVE: list[tuple[descriptor_pool.DescriptorPool, list[Any]]] = []
 
+if hasattr(message_factory, "GetMessageClass"):  # protobuf >= 4.22
+
+    def message_class(descriptor: Descriptor) -> Any:
+        """The message class of ``descriptor`` (one class per descriptor, made once)."""
+        return message_factory.GetMessageClass(descriptor)
+
+else:  # protobuf 3.20 to 4.21: pycaffe users often have these pinned
+    _FACTORY = message_factory.MessageFactory()
+
+    def message_class(descriptor: Descriptor) -> Any:
+        """The message class of ``descriptor``: GetMessageClass's predecessor, which also
+        makes one class per descriptor (it caches them; the pool is not consulted)."""
+        return _FACTORY.GetPrototype(descriptor)
+
 
 def load_file_descriptor(serialized_set: bytes, file_name: str = "caffe.proto") -> FileDescriptor:
     """Load a serialized FileDescriptorSet into a fresh private pool; return ``file_name``."""
@@ -28,7 +42,7 @@ def load_file_descriptor(serialized_set: bytes, file_name: str = "caffe.proto") 
     for file_proto in FileDescriptorSet.FromString(serialized_set).file:
         pool.Add(file_proto)
     file_desc = pool.FindFileByName(file_name)
-    classes = [message_factory.GetMessageClass(d) for d in _all_messages(file_desc)]
+    classes = [message_class(d) for d in _all_messages(file_desc)]
     _KEEP_ALIVE.append((pool, classes))
     return file_desc
 
@@ -50,7 +64,7 @@ def module_namespace(file_desc: FileDescriptor) -> dict[str, Any]:
     """Classes, enum wrappers and top-level enum constants, named as protoc's gencode names them."""
     names: dict[str, Any] = {"DESCRIPTOR": file_desc}
     for name, msg_desc in file_desc.message_types_by_name.items():
-        names[name] = message_factory.GetMessageClass(msg_desc)
+        names[name] = message_class(msg_desc)
     for name, enum_desc in file_desc.enum_types_by_name.items():
         names[name] = EnumTypeWrapper(enum_desc)
         for value in enum_desc.values:

@@ -1,9 +1,10 @@
 """Linting with a fork's own ``caffe.proto`` (``--proto``): SSD, Faster R-CNN, PSPNet, ...
 
 Forks add fields and layers; with BVLC's schema their files are full of unknown fields. The
-user's schema is compiled at run time with grpcio-tools (the optional extra ``proto``), and the
-compiled descriptor set is cached by the schema's content hash, so only the first run pays for
-``protoc``. It is loaded into a private pool, like the bundled schema (see ``caffe_pb2.py``).
+user's schema is compiled at run time with grpcio-tools (the optional extra ``proto``) or a
+``protoc`` on PATH, and the compiled descriptor set is cached by the schema's content hash, so
+only the first run pays for ``protoc``. It is loaded into a private pool, like the bundled
+schema (see ``caffe_pb2.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
 from prototxt_lint.descriptors import load_file_descriptor
 from prototxt_lint.dialects.overlay import engine_field_conflicts, restore_bvlc_fields
+from prototxt_lint.extras import install_hint
 from prototxt_lint.schema import Schema
 
 
@@ -31,19 +33,39 @@ def cache_dir() -> Path:
     return Path(base) / "prototxt-lint" / "schemas"
 
 
+def protoc_command() -> list[str] | None:
+    """How to run protoc: grpcio-tools' in this environment, else a ``protoc`` on PATH.
+
+    No grpcio-tools wheel for Python 3.11 accepts protobuf < 4.21 (1.48.x, the last that
+    accepts 3.x, has none), so with an older protobuf pinned for pycaffe the system's protoc
+    (Debian: ``apt-get install protobuf-compiler``) is how ``--proto`` works: the descriptor
+    set it writes does not depend on the Python runtime.
+    """
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("grpc_tools") is not None:
+        return [sys.executable, "-m", "grpc_tools.protoc"]
+    found = shutil.which("protoc")
+    return [found] if found else None
+
+
+#: Said where neither protoc is found.
+NO_PROTOC = (
+    f"--proto needs a protobuf compiler to compile the schema: {install_hint('proto')},"
+    " or put protoc on PATH (Debian: apt-get install protobuf-compiler)"
+)
+
+
 def compile_schema(proto: Path) -> bytes:
-    """``proto`` compiled by protoc (grpcio-tools) into a serialized FileDescriptorSet."""
-    try:
-        import grpc_tools  # noqa: F401
-    except ModuleNotFoundError:
-        raise SchemaError(
-            "--proto needs grpcio-tools to compile the schema: pip install 'prototxt-lint[proto]'"
-        ) from None
+    """``proto`` compiled by protoc (see ``protoc_command``) into a serialized FileDescriptorSet."""
+    command = protoc_command()
+    if command is None:
+        raise SchemaError(NO_PROTOC)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "schema.desc"
         proc = subprocess.run(
-            [sys.executable, "-m", "grpc_tools.protoc", f"-I{proto.parent}",
-             f"--descriptor_set_out={out}", str(proto)],
+            [*command, f"-I{proto.parent}", f"--descriptor_set_out={out}", str(proto)],
             capture_output=True, text=True, check=False,
         )
         if proc.returncode != 0 or not out.is_file():

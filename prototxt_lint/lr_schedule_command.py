@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from prototxt_lint.extras import install_hint
 from prototxt_lint.loading import load_path
 from prototxt_lint.lr_schedule import (
     FORMULAS,
@@ -28,7 +29,7 @@ from prototxt_lint.schema import bvlc_schema
 from prototxt_lint.source import DEFAULT_MAX_BYTES
 
 EXIT_OK, EXIT_NO_SCHEDULE, EXIT_ERROR = 0, 1, 2
-PLOT_EXTRA = "pip install 'prototxt-lint[plot]'"
+PLOT_EXTRA = install_hint("plot")
 #: Rows for the changes of a step or multistep schedule before they are thinned out.
 MAX_STEPS = 24
 
@@ -110,8 +111,25 @@ def plot(schedule: Schedule, horizon: int, out: str, title: str) -> None:
     if result.zero or result.first_invalid:
         ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
-    fig.savefig(out)
-    plt.close(fig)
+    try:
+        fig.savefig(out)
+    except (OSError, ValueError) as exc:  # a missing folder, no permission, unknown suffix
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PlotError(f"cannot write the plot to {out}: {reason}") from None
+    finally:
+        plt.close(fig)
+
+
+class PlotError(Exception):
+    """The plot cannot be written; the message says why (one line, exit 2)."""
+
+
+def _plot_folder_problem(out: str) -> str | None:
+    """Why ``out`` cannot be written, found before any work (so nothing is printed first)."""
+    folder = os.path.dirname(out) or "."
+    if not os.path.isdir(folder):
+        return f"cannot write the plot to {out}: the folder {folder} does not exist"
+    return None
 
 
 @click.command(
@@ -152,8 +170,12 @@ def lr_schedule_command(
     to 0 or overflows, and the last update (max_iter - 1).
 
     Exit codes: 0 printed, 1 the solver has no schedule Caffe can run (the reason is
-    printed), 2 the file cannot be read or is not a solver.
+    printed), 2 the file cannot be read or is not a solver, or the plot cannot be written.
     """
+    problem = _plot_folder_problem(plot_path) if plot_path else None
+    if problem:
+        click.echo(f"prototxt-lint lr-schedule: {problem}", err=True)
+        sys.exit(EXIT_ERROR)
     doc = load_path(solver, bvlc_schema(), DEFAULT_MAX_BYTES)
     if doc.kind != "solver":
         problem = doc.problems[0].message if doc.problems else f"not a solver ({doc.kind})"
@@ -196,7 +218,11 @@ def lr_schedule_command(
         click.echo(f"{changes} rate changes; {MAX_STEPS} of them, evenly spread, are shown")
     click.echo(table(key_points(schedule, horizon, samples=samples, max_steps=MAX_STEPS)))
     if plot_path:
-        plot(schedule, horizon, plot_path, f"{os.path.basename(solver)}: {heading}")
+        try:
+            plot(schedule, horizon, plot_path, f"{os.path.basename(solver)}: {heading}")
+        except PlotError as exc:
+            click.echo(f"prototxt-lint lr-schedule: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
         click.echo(f"plot written to {plot_path}")
     sys.exit(EXIT_OK)
 

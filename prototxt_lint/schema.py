@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, FileDescriptor
 
+from prototxt_lint.descriptors import message_class
 from prototxt_lint.records import Record
 
 
@@ -55,7 +55,7 @@ class Schema(Record):
         return not self.has_field("NetParameter", "layer")
 
     def message_class(self, name: str) -> Any:
-        return message_factory.GetMessageClass(self.descriptor(name))
+        return message_class(self.descriptor(name))
 
     def descriptor(self, name: str) -> Descriptor:
         return self.file.message_types_by_name[name]

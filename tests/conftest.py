@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from prototxt_lint.findings import Finding
+from prototxt_lint.fork_schema import protoc_command
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
 
@@ -23,6 +24,24 @@ _RULES = load_rules()
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir() and not os.environ.get("CI"),
     reason="../shared/corpus is not next to this checkout",
+)
+
+
+def needs_shared(*parts: str) -> pytest.MarkDecorator:
+    """Skip, naming it, where ``../shared/<parts>`` is absent (a clone on its own); in CI,
+    which always has it, never: there the test runs and a missing folder fails it."""
+    return pytest.mark.skipif(
+        not SHARED.joinpath(*parts).exists() and not os.environ.get("CI"),
+        reason=f"../shared/{'/'.join(parts)} is not next to this checkout",
+    )
+
+
+#: Tests that compile a schema (`--proto`): grpcio-tools, or a protoc on PATH where no
+#: grpcio-tools fits the installed protobuf (3.20 on Python 3.11; CI's lowest-protobuf run).
+PROTOC = protoc_command()
+needs_protoc = pytest.mark.skipif(
+    PROTOC is None,
+    reason="no protobuf compiler: neither grpcio-tools (extra 'proto') nor protoc on PATH",
 )
 
 

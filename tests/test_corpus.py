@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS, REPO
+from conftest import CORPUS, REPO, needs_protoc
 
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
@@ -117,10 +117,7 @@ def test_cli_over_the_whole_corpus_never_crashes() -> None:
     assert proc.stdout.rstrip().splitlines()[-1].startswith("Found ")
 
 
-@pytest.mark.skipif(
-    __import__("importlib").util.find_spec("grpc_tools") is None,
-    reason="grpcio-tools (extra 'proto') is needed to compile the fork schemas",
-)
+@needs_protoc
 def test_every_file_with_its_own_fork_schema_never_crashes_a_rule() -> None:
     from prototxt_lint.fork_schema import load_schema
 

@@ -7,7 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, FIXTURES, REPO, lint_files, lint_text, needs_corpus
+from conftest import (
+    CORPUS,
+    FIXTURES,
+    PROTOC,
+    REPO,
+    lint_files,
+    lint_text,
+    needs_corpus,
+    needs_protoc,
+)
 from google.protobuf.descriptor_pb2 import DescriptorProto, FileDescriptorSet
 
 from prototxt_lint.dialects import DIALECTS
@@ -24,7 +33,8 @@ def _source(name: str) -> Path | None:
 
 
 def _compile(path: Path) -> Any:
-    pytest.importorskip("grpc_tools", reason="compiling a fork's schema needs grpcio-tools")
+    if PROTOC is None:
+        pytest.skip("compiling a fork's schema needs grpcio-tools or protoc on PATH")
     from prototxt_lint.fork_schema import compile_schema
 
     return FileDescriptorSet.FromString(compile_schema(path)).file[-1]
@@ -213,8 +223,8 @@ NO_EVIDENCE = {"N222", "N312", "N330", "S211"}
 
 
 @needs_corpus
+@needs_protoc
 def test_corpus_fork_files_lint_as_with_the_forks_own_schema() -> None:
-    pytest.importorskip("grpc_tools", reason="--proto needs grpcio-tools")
     from prototxt_lint.fork_schema import load_schema
     from prototxt_lint.linter import Input, Linter, Options
     from prototxt_lint.registry import load_rules
@@ -251,7 +261,8 @@ def test_proto_of_a_v1_only_fork_from_any_file_name(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """`--proto` with C3D v1.0's own schema (no `layer` field at all): compiled once under one
     name, loaded from the cache under another, and the net linted as with `--dialect`."""
-    pytest.importorskip("grpc_tools", reason="--proto needs grpcio-tools")
+    if PROTOC is None:
+        pytest.skip("--proto needs grpcio-tools or protoc on PATH")
     from prototxt_lint.fork_schema import load_schema
     from prototxt_lint.linter import Input, Linter, Options
     from prototxt_lint.registry import load_rules

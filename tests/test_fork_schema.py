@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, REPO, brief
+from conftest import CORPUS, REPO, brief, needs_protoc, needs_shared
 
 from prototxt_lint.cli import lint_command
-from prototxt_lint.fork_schema import SchemaError, load_schema
+from prototxt_lint.fork_schema import NO_PROTOC, SchemaError, load_schema, protoc_command
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("grpc_tools") is None, reason="grpcio-tools (extra 'proto') missing"
-)
+pytestmark = needs_protoc
 
 POOL_NET = (
     'input: "x"\ninput_shape { dim: 1 dim: 3 dim: 10 dim: 10 }\n'
@@ -138,7 +136,7 @@ def test_proto_in_config(fork_proto: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+@needs_shared("corpus", "protos", "hszhao__PSPNet.caffe.proto")
 def test_corpus_fork_file_parses_with_its_schema() -> None:
     net = CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt"
     proto = CORPUS / "protos/hszhao__PSPNet.caffe.proto"
@@ -168,3 +166,42 @@ def test_multifixed_is_a_fork_policy_where_the_schema_has_stagelr(
     assert found[0].message == (
         "read as Intel's Caffe (intel/caffe) reads it: uses `stageiter`, `stagelr`, which that"
         " fork declares and BVLC Caffe's schema lacks (so do: yolov2, mobilenet-yolo, arcface)")
+
+
+def _hide_grpcio_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process as it is with protobuf 3.20 on Python 3.11, where no grpcio-tools fits."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "grpc_tools" else real(name, *a))
+
+
+def test_protoc_on_path_without_grpcio_tools(fork_proto: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without grpcio-tools the system's protoc compiles the schema, to the same effect."""
+    protoc = shutil.which("protoc")
+    if protoc is None:
+        pytest.skip("no protoc on PATH (Debian: apt-get install protobuf-compiler)")
+    _hide_grpcio_tools(monkeypatch)
+    assert protoc_command() == [protoc]
+    assert "P002" in {code for code, _, _ in _lint(POOL_NET, None, "bvlc")}  # no ceil_mode
+    assert "P002" not in {code for code, _, _ in _lint(POOL_NET, fork_proto)}
+
+
+def test_no_protobuf_compiler_is_a_clear_error(fork_proto: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither grpcio-tools nor protoc: one line saying how to get either, exit 2."""
+    _hide_grpcio_tools(monkeypatch)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    assert protoc_command() is None
+    with pytest.raises(SchemaError) as caught:
+        load_schema(str(fork_proto))
+    assert str(caught.value) == NO_PROTOC
+    result = CliRunner().invoke(lint_command, ["--proto", str(fork_proto), str(fork_proto)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"Error: {NO_PROTOC}"]
+    assert NO_PROTOC == (
+        "--proto needs a protobuf compiler to compile the schema: pip install"
+        " 'grpcio-tools>=1.48' into prototxt-lint's environment (or, from a clone: pip install"
+        " '.[proto]'), or put protoc on PATH (Debian: apt-get install protobuf-compiler)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import math
 import struct
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -374,5 +375,43 @@ def test_command_plot_without_matplotlib(tmp_path: Path, monkeypatch: pytest.Mon
     out_png = tmp_path / "lr.png"
     code, out = run(str(FIXTURES / "solver_checks/good_lenet.prototxt"), "--plot", str(out_png))
     assert code == 1
-    assert "--plot needs matplotlib: pip install 'prototxt-lint[plot]'" in out
+    assert ("--plot needs matplotlib: pip install 'matplotlib>=3.5' into prototxt-lint's"
+            " environment (or, from a clone: pip install '.[plot]')") in out
     assert not out_png.exists()
+
+
+def test_command_plot_into_a_missing_folder(tmp_path: Path) -> None:
+    """Issue 14: was a FileNotFoundError traceback from matplotlib's savefig. Now one line on
+    stderr before any work, exit 2, nothing on stdout."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "prototxt_lint", "lr-schedule",
+         str(FIXTURES / "solver_checks/good_lenet.prototxt"), "--plot", "missing/dir/out.png"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "", "prototxt-lint lr-schedule: cannot write the plot to missing/dir/out.png:"
+        " the folder missing/dir does not exist\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("out.png", "Is a directory"),
+     ("lr.xyz", "Format 'xyz' is not supported (supported formats: ")],
+)
+def test_command_plot_that_cannot_be_saved(tmp_path: Path, name: str, reason: str) -> None:
+    """Found only when matplotlib saves (a folder where the file should go, an unknown
+    suffix): the table is printed, then one line on stderr and exit 2."""
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib (dev extra)")
+    out = tmp_path / name
+    if name == "out.png":
+        out.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "prototxt_lint", "lr-schedule",
+         str(FIXTURES / "solver_checks/good_lenet.prototxt"), "--plot", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout.splitlines()[1] == "iteration  lr"
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith(f"prototxt-lint lr-schedule: cannot write the plot to {out}: {reason}")
+    assert line.endswith(reason if name == "out.png" else ", webp)")

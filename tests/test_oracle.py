@@ -61,8 +61,11 @@ if CONSTRUCT is None:
     if os.environ.get("CI"):
         raise RuntimeError("CI needs the Caffe oracle: run ../shared/caffe-oracle/build.sh")
     pytest.skip(
-        "no BVLC Caffe build: run ../shared/caffe-oracle/build.sh (about 10 minutes, once) or"
-        " set PROTOTXT_LINT_CAFFE_ORACLE to its prefix",
+        "no BVLC Caffe build (the Caffe oracle): run ../shared/caffe-oracle/build.sh (about 10"
+        " minutes, once) or set PROTOTXT_LINT_CAFFE_ORACLE to its prefix"
+        if (SHARED / "caffe-oracle" / "build.sh").is_file() else
+        "no BVLC Caffe build (the Caffe oracle), and ../shared/caffe-oracle, which builds it,"
+        " is not next to this checkout (or set PROTOTXT_LINT_CAFFE_ORACLE to a build's prefix)",
         allow_module_level=True,
     )
 

@@ -7,7 +7,7 @@ findings the linter then gives (code, line, column), all rules on.
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS, FIXTURES, brief
+from conftest import CORPUS, FIXTURES, brief, needs_corpus
 
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
@@ -41,7 +41,7 @@ CASES = {
 }
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not next to this checkout")
+@needs_corpus
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_role_and_findings_on_real_files(name: str) -> None:
     kind, phases, expected = CASES[name]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED
+from conftest import REPO, SHARED, needs_shared
 from google.protobuf.descriptor_pb2 import DescriptorProto, FileDescriptorSet
 
 DESC = REPO / "prototxt_lint" / "caffe.desc"
@@ -72,7 +72,7 @@ def test_committed_descriptor_is_compiled_from_proto(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not has_protoc, reason="grpcio-tools (dev extra) is not installed")
-@pytest.mark.skipif(not UPSTREAM.is_file(), reason="../shared/caffe-upstream is not present")
+@needs_shared("caffe-upstream", "caffe.proto")
 def test_same_schema_as_bvlc_upstream_field_by_field(tmp_path: Path) -> None:
     upstream = _compile(UPSTREAM, tmp_path)
     ours = DESC.read_bytes()
@@ -83,9 +83,8 @@ def test_same_schema_as_bvlc_upstream_field_by_field(tmp_path: Path) -> None:
     assert FileDescriptorSet.FromString(ours) == FileDescriptorSet.FromString(upstream)
 
 
+@needs_shared("caffe-upstream", "caffe.proto")
 def test_comments_are_our_own() -> None:
-    if not UPSTREAM.is_file():
-        pytest.skip("../shared/caffe-upstream is not present")
 
     def comments(path: Path) -> set[str]:
         found = set()

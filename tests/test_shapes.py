@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, FIXTURES, needs_corpus
+from conftest import CORPUS, FIXTURES, needs_corpus, needs_protoc
 
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.model import NetContext
@@ -285,8 +285,8 @@ def test_command_errors(tmp_path: Path) -> None:
 
 
 @needs_corpus
+@needs_protoc
 def test_old_fork_schema_with_single_value_kernel() -> None:
-    pytest.importorskip("grpc_tools")
     # HED's Caffe predates ND convolution: kernel_size/pad/stride are single values, there is
     # no dilation, and its Crop layer has no crop_param (not BVLC's Crop: left unknown)
     net = CORPUS / "s9xie__hed/examples/hed/deploy.prototxt"
@@ -302,8 +302,8 @@ def test_old_fork_schema_with_single_value_kernel() -> None:
 
 
 @needs_corpus
+@needs_protoc
 def test_ssd_permute_with_its_schema() -> None:
-    pytest.importorskip("grpc_tools")
     net = CORPUS / "chuanqi305__MobileNet-SSD/deploy.prototxt"
     code, out = run(str(net), "--proto", str(CORPUS / "protos/weiliu89__caffe.caffe.proto"),
                     "--format", "json")

@@ -2,7 +2,7 @@
 in any editor with an LSP client.
 
 :mod:`prototxt_lint.lsp.server` holds the click command and imports pygls only when the
-server starts, so ``prototxt-lint --help`` works without the optional ``lsp`` extra. The
+server starts, so no other command pays for importing it (pygls is a plain dependency). The
 pure pieces (positions, diagnostics, hover text, code-action edits) do not need pygls at all
 beyond lsprotocol's types.
 """

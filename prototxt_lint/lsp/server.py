@@ -1,7 +1,7 @@
 """``prototxt-lint lsp``: the language server over stdio.
 
-pygls is the optional extra ``lsp`` (``pip install 'prototxt-lint[lsp]'``); it is imported
-only when the server starts, so the rest of the CLI never needs it.
+pygls is a plain dependency (the extra ``lsp`` is kept, empty, for old install commands); it
+is imported only when the server starts, so the rest of the CLI never pays for it.
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ def lsp_command(stdio: bool, debounce_ms: int, log_file: str | None) -> None:
     try:
         from prototxt_lint.lsp.language_server import create_server
     except ImportError as exc:
+        from prototxt_lint.extras import install_hint
+
         raise click.ClickException(
-            f"the language server needs pygls ({exc}); install it with:"
-            " pip install 'prototxt-lint[lsp]'"
+            f"the language server needs pygls ({exc}): {install_hint('lsp')}"
         ) from None
     if log_file:
         logging.basicConfig(
