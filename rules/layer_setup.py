@@ -13,6 +13,7 @@ read with BVLC's schema are checked: a fork may have changed the layer.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from prototxt_lint.rules.layer_types import caffe_builds, is_registered, layer_i
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
-from prototxt_lint.shapes import net_shapes
+from prototxt_lint.shapes import net_shapes, shape_string
 
 
 def _checked_layers(ctx: NetContext, *types: str) -> Iterator[tuple[LayerView, list[str]]]:
@@ -505,13 +506,6 @@ class _Owner:
         self.decay: float | None = spec.decay_mult if spec.HasField("decay_mult") else None
 
 
-def _shape_string(shape: tuple[int, ...]) -> str:
-    count = 1
-    for dim in shape:
-        count *= dim
-    return "".join(f"{d} " for d in shape) + f"({count})"
-
-
 def _blob_shapes(layer: LayerView, weight: Any) -> list[tuple[int | None, ...] | None]:
     param = layer.param(_SHARED_TYPES[layer.type])
     bias = param is None or param.bias_term
@@ -526,11 +520,11 @@ def _share_problem(owner: _Owner, layer: LayerView, spec: Any,
     name = spec.name
     if (owner.shape is not None and shape is not None
             and all(d is not None for d in (*owner.shape, *shape))):
-        mine, theirs = _shape_string(shape), _shape_string(owner.shape)  # type: ignore[arg-type]
+        mine, theirs = shape_string(shape), shape_string(owner.shape)
         head = (f"Cannot share param '{name}' owned by layer '{owner.layer.name}' with layer"
                 f" '{layer.name}'")
         if spec.share_mode == 1:  # PERMISSIVE: the counts must agree
-            a, b = mine.rsplit("(", 1)[1][:-1], theirs.rsplit("(", 1)[1][:-1]
+            a, b = math.prod(shape), math.prod(owner.shape)  # type: ignore[arg-type]
             if a != b:
                 return "shape", (
                     f"this_blob->count() == owner_blob->count() ({a} vs. {b}) {head}; count"

@@ -15,6 +15,17 @@ from prototxt_lint.registry import load_rules
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
 SHARED = (REPO.parent / "shared").resolve()  # may be a symlink beside the checkout
+
+
+def caffe_oracle() -> Path | None:
+    """``construct_net`` of the BVLC Caffe build (../shared/caffe-oracle/build.sh): at
+    $PROTOTXT_LINT_CAFFE_ORACLE, else in the build's default cache; None when not built."""
+    prefix = os.environ.get("PROTOTXT_LINT_CAFFE_ORACLE")
+    candidates = [Path(prefix)] if prefix else []
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    candidates.append(cache / "caffe-oracle" / "9b891540")
+    return next((p / "bin" / "construct_net" for p in candidates
+                 if (p / "bin" / "construct_net").is_file()), None)
 CORPUS = SHARED / "corpus"
 
 _RULES = load_rules()

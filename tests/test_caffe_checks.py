@@ -21,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import REPO, lint_files
+from conftest import REPO, caffe_oracle, lint_files
 
 from prototxt_lint.findings import Severity
 from prototxt_lint.registry import load_rules
@@ -58,13 +58,6 @@ def checks(caffe_src: Path) -> list[object]:
     return result
 
 
-def _oracle() -> Path | None:
-    prefix = os.environ.get("PROTOTXT_LINT_CAFFE_ORACLE")
-    candidates = [Path(prefix)] if prefix else []
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    candidates.append(cache / "caffe-oracle" / "9b891540")
-    return next((p / "bin" / "construct_net" for p in candidates
-                 if (p / "bin" / "construct_net").is_file()), None)
 
 
 def test_every_mapped_rule_exists_and_every_entry_says_why() -> None:
@@ -190,7 +183,7 @@ def test_sample_net_agrees_with_the_mapping(net: Path, checks: list[object]) -> 
             assert entry.kind == "not covered", (c, entry)
 
 
-CONSTRUCT = _oracle()
+CONSTRUCT = caffe_oracle()
 
 
 @pytest.mark.skipif(CONSTRUCT is None and not os.environ.get("CI"),

@@ -22,7 +22,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, REPO, SHARED
+from conftest import CORPUS, FIXTURES, REPO, SHARED, caffe_oracle
 from prototxt_lint.rules.layer_types import is_registered
 
 from prototxt_lint.linter import Input, Linter, Options
@@ -47,16 +47,9 @@ ALLOWED: dict[tuple[str, str], str] = {
 DATA_TYPES = ("Data", "ImageData", "HDF5Data", "WindowData", "MemoryData")
 
 
-def _oracle() -> Path | None:
-    prefix = os.environ.get("PROTOTXT_LINT_CAFFE_ORACLE")
-    candidates = [Path(prefix)] if prefix else []
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    candidates.append(cache / "caffe-oracle" / "9b891540")
-    return next((p / "bin" / "construct_net" for p in candidates
-                 if (p / "bin" / "construct_net").is_file()), None)
 
 
-CONSTRUCT = _oracle()
+CONSTRUCT = caffe_oracle()
 if CONSTRUCT is None:
     if os.environ.get("CI"):
         raise RuntimeError("CI needs the Caffe oracle: run ../shared/caffe-oracle/build.sh")
