@@ -34,6 +34,20 @@ recovers and reports every error in one run.
 Aborts at load. `ReadProtoFromTextFile` stops at the first syntax error and Caffe aborts
 before anything is built.
 
+## Example
+```
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+        convolution_param { num_output: 64 kernel_size: 3 }
+~ input: "data" input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+```
+
+## Use instead
+```
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+        convolution_param { num_output: 64 kernel_size: 3 } }
+~ input: "data" input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+```
+
 ## Fix
 Correct the syntax at the position shown.
 """,
@@ -61,7 +75,10 @@ field and Caffe aborts; a fork's field is read by that fork's build (lint with i
 
 ## Example
 ```
+~ input: "x"  input_shape { dim: 1 dim: 3 dim: 12 dim: 12 }
+~ layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
 pooling_param { pool: AVE stride: 2 kernel: 3 }
+~ }
 ```
 
 ## Use instead
@@ -98,6 +115,19 @@ value of "AVG" for field "pool".`) and Caffe aborts in `ReadProtoFromTextFile`.
 Aborts at load. Caffe's text parser refuses the value, and Caffe aborts in
 `ReadProtoFromTextFile`.
 
+## Example
+```
+~ input: "x" input_shape { dim: 1 dim: 3 dim: 12 dim: 12 }
+layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+        pooling_param { pool: AVG kernel_size: 2 stride: 2 } }
+```
+
+## Use instead
+```
+layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+        pooling_param { pool: AVE kernel_size: 2 stride: 2 } }
+```
+
 ## Fix
 Write a value of the field's type.
 """,
@@ -121,6 +151,19 @@ specified multiple times.` (Python's `text_format.Merge` would silently keep the
 Aborts at load. `TextFormat::Parse` refuses the second value, and Caffe aborts in
 `ReadProtoFromTextFile`.
 
+## Example
+```
+~ input: "x" input_shape { dim: 1 dim: 3 dim: 12 dim: 12 }
+layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+        pooling_param { pool: MAX kernel_size: 2 stride: 2 kernel_size: 3 } }
+```
+
+## Use instead
+```
+layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+        pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+```
+
 ## Fix
 Keep one of the two.
 """,
@@ -139,6 +182,12 @@ every line as an error.
 
 ## Consequence
 Reminder. The file is not a net or a solver, so nothing in it was linted.
+
+## Example
+```
+item { name: "none_of_the_above" label: 0 display_name: "background" }
+item { name: "aeroplane" label: 1 display_name: "aeroplane" }
+```
 
 ## Fix
 Nothing to fix; exclude the file from linting if the note is unwanted.
@@ -229,6 +278,12 @@ Aborts at load. Read as a net or a solver, its top-level fields are unknown to
 `NetParameter` and `SolverParameter`, and the text parser refuses unknown fields (as for
 P002).
 
+## Example
+```
+model_name: "resnet"
+image_size: 224
+```
+
 ## Fix
 Check that the file is a Caffe prototxt.
 """,
@@ -278,6 +333,21 @@ set-ups, e.g. Ubuntu 14.04's) cannot read the file.
 Reminder. Nothing changes for a Caffe built with protobuf 2.6.0 or later; one built with an
 older protobuf aborts at load.
 
+## Example
+```
+~ input: "x" input_shape { dim: 1 dim: 16 }
+layer { name: "ip" type: "InnerProduct" bottom: "x" top: "y"
+        param: [{ lr_mult: 1 }, { lr_mult: 2 }]
+        inner_product_param { num_output: 10 } }
+```
+
+## Use instead
+```
+layer { name: "ip" type: "InnerProduct" bottom: "x" top: "y"
+        param { lr_mult: 1 } param { lr_mult: 2 }
+        inner_product_param { num_output: 10 } }
+```
+
 ## Fix
 Write the field once per message: `param { lr_mult: 1 } param { lr_mult: 2 }`.
 """,
@@ -300,6 +370,19 @@ Stale suppressions hide future problems on that line and mislead readers.
 Reminder. Nothing changes for Caffe; a stale suppression only hides future findings on its
 line.
 
+## Example
+```
+~ input: "x" input_shape { dim: 1 dim: 3 dim: 12 dim: 12 }
+layer { name: "pool" type: "Pooling" bottom: "x" top: "y"  # prototxt-lint: disable=N201
+        pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+```
+
+## Use instead
+```
+layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+        pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+```
+
 ## Fix
 Delete the comment, or the code from its list.
 """,
@@ -320,6 +403,14 @@ parents. When none has the file, the solver is linted alone.
 ## Consequence
 Reminder. Nothing changes for Caffe, which resolves the path against the directory it is
 started from; the solver was linted alone, without the checks that need its net.
+
+## Example
+```
+net: "models/no_such_dir/train_val.prototxt"
+~ base_lr: 0.01
+~ lr_policy: "fixed"
+~ max_iter: 1000
+```
 
 ## Fix
 Run from the project root, or lint the net file explicitly.
@@ -353,6 +444,15 @@ with the fork it names.
 ## Consequence
 Reminder. Nothing is wrong with the file; it needs the fork's Caffe build, not BVLC's.
 
+## Example
+```
+~ input: "conv4_3" input_shape { dim: 1 dim: 512 dim: 38 dim: 38 }
+~ input: "data" input_shape { dim: 1 dim: 3 dim: 300 dim: 300 }
+layer { name: "conv4_3_norm_mbox_priorbox" type: "PriorBox"
+        bottom: "conv4_3" bottom: "data" top: "conv4_3_norm_mbox_priorbox"
+        prior_box_param { min_size: 30.0 aspect_ratio: 2 flip: true clip: false } }
+```
+
 ## Fix
 Nothing to fix. If the guess is wrong, name the fork with `--dialect`, or give its schema
 with `--proto`.
@@ -384,6 +484,14 @@ load on the first of them (`ReadProtoFromTextFile`, `src/caffe/util/io.cpp`).
 ## Consequence
 Likely wrong. If the file is run with BVLC Caffe or a fork other than its own, it aborts at
 load; with its own fork it is right, and the names are only unchecked.
+
+## Example
+```
+~ input: "x" input_shape { dim: 1 dim: 10 }
+~ input: "y" input_shape { dim: 1 dim: 10 }
+layer { name: "loss" type: "WeightEuclideanLoss" bottom: "x" bottom: "y" top: "loss"
+        weight_euclidean_loss_param { weight: 0.5 } }
+```
 
 ## Fix
 Lint with the fork's `caffe.proto` (`--proto path/to/caffe.proto`), which checks these

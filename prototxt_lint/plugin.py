@@ -145,11 +145,18 @@ class Rule:
 
     @property
     def docs(self) -> str:
-        """The documentation, its indentation removed on first use (most runs never read it,
+        """The documentation as users read it, cleaned on first use (most runs never read it,
         and cleaning every rule's docstring up front cost a millisecond of start-up)."""
         if self._docs is None:
-            self._docs = _cleandoc(self._raw_docs)
+            from prototxt_lint.rule_docs import visible
+
+            self._docs = visible(self.source_docs)
         return self._docs
+
+    @property
+    def source_docs(self) -> str:
+        """The documentation with its examples' setup lines (:mod:`prototxt_lint.rule_docs`)."""
+        return _cleandoc(self._raw_docs)
 
     def __repr__(self) -> str:
         return f"Rule({self.code!r}, {self.name!r}, {self.severity.label}, target={self.target!r})"

@@ -242,9 +242,18 @@ def zero_weights_never_learn(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ layer { name: "data" type: "DummyData" top: "data" top: "label"
+    ~         dummy_data_param { shape { dim: 8 dim: 1 dim: 28 dim: 28 } shape { dim: 8 } } }
+    ~ layer { name: "conv2" type: "Convolution" bottom: "data" top: "conv2"
+    ~         convolution_param { num_output: 8 kernel_size: 3 weight_filler { type: "msra" } } }
+    ~ layer { name: "pool2" type: "Pooling" bottom: "conv2" top: "pool2"
+    ~         pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
     layer { name: "ip1" type: "InnerProduct" bottom: "pool2" top: "ip1"
             inner_product_param { num_output: 500 } }
     layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }
+    ~ layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
+    ~         inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+    ~ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
     ```
 
     ## Use instead
@@ -338,7 +347,12 @@ def gaussian_default_std(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ layer { name: "data" type: "DummyData" top: "data" top: "label"
+    ~         dummy_data_param { shape { dim: 8 dim: 1 dim: 28 dim: 28 } shape { dim: 8 } } }
+    ~ layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
     convolution_param { num_output: 64 kernel_size: 3 weight_filler { type: "gaussian" } }
+    ~ }
+    ~ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "conv1" bottom: "label" top: "loss" }
     ```
 
     ## Use instead
@@ -412,8 +426,13 @@ def gaussian_std_too_large(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ layer { name: "data" type: "DummyData" top: "pool5" top: "label"
+    ~         dummy_data_param { shape { dim: 8 dim: 256 dim: 6 dim: 6 } shape { dim: 8 } } }
+    ~ layer { name: "fc6" type: "InnerProduct" bottom: "pool5" top: "fc6"
     inner_product_param { num_output: 4096 weight_filler { type: "gaussian" std: 0.5 } }
     # on a 9216-wide input: He scale 0.0147, 34x
+    ~ }
+    ~ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc6" bottom: "label" top: "loss" }
     ```
 
     ## Use instead

@@ -566,13 +566,20 @@ def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
-    layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" ... }
+    ~ layer { name: "data" type: "Data" top: "data" top: "label" include { phase: TRAIN }
+    ~         transform_param { scale: 0.00390625 }
+    ~         data_param { source: "train_lmdb" batch_size: 64 } }
+    ~ layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1"
+    ~         inner_product_param { num_output: 100 } }
+    layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
+            inner_product_param { num_output: 10 } }
     layer { name: "prob" type: "Softmax" bottom: "ip2" top: "prob" }
     ```
 
     ## Use instead
     ```
-    layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" ... }
+    layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
+            inner_product_param { num_output: 10 } }
     layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
     ```
 
@@ -634,6 +641,17 @@ def accuracy_in_train(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ layer { name: "data" type: "Data" top: "data" top: "label" include { phase: TRAIN }
+    ~         transform_param { scale: 0.00390625 }
+    ~         data_param { source: "train_lmdb" batch_size: 64 } }
+    ~ layer { name: "data" type: "Data" top: "data" top: "label" include { phase: TEST }
+    ~         transform_param { scale: 0.00390625 }
+    ~         data_param { source: "val_lmdb" batch_size: 64 } }
+    ~ layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1"
+    ~         inner_product_param { num_output: 100 } }
+    ~ layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
+    ~         inner_product_param { num_output: 10 } }
+    ~ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
     layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy" }
     ```
 

@@ -184,8 +184,11 @@ def dropout_ratio_out_of_range(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ layer { name: "data" type: "DummyData" top: "fc7" top: "label"
+    ~         dummy_data_param { shape { dim: 8 dim: 4096 } shape { dim: 8 } } }
     layer { name: "drop7" type: "Dropout" bottom: "fc7" top: "fc7"
             dropout_param { dropout_ratio: 1.0 } }
+    ~ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc7" bottom: "label" top: "loss" }
     ```
 
     ## Use instead
@@ -313,8 +316,12 @@ def batchnorm_without_scale(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ layer { name: "data" type: "DummyData" top: "conv1" top: "label"
+    ~         dummy_data_param { shape { dim: 8 dim: 64 dim: 56 dim: 56 }
+    ~                            shape { dim: 8 dim: 1 dim: 56 dim: 56 } } }
     layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" }
     layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+    ~ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "conv1" bottom: "label" top: "loss" }
     ```
 
     ## Use instead

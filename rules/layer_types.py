@@ -304,14 +304,15 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
-    layer { name: "roi_pool5" type: "ROIPooling" bottom: "conv5_3" bottom: "rois"
+    ~ input: "conv5_3" input_shape { dim: 1 dim: 512 dim: 14 dim: 14 }
+    ~ input: "rois" input_shape { dim: 1 dim: 5 }
+    layer { name: "my_pool5" type: "MyROIAlign" bottom: "conv5_3" bottom: "rois"
             top: "pool5" }
     ```
 
     ## Use instead
-    The same, run with the fork that provides the layer (here py-faster-rcnn's
-    caffe-fast-rcnn); lint with its schema (`--proto path/to/caffe.proto`) to check the
-    layer's own parameters too.
+    The same, run with the Caffe build that registers the layer; lint with its schema
+    (`--proto path/to/caffe.proto`) to check the layer's own parameters too.
 
     ## Fix
     Build the fork or custom layer into your Caffe; suppress the finding for the file

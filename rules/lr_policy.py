@@ -502,6 +502,11 @@ def stepvalue_not_ascending(ctx: SolverContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ net: "train_val.prototxt"
+    ~ base_lr: 0.01
+    ~ lr_policy: "multistep"
+    ~ gamma: 0.1
+    ~ max_iter: 100000
     stepvalue: 60000
     stepvalue: 30000
     ```

@@ -420,7 +420,10 @@ def pooling_stride_skips_input(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "x"  input_shape { dim: 1 dim: 3 dim: 12 dim: 12 }
+    ~ layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
     pooling_param { pool: MAX kernel_size: 2 stride: 3 round_mode: FLOOR }
+    ~ }
     ```
 
     ## Use instead
@@ -493,7 +496,10 @@ def pooling_pad_not_less_than_kernel(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "x"  input_shape { dim: 1 dim: 3 dim: 12 dim: 12 }
+    ~ layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
     pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 3 }
+    ~ }
     ```
 
     ## Use instead
@@ -549,7 +555,10 @@ def global_pooling_with_kernel(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "x"  input_shape { dim: 1 dim: 3 dim: 12 dim: 12 }
+    ~ layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
     pooling_param { pool: AVE global_pooling: true kernel_size: 7 }
+    ~ }
     ```
 
     ## Use instead

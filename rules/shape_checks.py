@@ -144,6 +144,8 @@ def concat_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "branch_28x28" input_shape { dim: 1 dim: 64 dim: 28 dim: 28 }
+    ~ input: "branch_14x14" input_shape { dim: 1 dim: 64 dim: 14 dim: 14 }
     layer { name: "cat" type: "Concat" bottom: "branch_28x28" bottom: "branch_14x14"
             top: "cat" }
     ```
@@ -178,12 +180,16 @@ def eltwise_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "res2c" input_shape { dim: 1 dim: 256 dim: 56 dim: 56 }
+    ~ input: "res3a_branch2c" input_shape { dim: 1 dim: 512 dim: 28 dim: 28 }
     layer { name: "res3a" type: "Eltwise" bottom: "res2c" bottom: "res3a_branch2c"
             top: "res3a" }   # 256x56x56 + 512x28x28
     ```
 
     ## Use instead
     ```
+    ~ input: "res3a_branch1" input_shape { dim: 1 dim: 512 dim: 28 dim: 28 }
+    ~ input: "res3a_branch2c" input_shape { dim: 1 dim: 512 dim: 28 dim: 28 }
     layer { name: "res3a" type: "Eltwise" bottom: "res3a_branch1" bottom: "res3a_branch2c"
             top: "res3a" }   # a 1x1 stride-2 projection of res2c to 512x28x28
     ```
@@ -217,6 +223,7 @@ def reshape_count_mismatch(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "fc" input_shape { dim: 10 dim: 1000 }
     layer { name: "r" type: "Reshape" bottom: "fc" top: "r"     # fc is 10x1000
             reshape_param { shape { dim: 10 dim: 3 dim: -1 } } }
     ```
@@ -261,6 +268,8 @@ def label_count_mismatch(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "fc8" input_shape { dim: 64 dim: 1000 }
+    ~ input: "label" input_shape { dim: 32 }
     layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc8" bottom: "label" top: "loss" }
     # fc8 is 64x1000 but label is 32 (from a data layer with batch_size 32)
     ```
@@ -341,6 +350,7 @@ def slice_mismatch(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "data" input_shape { dim: 1 dim: 64 dim: 8 dim: 8 }
     layer { name: "split" type: "Slice" bottom: "data" top: "a" top: "b" top: "c"
             slice_param { axis: 1 } }   # data has 64 channels
     ```
@@ -378,6 +388,8 @@ def crop_out_of_bounds(ctx: NetContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ input: "data" input_shape { dim: 1 dim: 3 dim: 100 dim: 100 }
+    ~ input: "upscore" input_shape { dim: 1 dim: 21 dim: 160 dim: 160 }
     layer { name: "score" type: "Crop" bottom: "data" bottom: "upscore" top: "score"
             crop_param { axis: 2 offset: 19 } }   # data is smaller than upscore
     ```

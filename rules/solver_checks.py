@@ -370,6 +370,9 @@ def learning_rate_grows(ctx: SolverContext) -> Iterator[Report]:
 
     ## Example
     ```
+    ~ net: "train_val.prototxt"
+    ~ base_lr: 0.01
+    ~ max_iter: 30000
     lr_policy: "multistep"
     gamma: 10
     stepvalue: 10000

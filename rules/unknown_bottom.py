@@ -147,6 +147,8 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     layer { name: "mnist" type: "Data" top: "data"
             include { phase: TEST } ... }
     ...
+    ~ layer { name: "ip2" type: "InnerProduct" bottom: "data" top: "ip2"
+    ~         inner_product_param { num_output: 10 } }
     layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy"
             include { phase: TEST } }
     ```
@@ -158,6 +160,8 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     layer { name: "mnist" type: "Data" top: "data" top: "label"
             include { phase: TEST } ... }
     ...
+    ~ layer { name: "ip2" type: "InnerProduct" bottom: "data" top: "ip2"
+    ~         inner_product_param { num_output: 10 } }
     layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy"
             include { phase: TEST } }
     ```
