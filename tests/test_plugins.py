@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-
 import importlib.metadata
 import os
 import subprocess
@@ -58,8 +57,9 @@ def test_every_rule_in_the_rules_folder_is_loaded() -> None:
     declared = _declared_codes()
     assert len(declared) > 80
     loaded = {rule.code: rule.check.__module__ for rule in load_rules() if rule.check}
-    assert {code: f"prototxt_lint.rules.{module}" for code, module in declared.items()} == {
-        code: module for code, module in loaded.items() if module.startswith("prototxt_lint.rules.")}
+    builtin = {code: module for code, module in loaded.items()
+               if module.startswith("prototxt_lint.rules.")}
+    assert {code: f"prototxt_lint.rules.{module}" for code, module in declared.items()} == builtin
 
 
 def test_every_rule_has_metadata_and_docs() -> None:
