@@ -378,11 +378,14 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             return EXIT_CLEAN
         return EXIT_ERROR
 
-    groups: dict[Config, list[Input]] = {}
-    for directory, item in inputs:
-        groups.setdefault(config_for(directory), []).append(item)
+    from prototxt_lint.batch import lint_inputs, partition
 
-    from prototxt_lint.batch import lint_inputs
+    # a solver and the nets it names are linted together, with the solver's settings: grouped
+    # by configuration first, a net beside its own configuration would be linted twice
+    directories = {id(item): directory for directory, item in inputs}
+    groups: dict[Config, list[Input]] = {}
+    for linked in partition([item for _, item in inputs]):
+        groups.setdefault(config_for(directories[id(linked[0])]), []).extend(linked)
 
     reports: list[SlimReport] = []
     applied: list[Finding] = []

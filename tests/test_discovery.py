@@ -258,3 +258,25 @@ def test_pre_commit_hook_passes_force_exclude_and_stays_on_the_fast_path(tmp_pat
     assert lines[0].startswith("models/a.prototxt:4:1: S101 ")
     assert lines[-2:] == ["Found 1 problem (1 error, 0 warnings, 0 info) in 1 file.",
                           "exit 1 False"]
+
+
+def test_a_solver_and_its_net_under_different_configurations_are_linted_once(
+        tmp_path: Path) -> None:
+    """A solver in a/ with its own configuration names a net in b/: the net is linted once,
+    with the solver (it was linted a second time on its own, every finding twice)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / ".prototxt-lint.toml").write_text('select = ["N2", "S1"]\n')
+    (tmp_path / "a" / "solver.prototxt").write_text(
+        'net: "b/net.prototxt"\nbase_lr: 0.01\nlr_policy: "poly"\nmax_iter: 100\n')
+    (tmp_path / "b" / "net.prototxt").write_text(
+        'input: "x" input_shape { dim: 1 dim: 3 dim: 10 dim: 10 }\n'
+        'layer { name: "p" type: "Pooling" bottom: "x" top: "y"\n'
+        '        pooling_param { pool: AVE kernel_size: 3 stride: 5 } }\n')
+    for args in (("a/solver.prototxt", "b/net.prototxt"), (".",)):
+        _, out, _ = run("--output-format", "concise", "-q", *args, cwd=tmp_path)
+        codes = [[line.split(": ")[0], line.split(": ")[1].split()[0]]
+                 for line in out.splitlines()]
+        prefix = "./" if args == (".",) else ""
+        assert codes == [[f"{prefix}a/solver.prototxt:3:1", "S107"],
+                         [f"{prefix}b/net.prototxt:3:50", "N201"]], out
