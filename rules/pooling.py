@@ -243,9 +243,10 @@ def _known_sizes(ctx: NetContext, pool: _Pool, axis: _Axis, what: str) -> list[i
     return None if any(size is None for size in sizes) else sizes  # type: ignore[return-value]
 
 
-def _empty_windows(ctx: NetContext, known: bool) -> Iterator[Report]:
-    """N201 (``known``: the input size is known and makes the last window empty) or N206 (the
-    size is not known: the sizes that would)."""
+def _empty_windows(ctx: NetContext, mode: str) -> Iterator[Report]:
+    """N201 (``mode == "fatal"``: the known input size empties the last window, and the
+    empty window gives NaN or a heap write), N207 (``"finite"``: AVE pooling whose empty
+    window starts past the input's end, -0) or N206 (``"unknown"``: the sizes that would)."""
     for pool in _set_up(ctx):
         if not pool.ceil or pool.padded:
             continue
@@ -253,12 +254,16 @@ def _empty_windows(ctx: NetContext, known: bool) -> Iterator[Report]:
             at_end, past_end = _empty_last_window(axis)
             sizes_here = _known_sizes(ctx, pool, axis, what)
             if sizes_here is None:
-                if not known:
+                if mode == "unknown":
                     yield _empty_window_report(pool, axis, what, at_end, past_end, None)
                 continue
-            hit = [size for size in sizes_here if size in at_end or size in past_end]
-            if known and hit:
-                yield _empty_window_report(pool, axis, what, at_end, past_end, hit[0])
+            nan = [size for size in sizes_here if size in at_end]
+            past = [size for size in sizes_here if size in past_end]
+            finite = pool.method == "AVE" and not nan
+            if mode == "fatal" and (nan or past) and not finite:
+                yield _empty_window_report(pool, axis, what, at_end, past_end, (nan or past)[0])
+            elif mode == "finite" and past and finite:
+                yield _empty_window_report(pool, axis, what, at_end, past_end, past[0])
 
 
 def _empty_window_report(pool: _Pool, axis: _Axis, what: str, at_end: list[int],
@@ -266,7 +271,9 @@ def _empty_window_report(pool: _Pool, axis: _Axis, what: str, at_end: list[int],
     effect = _empty_window_effect(pool.method)
     name = _NOUN[what]
     if size is not None:
-        kind = "NaN (0/0)" if size in at_end else "-0"
+        kind = ("NaN (0/0)" if size in at_end else
+                "-0, a finite value, so nothing turns NaN, but that output is constant and"
+                " reads no input")
         if pool.method == "AVE":
             effect += f": {kind}"
         where = (f"for this net's input {name} {size} the last pooling window starts"
@@ -297,7 +304,10 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
     Flags a Pooling layer whose stride is larger than its kernel on an axis, with the default
     `round_mode: CEIL` and no padding (`pad`, `pad_h` and `pad_w` all 0), when the input
     height or width the net gives it (from `input_shape`, an Input layer, a data layer's
-    `crop_size`, through the layers before it) is one that makes the last window empty.
+    `crop_size`, through the layers before it) is one that makes the last window empty, and
+    the empty window is fatal: with AVE pooling when it starts exactly at the input's end
+    (0/0), with MAX or STOCHASTIC pooling wherever it starts. An AVE window that starts past
+    the end gives -0, a finite value: N207 says so, as a warning.
     When the input size is not known here (a Data layer without `crop_size`), N206 says the
     same as a warning, with the sizes that would break; when it is known and none breaks,
     nothing is reported (N202 may still say that input is skipped).
@@ -349,7 +359,7 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
     Make the stride at most the kernel size; or pad; or set `round_mode: FLOOR` (no empty
     window, but input pixels between windows are still skipped: N202).
     """
-    return _empty_windows(ctx, known=True)
+    return _empty_windows(ctx, "fatal")
 
 
 @net_rule("N206", "pooling-stride-may-empty-window", Severity.WARNING,
@@ -390,7 +400,49 @@ def pooling_stride_may_empty_window(ctx: NetContext) -> Iterator[Report]:
     ## Fix
     Make the stride at most the kernel size; or pad; or set `round_mode: FLOOR`.
     """
-    return _empty_windows(ctx, known=False)
+    return _empty_windows(ctx, "unknown")
+
+
+@net_rule("N207", "pooling-window-past-input", Severity.WARNING,
+          "AVE pooling with stride larger than the kernel, CEIL, no pad: the last window lies"
+          " past the input.")
+def pooling_window_past_input(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    N201's case where the empty last window is not fatal: AVE pooling, stride larger than
+    the kernel, `round_mode: CEIL`, no pad, and an input height or width (known from the
+    file) for which the last window starts past the end of the input, not exactly at it.
+
+    ## Why is this bad?
+    `PoolingLayer::Reshape` (`src/caffe/layers/pooling_layer.cpp`) rounds the output size up,
+    so the last window starts past the input's end; `Forward_cpu` then divides an empty sum
+    by `(hend - hstart) * (wend - wstart)`, which is negative: 0/negative = -0, a finite
+    value (measured on BVLC Caffe, row 2a: only a window starting exactly at the end gives
+    0/0). That output row or column is a constant that reads no input and passes no
+    gradient: the layer's output is one row or column larger than the data it summarises,
+    which the next layers' shapes (and a deploy net's weights) then depend on.
+
+    ## Consequence
+    Likely wrong. Unless the extra constant row or column is intended, the net trains with a
+    pooling output that has a dead border; nothing turns NaN (measured: finite, row 2a).
+
+    ## Example
+    ```
+    ~ input: "x"  input_shape { dim: 1 dim: 3 dim: 9 dim: 9 }
+    ~ layer { name: "pool" type: "Pooling" bottom: "x" top: "y"
+    pooling_param { pool: AVE kernel_size: 2 stride: 5 }
+    ~ }
+    ```
+
+    ## Use instead
+    ```
+    pooling_param { pool: AVE kernel_size: 2 stride: 5 round_mode: FLOOR }
+    ```
+
+    ## Fix
+    Make the stride at most the kernel size; or pad; or set `round_mode: FLOOR`.
+    """
+    return _empty_windows(ctx, "finite")
 
 
 @net_rule("N202", "pooling-stride-skips-input", Severity.WARNING,

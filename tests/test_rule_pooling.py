@@ -192,3 +192,19 @@ def test_corpus_has_no_pooling_findings() -> None:
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".prototxt", ".pt"))
     assert files, "corpus missing"
     assert lint_files(*files, select=SEL) == []
+
+
+def test_an_ave_window_past_the_input_is_finite_and_a_warning() -> None:
+    ave, max_pool = lint_fixture("pooling/bad_stride_past_input.prototxt", select=SEL)
+    assert (ave.code, ave.line, ave.column, ave.severity.label) == ("N207", 8, 35, "warning")
+    assert ave.message == (
+        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for this"
+        " net's input size 9 the last pooling window starts past the end of the input and is"
+        " empty; AVE pooling divides by the empty window's size: -0, a finite value, so nothing"
+        " turns NaN, but that output is constant and reads no input"
+    )
+    assert (max_pool.code, max_pool.line, max_pool.column) == ("N201", 10, 35)
+    assert max_pool.message.startswith(
+        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for this"
+        " net's input size 9 the last pooling window starts past the end of the input and is"
+        " empty; MAX pooling outputs -FLT_MAX")
