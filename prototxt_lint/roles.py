@@ -277,6 +277,14 @@ def _decide_role(
                *(f"{s}" for s in train_signs))
         return NetRole(TRAIN_ONLY, (TRAIN,), why, finetuning)
     if fed == [TRAIN, TEST]:
+        states = {name: make_state(doc.schema, name, file_state) for name in fed}
+        if not any(layer_included(v, states[TEST]) and not layer_included(v, states[TRAIN])
+                   for v in layers):
+            # py-faster-rcnn's and R-C3D's train.prototxt: phase-less (Python) data, layers
+            # kept out of TEST, none meant for TEST: only the TRAIN net is meant to be built
+            return NetRole(TRAIN_ONLY, (TRAIN,), (
+                "phase rules only keep layers out of TEST, and no layer is meant for TEST",),
+                finetuning)
         return NetRole(TRAIN_VAL, (TRAIN, TEST), ("data layers for TRAIN and for TEST",),
                        finetuning)
     if fed == [TRAIN]:

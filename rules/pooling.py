@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.model import LayerView, NetContext
+from prototxt_lint.model import TRAIN, LayerView, NetContext
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
@@ -210,11 +210,18 @@ def _empty_window_effect(method: str) -> str:
     if method == "MAX":
         return ("MAX pooling outputs -FLT_MAX (-3.40282e+38) for it, and in training its CPU"
                 " backward pass writes before the gradient buffer (bottom_diff[-1], heap"
-                ' corruption): the run aborts at exit with "double free or corruption (out)"')
+                " corruption): the loss turns NaN or the run aborts at exit with \"double free"
+                ' or corruption (out)"')
     if method == "STOCHASTIC":
         return ("STOCHASTIC pooling (GPU only) never writes that output in TRAIN (it keeps"
                 " stale memory) and outputs 0 in TEST")
     return "AVE pooling divides by the empty window's size"
+
+
+def _untrained_effect(method: str) -> str:
+    value = "-FLT_MAX (-3.40282e+38)" if method == "MAX" else "0"
+    return (f"{method} pooling outputs {value} for it, a finite value: this net is not"
+            " trained, so the backward pass that breaks on it never runs")
 
 
 def _input_size(ctx: NetContext, pool: _Pool, axis: _Axis) -> int | None:
@@ -245,8 +252,10 @@ def _known_sizes(ctx: NetContext, pool: _Pool, axis: _Axis, what: str) -> list[i
 
 def _empty_windows(ctx: NetContext, mode: str) -> Iterator[Report]:
     """N201 (``mode == "fatal"``: the known input size empties the last window, and the
-    empty window gives NaN or a heap write), N207 (``"finite"``: AVE pooling whose empty
-    window starts past the input's end, -0) or N206 (``"unknown"``: the sizes that would)."""
+    empty window gives NaN or, in training, a heap write), N207 (``"finite"``: it gives a
+    finite value, -0 from AVE past the input's end or -FLT_MAX / 0 from MAX / STOCHASTIC in
+    a net that is not trained) or N206 (``"unknown"``: the sizes that would)."""
+    known: dict[int, list[tuple[bool, _Pool, _Axis, str, int]]] = {}
     for pool in _set_up(ctx):
         if not pool.ceil or pool.padded:
             continue
@@ -258,17 +267,26 @@ def _empty_windows(ctx: NetContext, mode: str) -> Iterator[Report]:
                     yield _empty_window_report(pool, axis, what, at_end, past_end, None)
                 continue
             nan = [size for size in sizes_here if size in at_end]
-            past = [size for size in sizes_here if size in past_end]
-            finite = pool.method == "AVE" and not nan
-            if mode == "fatal" and (nan or past) and not finite:
-                yield _empty_window_report(pool, axis, what, at_end, past_end, (nan or past)[0])
-            elif mode == "finite" and past and finite:
-                yield _empty_window_report(pool, axis, what, at_end, past_end, past[0])
+            hit = nan or [size for size in sizes_here if size in past_end]
+            if hit:
+                fatal = bool(nan) if pool.method == "AVE" else pool.phase == TRAIN
+                known.setdefault(id(pool.layer), []).append((fatal, pool, axis, what, hit[0]))
+    for found in known.values():
+        # one finding per layer: fatal in one phase (training) is what the layer gets
+        fatal = any(item[0] for item in found)
+        if fatal != (mode == "fatal") or mode == "unknown":
+            continue
+        for is_fatal, pool, axis, what, size in found:
+            if is_fatal == fatal:
+                at_end, past_end = _empty_last_window(axis)
+                yield _empty_window_report(pool, axis, what, at_end, past_end, size)
 
 
 def _empty_window_report(pool: _Pool, axis: _Axis, what: str, at_end: list[int],
                          past_end: list[int], size: int | None) -> Report:
     effect = _empty_window_effect(pool.method)
+    if size is not None and pool.method != "AVE" and pool.phase != TRAIN:
+        effect = _untrained_effect(pool.method)
     name = _NOUN[what]
     if size is not None:
         kind = ("NaN (0/0)" if size in at_end else
@@ -306,8 +324,9 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
     height or width the net gives it (from `input_shape`, an Input layer, a data layer's
     `crop_size`, through the layers before it) is one that makes the last window empty, and
     the empty window is fatal: with AVE pooling when it starts exactly at the input's end
-    (0/0), with MAX or STOCHASTIC pooling wherever it starts. An AVE window that starts past
-    the end gives -0, a finite value: N207 says so, as a warning.
+    (0/0), with MAX or STOCHASTIC pooling in a TRAIN net. Where it gives a finite value (AVE
+    past the end: -0; MAX or STOCHASTIC in a net that is not trained) N207 says so, as a
+    warning.
     When the input size is not known here (a Data layer without `crop_size`), N206 says the
     same as a warning, with the sizes that would break; when it is known and none breaks,
     nothing is reported (N202 may still say that input is skipped).
@@ -338,9 +357,11 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
     0/0, and in training the loss is `-nan` from iteration 0 (measured, row 2a).
     Aborts at run time with MAX pooling in training: the empty window outputs -FLT_MAX, the CPU
     backward pass writes `bottom_diff[-1]`, and the process aborts at exit with `double free or
-    corruption (out)`, exit 134 (row 2b); in TEST it outputs -FLT_MAX. With STOCHASTIC pooling
-    (GPU only) the output of an empty window is stale memory in TRAIN and 0 in TEST (read from
-    `pooling_layer.cu`). Other input sizes are not hit.
+    corruption (out)`, exit 134 (row 2b), or the loss turns NaN (measured on
+    `tests/fixtures/pooling/bad_stride_past_input_train.prototxt`: loss 87.3365 at iteration
+    0, `-nan` from iteration 1). With STOCHASTIC pooling (GPU only) the output of an empty
+    window is stale memory in TRAIN (read from `pooling_layer.cu`). In a net that is not
+    trained MAX and STOCHASTIC give a finite value (N207). Other input sizes are not hit.
 
     ## Example
     ```
@@ -404,27 +425,32 @@ def pooling_stride_may_empty_window(ctx: NetContext) -> Iterator[Report]:
 
 
 @net_rule("N207", "pooling-window-past-input", Severity.WARNING,
-          "AVE pooling with stride larger than the kernel, CEIL, no pad: the last window lies"
-          " past the input.")
+          "Pooling stride larger than the kernel, CEIL, no pad: an empty last window that"
+          " gives a finite value.")
 def pooling_window_past_input(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    N201's case where the empty last window is not fatal: AVE pooling, stride larger than
-    the kernel, `round_mode: CEIL`, no pad, and an input height or width (known from the
-    file) for which the last window starts past the end of the input, not exactly at it.
+    N201's case where the empty last window is not fatal: stride larger than the kernel,
+    `round_mode: CEIL`, no pad, and an input height or width (known from the file) that
+    empties the last window, where that window gives a finite value: AVE pooling whose last
+    window starts past the end of the input (not exactly at it), or MAX or STOCHASTIC
+    pooling in a net that is not trained (deploy, evaluation).
 
     ## Why is this bad?
     `PoolingLayer::Reshape` (`src/caffe/layers/pooling_layer.cpp`) rounds the output size up,
-    so the last window starts past the input's end; `Forward_cpu` then divides an empty sum
-    by `(hend - hstart) * (wend - wstart)`, which is negative: 0/negative = -0, a finite
-    value (measured on BVLC Caffe, row 2a: only a window starting exactly at the end gives
-    0/0). That output row or column is a constant that reads no input and passes no
-    gradient: the layer's output is one row or column larger than the data it summarises,
-    which the next layers' shapes (and a deploy net's weights) then depend on.
+    so the last window holds no input. In `Forward_cpu`, AVE divides the empty sum by
+    `(hend - hstart) * (wend - wstart)`, negative when the window starts past the end: 0 /
+    negative = -0 (measured on BVLC Caffe, row 2a: only a window starting exactly at the end
+    gives 0/0). MAX outputs its initial -FLT_MAX (-3.40282e+38), and STOCHASTIC 0 in TEST;
+    what breaks MAX pooling (the backward pass writing `bottom_diff[-1]`, row 2b) runs only
+    in training. That output row or column is a constant that reads no input: -0 is
+    harmless to the numbers, -FLT_MAX is a huge activation the next layers pass on (a sum
+    of a few is -inf).
 
     ## Consequence
-    Likely wrong. Unless the extra constant row or column is intended, the net trains with a
-    pooling output that has a dead border; nothing turns NaN (measured: finite, row 2a).
+    Likely wrong. Unless the extra row or column is intended, the pooling output has a
+    border that reads no input: -0 with AVE (the net trains; nothing turns NaN, measured),
+    -FLT_MAX with MAX, which can reach the scores as -inf.
 
     ## Example
     ```

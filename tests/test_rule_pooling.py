@@ -59,7 +59,8 @@ def test_stride_exceeds_kernel_max_rect_stochastic_phases() -> None:
         " window starts at or past the end of the input and is empty; MAX pooling outputs"
         " -FLT_MAX (-3.40282e+38) for it, and in training its CPU backward pass writes before"
         " the gradient buffer (bottom_diff[-1],"
-        ' heap corruption): the run aborts at exit with "double free or corruption (out)"'
+        ' heap corruption): the loss turns NaN or the run aborts at exit with "double free or'
+        ' corruption (out)"'
     )
     # only the width axis (kernel_w 2, stride_w 4) has empty windows; point at stride_w
     assert rect.phases == ("TRAIN", "TEST")
@@ -194,17 +195,26 @@ def test_corpus_has_no_pooling_findings() -> None:
     assert lint_files(*files, select=SEL) == []
 
 
-def test_an_ave_window_past_the_input_is_finite_and_a_warning() -> None:
+def test_an_empty_window_that_gives_a_finite_value_is_a_warning() -> None:
     ave, max_pool = lint_fixture("pooling/bad_stride_past_input.prototxt", select=SEL)
-    assert (ave.code, ave.line, ave.column, ave.severity.label) == ("N207", 8, 35, "warning")
+    assert (ave.code, ave.line, ave.column, ave.severity.label) == ("N207", 9, 35, "warning")
     assert ave.message == (
         "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for this"
         " net's input size 9 the last pooling window starts past the end of the input and is"
         " empty; AVE pooling divides by the empty window's size: -0, a finite value, so nothing"
         " turns NaN, but that output is constant and reads no input"
     )
-    assert (max_pool.code, max_pool.line, max_pool.column) == ("N201", 10, 35)
-    assert max_pool.message.startswith(
-        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for this"
-        " net's input size 9 the last pooling window starts past the end of the input and is"
-        " empty; MAX pooling outputs -FLT_MAX")
+    assert (max_pool.code, max_pool.line, max_pool.column) == ("N207", 11, 35)
+    assert max_pool.message.endswith(
+        "past the end of the input and is empty; MAX pooling outputs -FLT_MAX (-3.40282e+38)"
+        " for it, a finite value: this net is not trained, so the backward pass that breaks"
+        " on it never runs")
+
+
+def test_an_empty_max_window_in_training_is_an_error() -> None:
+    ave, max_pool = lint_fixture("pooling/bad_stride_past_input_train.prototxt", select=SEL)
+    assert (ave.code, ave.line, ave.phases) == ("N207", 8, ("TRAIN",))
+    assert (max_pool.code, max_pool.line, max_pool.column, max_pool.phases) == (
+        "N201", 10, 35, ("TRAIN",))
+    assert "in training its CPU backward pass writes before the gradient buffer" in (
+        max_pool.message)
