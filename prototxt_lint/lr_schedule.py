@@ -43,10 +43,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from prototxt_lint.caffe.lr_policies import BVLC_POLICIES as POLICIES
 from prototxt_lint.records import Record
-
-#: The policies ``SGDSolver::GetLearningRate`` knows in BVLC master.
-POLICIES = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
 
 #: How each policy computes the rate (as the comment above ``GetLearningRate`` puts it).
 FORMULAS = {

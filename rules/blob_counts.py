@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.rules.layer_types import caffe_builds, is_registered, layer_intact
-
 from prototxt_lint.blob_counts import BLOB_COUNTS
+from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.schema import bvlc_schema

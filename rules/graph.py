@@ -13,8 +13,7 @@ import math
 from collections.abc import Iterator
 from itertools import islice
 
-from prototxt_lint.rules.layer_types import caffe_builds, is_registered, param_blobs
-
+from prototxt_lint.caffe.layers import caffe_builds, is_registered, param_blobs
 from prototxt_lint.model import (
     DATA_LAYER_TYPES,
     DEPLOY,

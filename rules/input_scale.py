@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.rules.layer_types import is_registered
-
+from prototxt_lint.caffe.layers import is_registered
 from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 

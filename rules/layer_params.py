@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.rules.layer_types import caffe_builds, is_registered, layer_intact
-
+from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
 from prototxt_lint.model import STAGED, TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule

@@ -12,18 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from prototxt_lint.caffe.lr_policies import known_policies
 from prototxt_lint.model import SolverContext, is_script_fed
 from prototxt_lint.parser import did_you_mean
 from prototxt_lint.plugin import Report, Severity, solver_rule
-
-#: The policies ``GetLearningRate`` knows in BVLC master.
-BVLC_POLICIES = ("fixed", "step", "exp", "inv", "multistep", "poly", "sigmoid")
-#: Fork policies, known only when the schema in use has the fields they read.
-#: ``multifixed`` (Intel Caffe, the YOLO forks): the rate is ``stagelr[i]`` up to
-#: ``stageiter[i]``, and ``base_lr`` is not read (Intel's caffe.proto says so at the fields).
-FORK_POLICIES = {"plateau": "plateau_winsize", "sgdr": "period", "multifixed": "stagelr"}
-#: Fork policies whose rate does not come from ``base_lr``.
-WITHOUT_BASE_LR = frozenset({"multifixed"})
 
 
 def _policy(ctx: SolverContext) -> str | None:
@@ -48,8 +40,7 @@ def _evaluation_only(solver: Any) -> bool:
 
 
 def _known_policies(ctx: SolverContext) -> list[str]:
-    extra = [p for p, f in FORK_POLICIES.items() if ctx.schema.has_field("SolverParameter", f)]
-    return [*BVLC_POLICIES, *extra]
+    return known_policies(ctx.schema)
 
 
 @solver_rule(

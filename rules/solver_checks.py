@@ -17,9 +17,8 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from prototxt_lint.rules import test_iter as _test_iter
-from prototxt_lint.rules.lr_policy import FORK_POLICIES, WITHOUT_BASE_LR
-
+from prototxt_lint.caffe.lr_policies import ignores_base_lr
+from prototxt_lint.caffe.solver import test_net_instances
 from prototxt_lint.model import SolverContext, values
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Edit, Fix, Report, Severity, solver_rule
@@ -1182,15 +1181,8 @@ def fork_solver_type(ctx: SolverContext) -> Iterator[Report]:
 
 # --- testing, snapshots, base_lr ---------------------------------------------------------------
 def _test_instances(ctx: SolverContext) -> int | None:
-    """How many test nets ``Solver::InitTestNets`` builds, or None when it aborts before
-    (S110's counts, or both ``net`` and ``net_param``)."""
-    solver = ctx.solver
-    if _has(solver, "net") and _has(solver, "net_param"):
-        return None
-    check = _test_iter.test_iter_count.check
-    if check is not None and any(True for _ in check(ctx)):
-        return None
-    return len(values(solver, "test_iter"))
+    """How many test nets ``Solver::InitTestNets`` builds, or None when it aborts before."""
+    return test_net_instances(ctx.solver, ctx.schema.scalar_test_iter)
 
 
 @solver_rule(
@@ -1402,8 +1394,7 @@ def missing_base_lr(ctx: SolverContext) -> Iterator[Report]:
         return
     if _has(solver, "max_iter") and solver.max_iter == 0:
         return  # evaluation only: no update is made
-    if solver.lr_policy in WITHOUT_BASE_LR and ctx.schema.has_field(
-            "SolverParameter", FORK_POLICIES[solver.lr_policy]):
+    if ignores_base_lr(solver.lr_policy, ctx.schema):
         return  # a fork's policy that takes its rates from its own fields (stagelr)
     yield Report(
         _anchor(ctx, "lr_policy", "max_iter"),

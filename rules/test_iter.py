@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prototxt_lint.caffe.solver import has_generic_net, named_test_nets
 from prototxt_lint.model import SolverContext, values
 from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, solver_rule
@@ -24,7 +25,7 @@ def _test_nets(ctx: SolverContext) -> tuple[int, str]:
     """How many test nets are named explicitly, described with the fields naming them."""
     solver = ctx.solver
     fields = [f"`{name}`" for name in ("test_net", "test_net_param") if getattr(solver, name)]
-    count = len(values(solver, "test_net")) + len(solver.test_net_param)
+    count = named_test_nets(solver)
     if not count:
         return 0, "no test net (no `test_net` or `test_net_param`)"
     return count, f"{_plural(count, 'test net')} ({', '.join(fields)})"
@@ -88,7 +89,7 @@ def test_iter_count(ctx: SolverContext) -> Iterator[Report]:
         return  # an old fork's one `test_iter` for its one `test_net`: no such CHECK there
     if solver.HasField("net") and solver.HasField("net_param"):
         return  # InitTestNets aborts first with "Both net_param and net_file may not be..."
-    generic = solver.HasField("net") or solver.HasField("net_param")
+    generic = has_generic_net(solver)
     iters = len(values(solver, "test_iter"))
     nets, named = _test_nets(ctx)
     if generic and iters < nets:

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES, REPO, SHARED, caffe_oracle
-from prototxt_lint.rules.layer_types import is_registered
 
+from prototxt_lint.caffe.layers import is_registered
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
 from prototxt_lint.schema import bvlc_schema

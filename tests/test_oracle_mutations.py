@@ -37,9 +37,9 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES
-from prototxt_lint.rules.layer_types import is_registered
 from test_oracle import CONSTRUCT, DATA_TYPES, SETUP_ABORTS, _dummy, _nets, _replaced
 
+from prototxt_lint.caffe.layers import is_registered
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.registry import load_rules
 
