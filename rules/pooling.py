@@ -255,7 +255,7 @@ def _empty_windows(ctx: NetContext, mode: str) -> Iterator[Report]:
     empty window gives NaN or, in training, a heap write), N207 (``"finite"``: it gives a
     finite value, -0 from AVE past the input's end or -FLT_MAX / 0 from MAX / STOCHASTIC in
     a net that is not trained) or N206 (``"unknown"``: the sizes that would)."""
-    known: dict[int, list[tuple[bool, _Pool, _Axis, str, int]]] = {}
+    known: dict[int, list[tuple[bool, _Pool, _Axis, str, list[int], list[int], int]]] = {}
     for pool in _set_up(ctx):
         if not pool.ceil or pool.padded:
             continue
@@ -270,15 +270,15 @@ def _empty_windows(ctx: NetContext, mode: str) -> Iterator[Report]:
             hit = nan or [size for size in sizes_here if size in past_end]
             if hit:
                 fatal = bool(nan) if pool.method == "AVE" else pool.phase == TRAIN
-                known.setdefault(id(pool.layer), []).append((fatal, pool, axis, what, hit[0]))
+                known.setdefault(id(pool.layer), []).append(
+                    (fatal, pool, axis, what, at_end, past_end, hit[0]))
     for found in known.values():
         # one finding per layer: fatal in one phase (training) is what the layer gets
         fatal = any(item[0] for item in found)
-        if fatal != (mode == "fatal") or mode == "unknown":
+        if mode != ("fatal" if fatal else "finite"):
             continue
-        for is_fatal, pool, axis, what, size in found:
+        for is_fatal, pool, axis, what, at_end, past_end, size in found:
             if is_fatal == fatal:
-                at_end, past_end = _empty_last_window(axis)
                 yield _empty_window_report(pool, axis, what, at_end, past_end, size)
 
 
