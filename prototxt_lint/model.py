@@ -526,6 +526,8 @@ class NetContext:
         self.phases_from_solver = phases_from_solver
         self.role = role if role is not None else NetRole(
             "train-val", tuple(p.name for p in phases), (), ())
+        #: the blob shapes of every phase (``prototxt_lint.shapes.net_shapes``), once computed
+        self.shapes: Any = None
 
     def __repr__(self) -> str:
         return f"NetContext({self.doc.path!r}, root={self.root!r}, {self.syntax})"
