@@ -8,6 +8,8 @@ by BVLC Caffe's ``construct_net`` on the fixtures in ``tests/fixtures/layer_setu
 (``tests/test_oracle.py`` compares them). None of these needs blob shapes, except that a
 convolution's number of spatial axes is taken from its input where it is known. Only nets
 read with BVLC's schema are checked: a fork may have changed the layer.
+
+Length: one rule per layer type's ``LayerSetUp``; most of the module is their documentation.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Any
 
 from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
 from prototxt_lint.model import LayerView, NetContext
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.shapes import net_shapes, shape_string
+from prototxt_lint.syntax.parser import Path
 
 
 def _checked_layers(ctx: NetContext, *types: str) -> Iterator[tuple[LayerView, list[str]]]:

@@ -5,6 +5,9 @@ All of these mirror ``SGDSolver<Dtype>::GetLearningRate`` in
 ``src/caffe/solver.cpp``. Behaviour was measured on a real BVLC build
 (shared/caffe-behaviour, rows 1a-1k). Caffe evaluates the policy at the first update, after a
 full forward/backward pass, so these failures surface only after start-up.
+
+Length: ten rules over one function, ``GetLearningRate``, sharing its reading of the policy;
+most of the module is their documentation.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from typing import Any
 
 from prototxt_lint.caffe.lr_policies import known_policies
 from prototxt_lint.model import SolverContext, is_script_fed
-from prototxt_lint.parser import did_you_mean
 from prototxt_lint.plugin import Report, Severity, solver_rule
+from prototxt_lint.syntax.parser import did_you_mean
 
 
 def _policy(ctx: SolverContext) -> str | None:

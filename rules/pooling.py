@@ -14,6 +14,9 @@ A layer whose ``pooling_param`` Caffe would reject for another reason first (bot
 ``kernel_size`` and ``kernel_h``, ``stride_h`` without ``stride_w``, a zero kernel, padding
 with STOCHASTIC pooling) gets none of these findings: Caffe never reaches the check. Neither
 does a ``pooling_param`` the parser only partly read (a fork's field such as ``ceil_mode``).
+
+Length: seven rules (N201-N207) on one pooling geometry, ``PoolingLayer::Reshape``'s; most of
+the module is their documentation.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from prototxt_lint.model import TRAIN, LayerView, NetContext
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
 from prototxt_lint.shapes import net_shapes
+from prototxt_lint.syntax.parser import Path
 
 #: Input sizes (height or width) scanned for empty windows.
 SCAN_SIZES = range(1, 65)

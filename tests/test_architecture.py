@@ -78,3 +78,19 @@ def test_no_import_cycles_at_module_level() -> None:
         if name not in state:
             visit(name)
     assert cycles == []
+
+
+#: above this many lines a module says at its top why it is one module (issue 9)
+LONG_MODULE = 500
+
+
+def test_a_long_module_says_why_it_is_one() -> None:
+    silent = []
+    for path in sorted([*(REPO / "prototxt_lint").rglob("*.py"), *(REPO / "rules").glob("*.py")]):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") <= LONG_MODULE or path.name == "caffe_pb2.py":
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if "\nLength: " not in "\n" + doc:
+            silent.append(f"{path.relative_to(REPO)} ({text.count(chr(10))} lines)")
+    assert silent == [], f"long modules without a 'Length:' reason in their docstring: {silent}"

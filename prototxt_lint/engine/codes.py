@@ -2,6 +2,9 @@
 
 They are :class:`~prototxt_lint.plugin.Rule` objects without a check function, so that
 ``--list-rules``, ``--explain`` and the README table treat them like every other rule.
+
+Length: nearly all of it is the engine codes' documentation (each in ruff's sections, with
+examples that tests/test_rule_docs.py runs), kept in one home as a rule's docs are kept beside it.
 """
 
 from __future__ import annotations

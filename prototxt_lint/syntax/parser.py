@@ -7,6 +7,8 @@ an error reports it, skips the broken piece and carries on, so one run shows eve
 Messages follow protobuf's C++ parser (the one Caffe uses), so users recognise them.
 
 A test checks that it builds messages equal to ``text_format.Parse`` on the whole corpus.
+
+Length: one recursive-descent grammar with its error recovery; its functions call each other.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from google.protobuf.message import Message
 
 from prototxt_lint.records import Record
-from prototxt_lint.tokenizer import (
+from prototxt_lint.syntax.tokenizer import (
     BAD_STRING,
     EOF,
     IDENT,
