@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from prototxt_lint.caffe.weights import batchnorm_statistics
 from prototxt_lint.model import DEPLOY, TEST, TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Edit, Fix, Report, Severity, net_rule, one_per_cause
 
@@ -181,7 +182,9 @@ def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
     place through the same blob name) has every parameter frozen (the R-FCN / py-R-FCN
     ResNet pattern), a learnable layer is frozen with `lr_mult: 0` and has no filler of its
     own, or the solver that trains it loads `weights`. Once per net, at the first such
-    layer, with the others as related places.
+    layer, with the others as related places. When the weights loaded into the net
+    (`--weights`, the solver's `weights`) carry these layers, they decide and nothing is
+    reported here: trained statistics make the frozen layers right, all-zero ones are W105.
 
     ## Why is this bad?
     It is not, when the weights loaded for training (`caffe train --weights`, or the
@@ -231,6 +234,8 @@ def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
     found, scales = _frozen_in_train(ctx)
     if not found or not (scales or ctx.role.finetuning):
         return
+    if all(batchnorm_statistics(ctx, v) in ("trained", "zero") for _, v, _ in found):
+        return  # the weights decide: trained statistics are right, zero ones are W105's
     phase, layer, param = found[0]
     signs = ([f"the Scale '{scales[0][1].name}' after BatchNorm '{scales[0][0].name}' is"
               " frozen (lr_mult 0)"] if scales else []) + list(ctx.role.finetuning)
