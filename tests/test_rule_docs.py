@@ -33,6 +33,9 @@ OPTIONS = {
     **{code: ("the model real Caffe trained from tests/fixtures/weights/train_v2.prototxt",
               lambda: {"weights": (str(FIXTURES / "weights" / "v2.caffemodel"),)})
        for code in ("W100", "W101", "W103", "W104")},
+    **{code: ("list files in tests/fixtures/data_lists/ (the data root)",
+              lambda: {"data_root": str(FIXTURES / "data_lists")})
+       for code in ("D100", "D101", "D102", "D103")},
     "W105": ("a model trained with BatchNorm frozen (tests/fixtures/weights/bn_zero)",
              lambda: {"weights": (str(FIXTURES / "weights" / "bn_zero.caffemodel"),)}),
 }
