@@ -387,7 +387,12 @@ def _read_hdf5(path: str) -> Weights:
                 group = data[lname]
                 keys = sorted(group, key=lambda k: int(k) if k.isdigit() else 1 << 30)
                 blobs = [WeightBlob(tuple(int(d) for d in group[k].shape)) for k in keys]
-                layers.append(WeightLayer(i, lname, "", blobs))
+                stats_zero = None
+                if [len(b.shape) for b in blobs] == [1, 1, 1] and blobs[2].shape == (1,) \
+                        and blobs[0].shape[0] <= _BN_STATS_MAX:
+                    # BatchNorm's mean, variance and scale factor (types are not stored)
+                    stats_zero = not any(float(v) != 0 for k in keys for v in group[k][()])
+                layers.append(WeightLayer(i, lname, "", blobs, stats_zero))
     except OSError as exc:
         raise WeightsError(f"{path}: cannot read as HDF5: {exc}") from None
     return Weights(path, "", layers, "HDF5")

@@ -35,6 +35,8 @@ def _mismatch(copy: Copy) -> str | None:
     source, targets = copy.source, copy.targets
     if targets is None:
         return None
+    if copy.model.format == "HDF5":
+        return _hdf5_mismatch(copy, targets)
     if len(targets) != len(source.blobs):
         shapes = ", ".join(b.shape_string() for b in source.blobs) or "none"
         return (f"`Check failed: target_blobs.size() == source_layer.blobs_size()"
@@ -46,6 +48,24 @@ def _mismatch(copy: Copy) -> str | None:
             return "`" + SHAPE_MISMATCH.format(j=j, name=source.name,
                                                source=blob.shape_string(),
                                                target=shape_string(target)) + "`"
+    return None
+
+
+def _hdf5_mismatch(copy: Copy, targets: list[tuple[int | None, ...] | None]) -> str | None:
+    """``Net::CopyTrainedLayersFromHDF5`` and ``hdf5_load_nd_dataset`` (``src/caffe/util/
+    hdf5.cpp``): their own wording."""
+    source = copy.source
+    if len(source.blobs) > len(targets):
+        return (f"`Check failed: num_source_params <= target_blobs.size() ({len(source.blobs)}"
+                f" vs. {len(targets)}) {COUNT_MISMATCH.format(name=source.name)}`")
+    if len(source.blobs) < len(targets):
+        return f"`{COUNT_MISMATCH.format(name=source.name)}` (the model has {len(source.blobs)}"\
+            f" blob(s), this layer makes {len(targets)})"
+    for blob, target in zip(source.blobs, targets, strict=True):
+        if target is not None and blob.matches(target) is False:
+            return ("`Check failed: blob_dims == blob->shape() Cannot load blob from hdf5;"
+                    f" shape mismatch. Source shape is {blob.shape_string()} target shape is"
+                    f" {shape_string(target)}`")
     return None
 
 

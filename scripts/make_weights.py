@@ -15,6 +15,7 @@ Writes (next to the nets, which are checked in):
   old messages with protobuf; ``tests/test_weights.py`` checks that real Caffe loads it.
 - ``bn_zero.caffemodel``: ``train_bn_frozen.prototxt`` (BatchNorm `use_global_stats: true` in
   TRAIN, from scratch), 2 iterations: the statistics stay 0 (caffe-behaviour row 3).
+- ``h5.caffemodel.h5``: ``train_v2.prototxt`` snapshotted with ``snapshot_format: HDF5``.
 - ``wide.caffemodel`` (only with ``--wide``, for benchmarks/weights.py, not checked in): a wide
   InnerProduct net whose model is about 200 MB.
 """
@@ -45,13 +46,15 @@ random_seed: 1
 """
 
 
-def train(caffe: str, net: Path, out: Path, workdir: Path) -> None:
-    prefix = workdir / out.stem
-    solver = workdir / f"{out.stem}_solver.prototxt"
-    solver.write_text(SOLVER.format(net=net, prefix=prefix))
+def train(caffe: str, net: Path, out: Path, workdir: Path, hdf5: bool = False) -> None:
+    prefix = workdir / out.name.split(".")[0]
+    solver = workdir / f"{out.name.split('.')[0]}_solver.prototxt"
+    text = SOLVER.format(net=net, prefix=prefix)
+    solver.write_text(text + ("snapshot_format: HDF5\n" if hdf5 else ""))
     subprocess.run([caffe, "train", "--solver", str(solver)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    snapshot = sorted(glob.glob(f"{prefix}_iter_*.caffemodel"))[-1]
+    suffix = ".caffemodel.h5" if hdf5 else ".caffemodel"
+    snapshot = sorted(glob.glob(f"{prefix}_iter_*{suffix}"))[-1]
     shutil.copyfile(snapshot, out)
     print(f"{out.relative_to(HERE)}: {out.stat().st_size} bytes")
 
@@ -113,6 +116,8 @@ def main() -> int:
         train(args.caffe, FIXTURES / "train_v1.prototxt", FIXTURES / "v1.caffemodel", work)
         train(args.caffe, FIXTURES / "train_bn_frozen.prototxt", FIXTURES / "bn_zero.caffemodel",
               work)
+        train(args.caffe, FIXTURES / "train_v2.prototxt", FIXTURES / "h5.caffemodel.h5", work,
+              hdf5=True)
     legacy_v1(FIXTURES / "v1.caffemodel", FIXTURES / "v1_legacy.caffemodel")
     return 0
 

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, REPO, lint_files
+import pytest
+from conftest import FIXTURES, REPO, caffe_oracle, lint_files
 
 from prototxt_lint import external_reads
 from prototxt_lint.data_lists import MAX_CHECKED, atoi, read_image_list
@@ -16,6 +17,9 @@ from prototxt_lint.data_lists import MAX_CHECKED, atoi, read_image_list
 D = FIXTURES / "data_lists"
 ROOT = str(D)
 SHOWN = "tests/fixtures/data_lists"
+ORACLE = caffe_oracle()
+needs_caffe = pytest.mark.skipif(ORACLE is None, reason="no BVLC Caffe build"
+                                 " (bash ../shared/caffe-oracle/build.sh)")
 
 
 def _found(name: str, **kw: object) -> list[tuple[str, int, int, str]]:
@@ -117,3 +121,26 @@ def test_a_long_list_is_streamed_and_checked_in_part(tmp_path: Path) -> None:
         lines, 1000, 0, 999)
     assert (listed.checked, listed.missing) == (MAX_CHECKED, MAX_CHECKED)
     assert not listed.class_sorted()
+
+
+# --- real Caffe (HDF5Data runs in the oracle build; ImageData needs OpenCV, which it lacks) ----
+
+
+@needs_caffe
+@pytest.mark.parametrize(("source", "fatal"), [
+    ("only_missing_h5.txt", "Failed opening HDF5 file: part2.h5"),
+    ("empty_h5.txt", "Check failed: num_files_ >= 1 (0 vs. 1) Must have at least 1 HDF5"
+     " filename listed in empty_h5.txt"),
+])
+def test_caffe_aborts_on_the_hdf5_lists(tmp_path: Path, source: str, fatal: str) -> None:
+    net = tmp_path / "net.prototxt"
+    net.write_text((D / "net_h5.prototxt").read_text().replace("missing_h5.txt", source)
+                   .replace("empty_h5.txt", source))
+    assert [c for c, *_ in [(f.code,) for f in lint_files(net, data_root=ROOT)
+                            if f.code == "D103"]] == ["D103", "D103"]
+    assert ORACLE is not None
+    done = subprocess.run([str(ORACLE), str(net), "TRAIN"], cwd=D, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode in (134, -6)
+    lines = [line.split("] ", 1)[1] for line in done.stderr.splitlines() if line.startswith("F")]
+    assert lines and lines[0] == fatal

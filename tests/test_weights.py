@@ -4,6 +4,7 @@ each case also loaded by real Caffe where the build exists."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -320,3 +321,63 @@ def test_caffe_trains_the_solvers(solver: str, code: int) -> None:
     if code:
         assert _fatal(done.stderr) == ("Check failed: file_hid >= 0 (-1 vs. 0) Couldn't open"
                                        " missing.caffemodel")
+
+
+# --- .caffemodel.h5 (snapshot_format: HDF5) ----------------------------------------------------
+
+H5 = str(W / "h5.caffemodel.h5")
+H5_SHOWN = "tests/fixtures/weights/h5.caffemodel.h5"
+HAS_H5PY = importlib.util.find_spec("h5py") is not None
+needs_h5py = pytest.mark.skipif(not HAS_H5PY, reason="h5py is not installed (pip install h5py)")
+#: Caffe's HDF5 loader words its checks differently (net.cpp:814, util/hdf5.cpp:80)
+H5_CASES = {
+    "deploy_good": None,
+    "bad_channels": "Check failed: blob_dims == blob->shape() Cannot load blob from hdf5; shape"
+                    " mismatch. Source shape is 4 3 3 3 (108) target shape is 4 1 3 3 (36)",
+    "bad_bias": "Check failed: num_source_params <= target_blobs.size() (2 vs. 1) Incompatible"
+                " number of blobs for layer conv1",
+    "bad_num_output": "Check failed: blob_dims == blob->shape() Cannot load blob from hdf5;"
+                      " shape mismatch. Source shape is 3 144 (432) target shape is 5 144 (720)",
+}
+
+
+@needs_h5py
+def test_reads_an_hdf5_model() -> None:
+    assert read_weights(H5).format == "HDF5"
+    assert sorted(_layers(H5)) == [
+        ("bn1", "", ["4 (4)", "4 (4)", "1 (1)"], False),
+        ("conv1", "", ["4 3 3 3 (108)", "4 (4)"], None),
+        ("data", "", [], None),
+        ("fc", "", ["3 144 (432)", "3 (3)"], None),
+        ("loss", "", [], None),
+        ("relu1", "", [], None),
+        ("scale1", "", ["4 (4)", "4 (4)"], None),
+    ]
+
+
+def test_an_hdf5_model_without_h5py_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py raises ImportError
+    with pytest.raises(WeightsError, match=r"an HDF5 model, which needs h5py \(pip install"
+                       r" h5py\) to be read"):
+        read_weights(H5)
+
+
+@needs_h5py
+@pytest.mark.parametrize("case", sorted(H5_CASES))
+def test_findings_against_an_hdf5_model(case: str) -> None:
+    expected = H5_CASES[case]
+    assert _found(W / f"{case}.prototxt", weights=(H5,)) == (
+        [] if expected is None else
+        [("W100", CASES[case][0][1], 9, f"`{expected}` (weights from {H5})")])
+
+
+@needs_caffe
+@pytest.mark.parametrize("case", sorted(H5_CASES))
+def test_caffe_loads_or_refuses_the_hdf5_model_as_the_linter_says(case: str) -> None:
+    done = _caffe("test", "-model", f"tests/fixtures/weights/{case}.prototxt", "-weights",
+                  H5_SHOWN, "-iterations", "1")
+    if H5_CASES[case] is None:
+        assert done.returncode == 0, done.stderr[-2000:]
+    else:
+        assert done.returncode in (134, -6)
+        assert _fatal(done.stderr) == H5_CASES[case]
