@@ -389,8 +389,10 @@ def batchnorm_statistics_zero(ctx: NetContext) -> Iterator[Report]:
     then divides its input by sqrt(eps), about 316x (caffe-behaviour row 3).
 
     ## Consequence
-    Likely wrong. Outputs blow up in testing and in frozen training (losses at the 87.3365
-    clamp, then NaN), unless the layer is trained with batch statistics first.
+    Likely wrong. Unless the whole model was trained under the same frozen zeros (the
+    `bn_zero` fixture was: its loss is 0 on its constant labels), the layer multiplies its
+    input by 1/sqrt(eps), about 316x, in testing and in frozen training, where caffe-behaviour
+    row 3 measured losses at the 87.3365 clamp, then NaN.
 
     ## Example
     With `tests/fixtures/weights/bn_zero.caffemodel` (trained with `bn1` frozen):
