@@ -177,7 +177,9 @@ def layers_without_weights(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Names the layers with parameters (Convolution, InnerProduct, BatchNorm, Scale, ...) that
-    no layer of the loaded models names, once per net and phase.
+    no layer of the loaded models names, once per net: in its TRAIN net when it has one (the
+    test nets share the train net's weights, `Net::ShareTrainedLayersWith`), else in the
+    phase it is built for.
 
     ## Why is this bad?
     It is how fine-tuning is done: `Net::CopyTrainedLayersFrom` (`src/caffe/net.cpp`) copies
@@ -212,7 +214,10 @@ def layers_without_weights(ctx: NetContext) -> Iterator[Report]:
     if not ctx.weights:
         return
     slow = _slow_new_classifier(ctx)
+    trains = ctx.phase(TRAIN) is not None
     for phase in ctx.phases:
+        if trains and phase.name != TRAIN:
+            continue  # `Solver::TestAll` shares the train net's weights with the test nets
         layers = [v for v in _learnable_without_weights(ctx, phase)
                   if slow is None or v is not slow[0] or phase.name != TRAIN]
         if not layers:

@@ -381,3 +381,42 @@ def test_caffe_loads_or_refuses_the_hdf5_model_as_the_linter_says(case: str) -> 
     else:
         assert done.returncode in (134, -6)
         assert _fatal(done.stderr) == H5_CASES[case]
+
+
+# --- an old-syntax (V1 `layers`) net against the model Caffe trained from it -----------------
+
+V1 = str(W / "v1.caffemodel")
+
+
+def test_an_old_syntax_net_against_its_model() -> None:
+    assert _found(W / "train_v1.prototxt", weights=(V1,)) == []
+    assert _found(W / "bad_v1_num_output.prototxt", weights=(V1,)) == [
+        ("W100", 6, 10, "`Cannot copy param 0 weights from layer 'conv1'; shape mismatch."
+         "  Source param shape is 4 3 3 3 (108); target param shape is 5 3 3 3 (135).`"
+         f" (weights from {V1})"),
+        # Caffe stops at the first; the second follows from it (fc's input grows)
+        ("W100", 10, 10, "`Cannot copy param 0 weights from layer 'fc'; shape mismatch."
+         "  Source param shape is 3 144 (432); target param shape is 3 180 (540).`"
+         f" (weights from {V1})"),
+    ]
+
+
+@needs_caffe
+def test_caffe_refuses_the_old_syntax_net_at_the_first_mismatch() -> None:
+    done = _caffe("test", "-model", "tests/fixtures/weights/bad_v1_num_output.prototxt",
+                  "-weights", "tests/fixtures/weights/v1.caffemodel", "-iterations", "1")
+    assert done.returncode in (134, -6)
+    assert _fatal(done.stderr) == (
+        "Cannot copy param 0 weights from layer 'conv1'; shape mismatch.  Source param shape"
+        " is 4 3 3 3 (108); target param shape is 5 3 3 3 (135). To learn this layer's"
+        " parameters from scratch rather than copying from a saved net, rename the layer.")
+    ok = _caffe("test", "-model", "tests/fixtures/weights/train_v1.prototxt", "-weights",
+                "tests/fixtures/weights/v1.caffemodel", "-iterations", "1")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+
+
+def test_a_train_val_net_reports_layers_without_weights_once() -> None:
+    """The test nets share the train net's weights: only TRAIN's are named."""
+    found = [(f.code, f.phases) for f in lint_files(W / "solver_finetune_val.prototxt")
+             if f.code == "W101"]
+    assert found == [("W101", ("TRAIN",))]
