@@ -21,7 +21,6 @@ import re
 from functools import lru_cache
 
 from prototxt_lint import external_reads
-from prototxt_lint.records import Record
 
 #: files a list names whose existence is checked, at most (the first ones of the list)
 MAX_CHECKED = 100_000
@@ -47,14 +46,14 @@ def resolve(source: str, data_root: str | None) -> str | None:
     return path if os.path.isfile(path) else None
 
 
-class ImageList(Record):
+class ImageList:
     """What an ``ImageData`` list holds: line count, label range and counts, order, and the
     files it names that do not exist (checked for the first :data:`MAX_CHECKED` lines)."""
 
     __slots__ = ("checked", "first_lines", "labels", "lines", "missing", "missing_sample",
                  "path", "runs")
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str) -> None:  # filled while the list is read
         self.path = path
         self.lines = 0
         self.labels: dict[int, int] = {}  # label -> lines (up to MAX_LABELS labels)
@@ -121,7 +120,7 @@ def _read_image_list(path: str, root: str, root_folder: str, check_files: bool,
     return out
 
 
-class FileList(Record):
+class FileList:
     """An ``HDF5Data`` list: the files it names and the ones missing."""
 
     __slots__ = ("missing", "missing_sample", "names", "path")
