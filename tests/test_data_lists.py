@@ -144,3 +144,21 @@ def test_caffe_aborts_on_the_hdf5_lists(tmp_path: Path, source: str, fatal: str)
     assert done.returncode in (134, -6)
     lines = [line.split("] ", 1)[1] for line in done.stderr.splitlines() if line.startswith("F")]
     assert lines and lines[0] == fatal
+
+
+def test_root_folder_is_prepended_as_text(tmp_path: Path) -> None:
+    """`root_folder + name`, as ImageDataLayer joins them: without a trailing `/` the names
+    run into the folder's."""
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "a.jpg").write_bytes(b"")
+    (tmp_path / "list.txt").write_text("a.jpg 0\na.jpg 1\n")
+    net = (D / "net_missing.prototxt").read_text().replace(
+        '"missing_images.txt"', '"list.txt" root_folder: "pics/"')
+    (tmp_path / "net.prototxt").write_text(net)
+    assert [f.code for f in lint_files(tmp_path / "net.prototxt", data_root=str(tmp_path))
+            if f.code.startswith("D")] == []
+    (tmp_path / "net.prototxt").write_text(net.replace('"pics/"', '"pics"'))
+    found = [f.message for f in lint_files(tmp_path / "net.prototxt", data_root=str(tmp_path))
+             if f.code == "D102"]
+    assert len(found) == 1 and found[0].startswith(
+        "2 of 2 images that ") and "names do not exist under root_folder 'pics'" in found[0]
