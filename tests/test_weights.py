@@ -420,3 +420,15 @@ def test_a_train_val_net_reports_layers_without_weights_once() -> None:
     found = [(f.code, f.phases) for f in lint_files(W / "solver_finetune_val.prototxt")
              if f.code == "W101"]
     assert found == [("W101", ("TRAIN",))]
+
+
+def test_reads_in_worker_processes_reach_the_parent() -> None:
+    from prototxt_lint.batch import lint_inputs
+    from prototxt_lint.linter import Input, Options
+    from prototxt_lint.registry import load_rules
+
+    before = len(external_reads.SEEN)
+    inputs = [Input(str(W / f"{case}.prototxt")) for case in ("bad_channels", "renamed")]
+    reports = lint_inputs(load_rules(), Options(weights=(V2,)), inputs, jobs=2)
+    assert [f.code for r in reports for f in r.findings if f.code == "W100"] == ["W100"]
+    assert external_reads.SEEN[before:] == [V2, V2]
