@@ -57,7 +57,14 @@ def _classes(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> tuple[Any, i
     shapes = next((s for s in net_shapes(ctx) if s.phase is phase), None)
     here = shapes.of(reader) if shapes is not None else None
     pred = here.bottoms[0] if here is not None and here.bottoms else None
-    return reader, (pred[1] if pred is not None and len(pred) > 1 else None)
+    classes = pred[1] if pred is not None and len(pred) > 1 else None
+    if classes is None:  # shapes unknown: the num_output of the layer making the prediction
+        producer = phase.producer(reader, reader.bottoms[0])
+        field = {"InnerProduct": "inner_product_param", "Convolution": "convolution_param"}
+        param = producer.param(field[producer.type]) if producer is not None and \
+            producer.type in field else None
+        classes = int(param.num_output) if param is not None and param.num_output else None
+    return reader, classes
 
 
 def _ignore_label(reader: Any) -> int | None:

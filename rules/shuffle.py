@@ -97,7 +97,9 @@ def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
     whose rows must stay aligned, which shuffling would break. An `HDF5Data` layer is only
     judged when one of its tops goes into a classifier's loss or Accuracy: HDF5 files
     often hold regression targets (face landmarks, boxes), which have no classes to be
-    sorted by.
+    sorted by. When an `ImageData` list exists where Caffe opens it (relative to the data
+    root, `--data-root`) and each label's lines form one block, the message says so, with
+    the blocks it found.
 
     ## Why is this bad?
     `shuffle` defaults to false. `ImageDataLayer` (`src/caffe/layers/image_data_layer.cpp`)
