@@ -15,6 +15,8 @@ Writes (next to the nets, which are checked in):
   old messages with protobuf; ``tests/test_weights.py`` checks that real Caffe loads it.
 - ``bn_zero.caffemodel``: ``train_bn_frozen.prototxt`` (BatchNorm `use_global_stats: true` in
   TRAIN, from scratch), 2 iterations: the statistics stay 0 (caffe-behaviour row 3).
+- ``params.caffemodel``: ``train_params.prototxt`` (PReLU shared and per channel, Scale over
+  two axes with a bias, Bias), 2 iterations.
 - ``h5.caffemodel.h5``: ``train_v2.prototxt`` snapshotted with ``snapshot_format: HDF5``.
 - ``wide.caffemodel`` (only with ``--wide``, for benchmarks/weights.py, not checked in): a wide
   InnerProduct net whose model is about 200 MB.
@@ -118,6 +120,8 @@ def main() -> int:
               work)
         train(args.caffe, FIXTURES / "train_v2.prototxt", FIXTURES / "h5.caffemodel.h5", work,
               hdf5=True)
+        train(args.caffe, FIXTURES / "train_params.prototxt", FIXTURES / "params.caffemodel",
+              work)
     legacy_v1(FIXTURES / "v1.caffemodel", FIXTURES / "v1_legacy.caffemodel")
     return 0
 

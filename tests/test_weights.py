@@ -432,3 +432,33 @@ def test_reads_in_worker_processes_reach_the_parent() -> None:
     reports = lint_inputs(load_rules(), Options(weights=(V2,)), inputs, jobs=2)
     assert [f.code for r in reports for f in r.findings if f.code == "W100"] == ["W100"]
     assert external_reads.SEEN[before:] == [V2, V2]
+
+
+# --- PReLU, Scale over two axes, Bias: the shapes their LayerSetUp gives the blobs ----------
+
+PARAMS = str(W / "params.caffemodel")
+
+
+def test_prelu_scale_and_bias_blobs() -> None:
+    assert _layers(PARAMS)[1:5] == [
+        ("pr", "PReLU", ["(1)"], None), ("pr2", "PReLU", ["3 (3)"], None),
+        ("sc", "Scale", ["3 4 (12)", "3 4 (12)"], None), ("bi", "Bias", ["3 (3)"], None)]
+    assert _found(W / "train_params.prototxt", weights=(PARAMS,)) == []
+    assert _found(W / "bad_prelu.prototxt", weights=(PARAMS,)) == [
+        ("W100", 5, 9, "`Cannot copy param 0 weights from layer 'pr'; shape mismatch.  Source"
+         " param shape is (1); target param shape is 3 (3).` (weights from"
+         f" {PARAMS})")]
+
+
+@needs_caffe
+def test_caffe_refuses_the_per_channel_prelu() -> None:
+    done = _caffe("test", "-model", "tests/fixtures/weights/bad_prelu.prototxt", "-weights",
+                  "tests/fixtures/weights/params.caffemodel", "-iterations", "1")
+    assert done.returncode in (134, -6)
+    assert _fatal(done.stderr) == (
+        "Cannot copy param 0 weights from layer 'pr'; shape mismatch.  Source param shape is"
+        " (1); target param shape is 3 (3). To learn this layer's parameters from scratch"
+        " rather than copying from a saved net, rename the layer.")
+    ok = _caffe("test", "-model", "tests/fixtures/weights/train_params.prototxt", "-weights",
+                "tests/fixtures/weights/params.caffemodel", "-iterations", "1")
+    assert ok.returncode == 0, ok.stderr[-2000:]

@@ -69,8 +69,8 @@ def target_blobs(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> list[Sha
         p = layer.param("prelu_param")
         shared = bool(p is not None and p.channel_shared)
         channels = bottom[1] if bottom is not None and len(bottom) > 1 else None
-        out = [(1,) if shared else (channels,)]
-    elif kind in ("Scale", "Bias") and bottom is not None:
+        out = [() if shared else (channels,)]  # a scalar blob when shared (prelu_layer.cpp)
+    elif kind in ("Scale", "Bias") and bottom is not None and len(layer.bottoms) == 1:
         p = layer.param("scale_param" if kind == "Scale" else "bias_param")
         axis = p.axis if p is not None else 1
         num_axes = p.num_axes if p is not None else 1
