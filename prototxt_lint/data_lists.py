@@ -85,6 +85,12 @@ def read_image_list(path: str, root: str, root_folder: str = "",
     return _read_image_list(path, root, root_folder, check_files, *_stamp(path))
 
 
+def forget() -> None:
+    """Drop the lists read so far: each lint reads them afresh (the files they name may have
+    appeared since; the language server lints for hours)."""
+    _read_image_list.cache_clear()
+
+
 def _stamp(path: str) -> tuple[int, int]:
     st = os.stat(path)
     return st.st_mtime_ns, st.st_size

@@ -131,6 +131,9 @@ class Linter:
     def lint(self, inputs: Sequence[Input]) -> list[FileReport]:
         """Lint inputs; nets named by solvers are linted with them (and reported under their
         own path), each file once. Reports come in input order, linked nets after."""
+        from prototxt_lint.data_lists import forget
+
+        forget()  # lists (and the files they name) are read afresh by every lint
         docs: dict[str, Document] = {}
         order: list[str] = []
         for item in inputs:

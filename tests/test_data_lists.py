@@ -162,3 +162,17 @@ def test_root_folder_is_prepended_as_text(tmp_path: Path) -> None:
              if f.code == "D102"]
     assert len(found) == 1 and found[0].startswith(
         "2 of 2 images that ") and "names do not exist under root_folder 'pics'" in found[0]
+
+
+def test_every_lint_reads_the_lists_afresh(tmp_path: Path) -> None:
+    """Images that appear after a lint are seen by the next (the language server)."""
+    (tmp_path / "list.txt").write_text("a.jpg 0\nb.jpg 1\n")
+    net = tmp_path / "net.prototxt"
+    net.write_text((D / "net_missing.prototxt").read_text().replace(
+        '"missing_images.txt"', '"list.txt"'))
+    first = [f.message[:12] for f in lint_files(net, data_root=str(tmp_path))
+             if f.code == "D102"]
+    (tmp_path / "a.jpg").write_bytes(b"")
+    second = [f.message[:12] for f in lint_files(net, data_root=str(tmp_path))
+              if f.code == "D102"]
+    assert (first, second) == (["2 of 2 image"], ["1 of 2 image"])
