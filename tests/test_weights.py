@@ -462,3 +462,9 @@ def test_caffe_refuses_the_per_channel_prelu() -> None:
     ok = _caffe("test", "-model", "tests/fixtures/weights/train_params.prototxt", "-weights",
                 "tests/fixtures/weights/params.caffemodel", "-iterations", "1")
     assert ok.returncode == 0, ok.stderr[-2000:]
+
+
+def test_weights_without_the_frozen_batchnorm_are_n211() -> None:
+    """The solver loads a model that has no `bn1`: its statistics stay 0, as from scratch."""
+    assert sorted(c for c, *_ in _found(W / "solver_frozen_other.prototxt")) == [
+        "N211", "W100", "W101", "W103"]
