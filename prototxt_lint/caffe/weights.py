@@ -111,7 +111,7 @@ def batchnorm_statistics(ctx: NetContext, layer: LayerView) -> str | None:
     """What the loaded weights give a BatchNorm layer: "trained" statistics, "zero" ones (a
     model trained with the layer frozen, or never), "none" (no model layer of that name: it
     keeps ``LayerSetUp``'s zeros), or None without weights or when the model does not say
-    (an HDF5 model's values are not read)."""
+    (a model whose statistics could not be read)."""
     if not ctx.weights:
         return None
     source = model_layer(ctx, layer.name)
