@@ -241,6 +241,12 @@ def matches_glob(path: str, globs: tuple[str, ...], folder: str | None) -> str |
     return None
 
 
+def ignores_finding(codes: tuple[str, ...], code: str, name: str) -> bool:
+    """Whether ``per-file-ignores`` entries (codes, prefixes, rule names or ``ALL``) cover a
+    finding of rule ``code``/``name``."""
+    return any(code.startswith(c) or c in (name, "ALL") for c in codes)
+
+
 def per_file_codes(config: Config, path: str) -> tuple[str, ...]:
     """The codes ``per-file-ignores`` ignores in ``path`` (every glob that matches it)."""
     return tuple(code for glob, codes in config.per_file_ignores

@@ -283,12 +283,9 @@ class PerFileIgnores:
         return self._codes[path]
 
     def keep(self, findings: Sequence[Finding]) -> list[Finding]:
-        kept = []
-        for f in findings:
-            codes = self.codes(f.file)
-            if not any(f.code.startswith(c) or c in (f.name, "ALL") for c in codes):
-                kept.append(f)
-        return kept
+        from prototxt_lint.config import ignores_finding
+
+        return [f for f in findings if not ignores_finding(self.codes(f.file), f.code, f.name)]
 
 
 def write_atomically(path: str, text: str) -> None:

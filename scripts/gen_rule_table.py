@@ -1,6 +1,9 @@
-"""Write the README's tables from the code's own metadata (``--check``: only compare).
+"""Write the README's tables and the rule pages from the code's own metadata (``--check``:
+only compare).
 
-The rule table lives between ``<!-- rules:start -->`` and ``<!-- rules:end -->`` in
+Each built-in rule has a page ``docs/rules/<CODE>.md`` (its documentation, as ``--explain``
+prints it), which SARIF and the language server link to (``prototxt_lint.rule_pages``). The
+rule table lives between ``<!-- rules:start -->`` and ``<!-- rules:end -->`` in
 README.md, the table of Caffe forks (``prototxt_lint.dialects``) between
 ``<!-- dialects:start -->`` and ``<!-- dialects:end -->``; a test and CI fail when either is
 out of date.
@@ -12,9 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from prototxt_lint.plugin import Rule
 from prototxt_lint.registry import load_rules
+from prototxt_lint.rule_pages import documented_codes, page_path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 DIALECT_START, DIALECT_END = "<!-- dialects:start -->", "<!-- dialects:end -->"
 
@@ -23,8 +29,32 @@ def table() -> str:
     rows = ["| Code | Name | Severity | What it catches |", "| --- | --- | --- | --- |"]
     for rule in load_rules():
         summary = rule.summary.replace("|", "\\|")
-        rows.append(f"| `{rule.code}` | `{rule.name}` | {rule.severity.label} | {summary} |")
+        code = f"[`{rule.code}`](docs/rules/{rule.code}.md)"
+        rows.append(f"| {code} | `{rule.name}` | {rule.severity.label} | {summary} |")
     return "\n".join(rows)
+
+
+def _home(rule: Rule) -> str:
+    """The source file that defines ``rule``, relative to the repository."""
+    module = rule.check.__module__ if rule.check is not None else "prototxt_lint.core_rules"
+    if module.startswith("prototxt_lint.rules."):
+        return f"rules/{module.rsplit('.', 1)[1]}.py"
+    return module.replace(".", "/") + ".py"
+
+
+def page(rule: Rule) -> str:
+    """The page of one rule: what ``--explain CODE`` prints, with a heading and its home."""
+    return (f"# {rule.code} `{rule.name}`\n\n"
+            f"**{rule.severity.label.capitalize()}** (default severity). {rule.summary}\n\n"
+            f"Defined in [`{_home(rule)}`](../../{_home(rule)}); written from that docstring by "
+            f"`scripts/gen_rule_table.py`, do not edit.\n\n"
+            f"{rule.docs.strip()}\n")
+
+
+def pages() -> dict[Path, str]:
+    """Every rule page, by path."""
+    codes = documented_codes()
+    return {page_path(ROOT, r.code): page(r) for r in load_rules() if r.code in codes}
 
 
 def _count(n: int, what: str) -> str:
@@ -76,13 +106,25 @@ def main() -> int:
     args = parser.parse_args()
     current = README.read_text(encoding="utf-8")
     wanted = render(current)
+    wanted_pages = pages()
+    folder = ROOT / "docs" / "rules"
+    existing = set(folder.glob("*.md")) if folder.is_dir() else set()
     if args.check:
-        if current != wanted:
-            print("README.md's rule or dialect table is out of date: run `make rule-table`",
-                  file=sys.stderr)
+        stale = [p for p, text in wanted_pages.items()
+                 if not p.is_file() or p.read_text(encoding="utf-8") != text]
+        stale += sorted(existing - set(wanted_pages))
+        if current != wanted or stale:
+            what = ", ".join(str(p.relative_to(ROOT)) for p in stale[:5])
+            print("README.md's rule or dialect table or the rule pages are out of date"
+                  + (f" ({what})" if what else "") + ": run `make rule-table`", file=sys.stderr)
             return 1
         return 0
     README.write_text(wanted, encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in existing - set(wanted_pages):
+        path.unlink()
+    for path, text in wanted_pages.items():
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -303,3 +303,48 @@ def test_every_subpackage_is_packaged() -> None:
     }
     assert "prototxt_lint.lsp" in found
     assert found - listed == set()
+
+
+# --- the configuration as the command line applies it ---------------------------------------
+def _analyse_in(folder: Path, name: str, config: str | None) -> list[tuple[str, int]]:
+    source = (Path(__file__).parent.parent / "examples" / "batchnorm_train.prototxt").read_text()
+    target = folder / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source)
+    if config is not None:
+        (folder / ".prototxt-lint.toml").write_text(config)
+    analysis = analyse(target.as_uri(), 1, source, RULES)
+    return [(f.code, f.line) for f in analysis.findings]
+
+
+def test_per_file_ignores_apply_in_the_editor(tmp_path: Path) -> None:
+    assert _analyse_in(tmp_path / "a", "nets/train.prototxt", None) == [("N252", 9), ("N211", 23)]
+    ignored = _analyse_in(tmp_path / "b", "nets/train.prototxt",
+                          '[per-file-ignores]\n"nets/*.prototxt" = ["N25"]\n')
+    assert ignored == [("N211", 23)]
+    by_name = _analyse_in(tmp_path / "c", "nets/train.prototxt", '[per-file-ignores]\n'
+                          '"train.prototxt" = ["batchnorm-global-stats-in-train"]\n')
+    assert [code for code, _ in by_name] == ["N252"]
+
+
+def test_an_excluded_document_gets_no_diagnostics(tmp_path: Path) -> None:
+    # as `ruff server` does, and as the pre-commit hook's --force-exclude run
+    assert _analyse_in(tmp_path / "a", "third_party/caffe/train.prototxt",
+                       'extend-exclude = ["third_party"]\n') == []
+    (tmp_path / "b").mkdir()
+    subprocess.run(["git", "init", "-q", str(tmp_path / "b")], check=True)
+    (tmp_path / "b" / ".gitignore").write_text("build/\n")
+    assert _analyse_in(tmp_path / "b", "build/train.prototxt", None) == []
+    assert _analyse_in(tmp_path / "b", "src/train.prototxt", None) != []
+
+
+def test_a_diagnostic_links_to_its_rule_page() -> None:
+    from prototxt_lint.lsp.diagnostics import diagnostics
+
+    source = (Path(__file__).parent.parent / "examples" / "pooling_stride.prototxt").read_text()
+    uri = (Path(__file__).parent.parent / "examples" / "pooling_stride.prototxt").as_uri()
+    (diagnostic,) = diagnostics(analyse(uri, 1, source, RULES))
+    assert diagnostic.code == "N201"
+    assert diagnostic.code_description is not None
+    page = Path(__file__).parent.parent / "docs" / "rules" / "N201.md"
+    assert diagnostic.code_description.href == page.as_uri() and page.is_file()

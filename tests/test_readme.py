@@ -21,4 +21,4 @@ def test_readme_lists_every_rule_code() -> None:
 
     readme = (REPO / "README.md").read_text()
     for rule in load_rules():
-        assert f"| `{rule.code}` | `{rule.name}` |" in readme
+        assert f"| [`{rule.code}`](docs/rules/{rule.code}.md) | `{rule.name}` |" in readme

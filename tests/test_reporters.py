@@ -124,8 +124,8 @@ def test_sarif_is_valid_against_the_official_schema() -> None:
         "shortDescription": {"text": s101.summary},
         "fullDescription": {"text": s101.docs},
         "help": {"text": s101.docs, "markdown": s101.docs},
-        "helpUri": "https://github.com/prototxt-lint/prototxt-lint/blob/main/README.md"
-                   "#what-it-catches",
+        # an editable install of this checkout: its own page, which exists
+        "helpUri": (REPO / "docs" / "rules" / "S101.md").as_uri(),
         "defaultConfiguration": {"level": "error"},
     }
     result = next(r for r in sarif_run["results"] if r["ruleId"] == "S101")

@@ -1,4 +1,5 @@
-"""S201-S218: the solver checks of rules/solver_checks.py, on bad and good fixtures.
+"""S201-S220: the solver checks (rules/learning_rate.py, optimizer.py, solver_type.py,
+solver_testing.py), on bad and good fixtures.
 
 Every bad fixture is linted with all solver rules (``S``) selected, so a test also proves
 that the lr_policy and test_iter rules (S101-S110) do not report the same problem again.

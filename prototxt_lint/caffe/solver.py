@@ -1,10 +1,15 @@
-"""Solver facts: the test nets ``Solver::InitTestNets`` (``src/caffe/solver.cpp``) builds."""
+"""Solver facts: the solver classes BVLC Caffe registers and the one it builds
+(``UpgradeSolverType``, ``SolverRegistry``), and the test nets ``Solver::InitTestNets``
+(``src/caffe/solver.cpp``) builds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prototxt_lint.model import values
+
+if TYPE_CHECKING:
+    from prototxt_lint.model import SolverContext
 
 
 def named_test_nets(solver: Any) -> int:
@@ -38,3 +43,55 @@ def test_net_instances(solver: Any, scalar_test_iter: bool = False) -> int | Non
     if states and states != iters:
         return None
     return iters
+
+
+#: The solver types BVLC Caffe registers (``REGISTER_SOLVER_CLASS``), in the order Caffe lists
+#: them (``SolverRegistry::SolverTypeListString``: a sorted std::map).
+SOLVER_TYPES = ("AdaDelta", "AdaGrad", "Adam", "Nesterov", "RMSProp", "SGD")
+
+
+#: ``UpgradeSolverType``: the deprecated ``solver_type`` enum and the ``type`` it becomes.
+UPGRADED_TYPES = {
+    "SGD": "SGD",
+    "NESTEROV": "Nesterov",
+    "ADAGRAD": "AdaGrad",
+    "RMSPROP": "RMSProp",
+    "ADADELTA": "AdaDelta",
+    "ADAM": "Adam",
+}
+
+
+#: Solvers whose update divides by a running root mean square plus ``delta``.
+ADAPTIVE = ("AdaGrad", "RMSProp", "AdaDelta", "Adam")
+
+
+#: Where each solver type computes its update.
+UPDATE_FUNCTION = {
+    "SGD": "SGDSolver::ComputeUpdateValue",
+    "Nesterov": "NesterovSolver::ComputeUpdateValue",
+    "AdaGrad": "AdaGradSolver::ComputeUpdateValue",
+    "RMSProp": "RMSPropSolver::ComputeUpdateValue",
+    "AdaDelta": "AdaDeltaSolver::ComputeUpdateValue",
+    "Adam": "AdamSolver::ComputeUpdateValue",
+}
+
+
+
+def has_field(msg: Any, name: str) -> bool:
+    """HasField that is False, not an error, for a field the schema in use lacks (older forks
+    have no `SolverParameter.type`)."""
+    return name in msg.DESCRIPTOR.fields_by_name and bool(msg.HasField(name))
+
+
+def built_solver_type(ctx: SolverContext) -> str | None:
+    """The solver type Caffe builds: ``type``, or the deprecated ``solver_type`` enum as
+    ``UpgradeSolverType`` converts it. None when both are given (Caffe aborts, S212)."""
+    solver = ctx.solver
+    has_type = ctx.schema.has_field("SolverParameter", "type")
+    if has_field(solver, "solver_type"):
+        if has_type and has_field(solver, "type"):
+            return None
+        enum = ctx.schema.descriptor("SolverParameter").fields_by_name["solver_type"].enum_type
+        name = enum.values_by_number[solver.solver_type].name
+        return UPGRADED_TYPES.get(name, name)
+    return str(solver.type) if has_type else "SGD"

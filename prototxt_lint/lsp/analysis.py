@@ -4,6 +4,10 @@ Linting under the real path matters: a solver open in the editor is linted with 
 names (read from disk, like the CLI does) and the configuration is the one nearest to the
 file. Only the document's own report is kept for diagnostics; the linked nets' reports are
 for their own documents.
+
+The configuration applies as on the command line: ``per-file-ignores`` drops its codes, and a
+document that ``exclude``/``extend-exclude`` or ``.gitignore`` leaves out of a lint gets no
+diagnostics at all (as ``ruff server`` does, and as pre-commit's ``--force-exclude`` run).
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prototxt_lint.config import Config, ConfigError, find_config
+from prototxt_lint.config import (
+    Config,
+    ConfigError,
+    find_config,
+    ignores_finding,
+    per_file_codes,
+)
 from prototxt_lint.findings import Finding
 from prototxt_lint.linter import FileReport, Input, Linter, Options
 from prototxt_lint.lsp.positions import UTF16, LineIndex
@@ -36,6 +46,8 @@ class Analysis:
     index: LineIndex
     rules: dict[str, Rule]
     config_error: str | None = None
+    #: why the configuration leaves this document out of a lint (then: no findings)
+    excluded: str | None = None
     _shapes: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -120,6 +132,19 @@ def schema_for(config: Config) -> tuple[Schema | None, str | None]:
     return _SCHEMAS[key], None
 
 
+def exclusion(path: str) -> str | None:
+    """Why the configuration (or ``.gitignore``) excludes ``path`` from a lint, or None."""
+    from prototxt_lint.discovery import Discovery
+
+    def nearest(directory: str) -> Config:
+        try:
+            return find_config(directory)
+        except ConfigError:
+            return Config()
+
+    return Discovery(nearest).exclusion_with_parents(path, False)
+
+
 def options_for(config: Config, schema: Schema | None = None) -> Options:
     size = config.max_file_size_mb
     return Options(
@@ -151,14 +176,22 @@ def analyse(
     # in its text are one less than in the editor's.
     data = text.encode("utf-8", "replace")
     linter = Linter(rules, options_for(config, schema))
-    reports = linter.lint([Input(path or "<untitled>", data)])
+    report = linter.lint([Input(path or "<untitled>", data)])[0]
+    excluded = exclusion(path) if path else None
+    if excluded is not None:
+        report.findings = []
+    elif path and config.per_file_ignores:
+        codes = per_file_codes(config, path)
+        report.findings = [f for f in report.findings
+                           if not ignores_finding(codes, f.code, f.name)]
     return Analysis(
         uri=uri,
         version=version,
         text=text,
         shift=shift,
-        report=reports[0],
+        report=report,
         index=LineIndex(text, encoding),
         rules=linter.all_rules,
         config_error=error,
+        excluded=excluded,
     )

@@ -1,8 +1,8 @@
 """Findings as LSP diagnostics.
 
-The rule code goes in ``code``; there is no hosted documentation to link with
-``codeDescription``, so the rule's name travels in ``data`` and its full documentation is
-shown by hover on the diagnostic's span.
+The rule code goes in ``code``, with ``codeDescription`` linking to the rule's page where its
+address is known (``prototxt_lint.rule_pages``); the rule's name travels in ``data`` and its
+full documentation is shown by hover on the diagnostic's span.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from lsprotocol import types
 
 from prototxt_lint.findings import Finding, Severity
 from prototxt_lint.lsp.analysis import Analysis
+from prototxt_lint.rule_pages import page_uri
 
 SOURCE = "prototxt-lint"
 
@@ -40,11 +41,13 @@ def message_of(finding: Finding) -> str:
 
 
 def to_diagnostic(analysis: Analysis, finding: Finding) -> types.Diagnostic:
+    page = page_uri(finding.code)
     return types.Diagnostic(
         range=lsp_range(analysis, finding.start, finding.end),
         message=message_of(finding),
         severity=SEVERITIES[finding.severity],
         code=finding.code,
+        code_description=types.CodeDescription(href=page) if page is not None else None,
         source=SOURCE,
         tags=[types.DiagnosticTag.Unnecessary] if finding.code == UNUSED_SUPPRESSION else None,
         related_information=[

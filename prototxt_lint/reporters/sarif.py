@@ -13,11 +13,9 @@ from prototxt_lint.findings import Finding, Severity
 from prototxt_lint.output import Reported
 from prototxt_lint.plugin import Rule
 from prototxt_lint.reporters import Context
+from prototxt_lint.rule_pages import page_uri, readme_uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-#: where the rules are documented (the README's rule table); each rule's own text is in
-#: the log itself (``fullDescription``, ``help``), the same as ``--explain CODE``
-DOCS_URI = "https://github.com/prototxt-lint/prototxt-lint/blob/main/README.md"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -51,15 +49,20 @@ def _location(f: Finding) -> dict[str, Any]:
 
 
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
-    return {
+    """A rule's metadata. Its whole text is in the log (``help``, as ``--explain CODE``);
+    ``helpUri`` is its page (``docs/rules/CODE.md``) where that page's address is known."""
+    descriptor: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.docs or rule.summary},
         "help": {"text": rule.docs or rule.summary, "markdown": rule.docs or rule.summary},
-        "helpUri": f"{DOCS_URI}#what-it-catches",
-        "defaultConfiguration": {"level": LEVELS[rule.severity]},
     }
+    uri = page_uri(rule.code)
+    if uri is not None:
+        descriptor["helpUri"] = uri
+    descriptor["defaultConfiguration"] = {"level": LEVELS[rule.severity]}
+    return descriptor
 
 
 def render(reports: Sequence[Reported], context: Context) -> str:
@@ -76,16 +79,17 @@ def render(reports: Sequence[Reported], context: Context) -> str:
             if f.code in index:
                 result["ruleIndex"] = index[f.code]
             results.append(result)
+    driver: dict[str, Any] = {"name": "prototxt-lint"}
+    information = readme_uri()
+    if information is not None:
+        driver["informationUri"] = information
+    driver["version"] = _version()
+    driver["rules"] = [rule_descriptor(rule) for rule in context.rules]
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "prototxt-lint",
-                "informationUri": DOCS_URI,
-                "version": _version(),
-                "rules": [rule_descriptor(rule) for rule in context.rules],
-            }},
+            "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
