@@ -24,7 +24,7 @@ from bench_common import REPO, Section, lint_command, machine, peak_rss_mb
 
 SMALL = REPO / "tests" / "fixtures" / "weights" / "v2.caffemodel"
 SMALL_NET = REPO / "tests" / "fixtures" / "weights" / "train_v2.prototxt"
-PARSE = ("import sys\nfrom prototxt_lint.caffe_pb2 import NetParameter\n"
+PARSE = ("import sys\nfrom prototxt_lint.schema.caffe_pb2 import NetParameter\n"
          "NetParameter().ParseFromString(open(sys.argv[1], 'rb').read())\n")
 
 

@@ -1,6 +1,6 @@
 """The list files that ``ImageData`` and ``HDF5Data`` layers read, when they exist where Caffe
 opens them (relative to the data root: ``--data-root``, the configuration's ``data-root``,
-else the current directory); see :mod:`prototxt_lint.data_lists`."""
+else the current directory); see :mod:`prototxt_lint.syntax.data_lists`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.data_lists import ImageList, read_hdf5_list, read_image_list, resolve
 from prototxt_lint.model import LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.shapes import net_shapes
+from prototxt_lint.syntax.data_lists import ImageList, read_hdf5_list, read_image_list, resolve
 
 #: layers that read class indices from their second bottom
 _CLASS_READERS = ("SoftmaxWithLoss", "MultinomialLogisticLoss", "InfogainLoss", "HingeLoss",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.data_lists import read_image_list, resolve
 from prototxt_lint.model import TEST, TRAIN, LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.syntax.data_lists import read_image_list, resolve
 
 #: Layer type -> (its parameter message, what it reads).
 _SHUFFLABLE = {

@@ -15,7 +15,7 @@ from prototxt_lint.caffe.weights import (
 )
 from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
-from prototxt_lint.weights import shape_string
+from prototxt_lint.syntax.caffemodel import shape_string
 
 
 def _models(ctx: NetContext) -> str:

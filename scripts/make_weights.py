@@ -64,8 +64,8 @@ def train(caffe: str, net: Path, out: Path, workdir: Path, hdf5: bool = False) -
 def legacy_v1(source: Path, out: Path) -> None:
     """The V2 model ``source`` in the V1 binary form (layers, enum types, legacy shapes)."""
     sys.path.insert(0, str(HERE))
-    from prototxt_lint.caffe_pb2 import NetParameter, V1LayerParameter
     from prototxt_lint.model import V1_TYPES
+    from prototxt_lint.schema.caffe_pb2 import NetParameter, V1LayerParameter
 
     by_type = {v: k for k, v in V1_TYPES.items() if v}
     net = NetParameter()

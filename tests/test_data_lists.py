@@ -1,4 +1,4 @@
-"""The list files ImageData/HDF5Data read (prototxt_lint/data_lists.py, rules/data_lists.py,
+"""The list files ImageData/HDF5Data read (prototxt_lint/syntax/data_lists.py, rules/data_lists.py,
 N251's evidence): labels from 1, too few classes, ignore_label, class-sorted lists, missing
 images and .h5 files, relative to the data root."""
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, caffe_oracle, lint_files
 
-from prototxt_lint import external_reads
-from prototxt_lint.data_lists import MAX_CHECKED, atoi, read_image_list
+from prototxt_lint.engine import external_reads
+from prototxt_lint.syntax.data_lists import MAX_CHECKED, atoi, read_image_list
 
 D = FIXTURES / "data_lists"
 ROOT = str(D)

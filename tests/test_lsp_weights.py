@@ -8,9 +8,9 @@ from pathlib import Path
 
 from conftest import FIXTURES
 
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.lsp.analysis import analyse
 from prototxt_lint.lsp.hover import hover_at
-from prototxt_lint.registry import load_rules
 
 RULES = load_rules()
 

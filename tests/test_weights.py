@@ -1,6 +1,6 @@
-"""Trained weights: the model reader (prototxt_lint/weights.py), `prototxt-lint weights`, and
-the W rules (rules/weights.py) on models that real Caffe wrote (scripts/make_weights.py),
-each case also loaded by real Caffe where the build exists."""
+"""Trained weights: the model reader (prototxt_lint/syntax/caffemodel.py), `prototxt-lint
+weights`, and the W rules (rules/weights.py) on models that real Caffe wrote
+(scripts/make_weights.py), each case also loaded by real Caffe where the build exists."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, caffe_oracle, lint_files
 
-from prototxt_lint import external_reads
-from prototxt_lint.weights import WeightsError, read_weights
+from prototxt_lint.engine import external_reads
+from prototxt_lint.syntax.caffemodel import WeightsError, read_weights
 
 W = FIXTURES / "weights"
 V2 = str(W / "v2.caffemodel")
@@ -423,9 +423,9 @@ def test_a_train_val_net_reports_layers_without_weights_once() -> None:
 
 
 def test_reads_in_worker_processes_reach_the_parent() -> None:
-    from prototxt_lint.batch import lint_inputs
-    from prototxt_lint.linter import Input, Options
-    from prototxt_lint.registry import load_rules
+    from prototxt_lint.engine.linter import Input, Options
+    from prototxt_lint.engine.parallel import lint_inputs
+    from prototxt_lint.engine.registry import load_rules
 
     before = len(external_reads.SEEN)
     inputs = [Input(str(W / f"{case}.prototxt")) for case in ("bad_channels", "renamed")]

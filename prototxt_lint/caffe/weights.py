@@ -36,8 +36,8 @@ class Copy(Record):
                  targets: list[Shape | None] | None) -> None:
         self.phase = phase
         self.layer = layer  # the net's (first) layer of that name
-        self.model = model  # prototxt_lint.weights.Weights
-        self.source = source  # prototxt_lint.weights.WeightLayer
+        self.model = model  # prototxt_lint.syntax.caffemodel.Weights
+        self.source = source  # prototxt_lint.syntax.caffemodel.WeightLayer
         #: the blobs the net layer has (None: unknown count; a None shape: unknown shape)
         self.targets = targets
 

@@ -1,7 +1,8 @@
 """``prototxt-lint weights MODEL``: a trained model's layers, types and blob shapes (what users
-otherwise need pycaffe for), read by :mod:`prototxt_lint.weights` without loading the data.
+otherwise need pycaffe for), read by :mod:`prototxt_lint.syntax.caffemodel` without loading the
+data.
 
-Kept out of :mod:`prototxt_lint.cli` so that linting never imports it.
+Kept out of :mod:`prototxt_lint.cli.command` so that linting never imports it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 
 import click
 
-from prototxt_lint.weights import Weights, WeightsError, read_weights
+from prototxt_lint.syntax.caffemodel import Weights, WeightsError, read_weights
 
 EXIT_OK, EXIT_ERROR = 0, 2
 

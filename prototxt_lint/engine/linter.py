@@ -10,10 +10,11 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from prototxt_lint import core_rules
 from prototxt_lint.dialects.reading import read_as_dialect
+from prototxt_lint.engine import codes as core_rules
+from prototxt_lint.engine.loading import load_bytes, load_path
+from prototxt_lint.engine.suppressions import find_suppressions, matches
 from prototxt_lint.findings import Finding, Related, Severity
-from prototxt_lint.loading import load_bytes, load_path
 from prototxt_lint.model import (
     BVLC_LAYER_TYPES,
     TEST,
@@ -25,13 +26,12 @@ from prototxt_lint.model import (
     values,
     written,
 )
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Fix, Report, Rule
 from prototxt_lint.records import Record
 from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema, bvlc_schema
-from prototxt_lint.source import DEFAULT_MAX_BYTES, InputProblem, Source, mib
-from prototxt_lint.suppressions import find_suppressions, matches
+from prototxt_lint.syntax.parser import Path
+from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES, InputProblem, Source, mib
 
 FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
 
@@ -131,7 +131,7 @@ class Linter:
     def lint(self, inputs: Sequence[Input]) -> list[FileReport]:
         """Lint inputs; nets named by solvers are linted with them (and reported under their
         own path), each file once. Reports come in input order, linked nets after."""
-        from prototxt_lint.data_lists import forget
+        from prototxt_lint.syntax.data_lists import forget
 
         forget()  # lists (and the files they name) are read afresh by every lint
         docs: dict[str, Document] = {}
@@ -244,7 +244,7 @@ class Linter:
         this file, then ``--weights`` (each once, in that order)."""
         configured: list[str] = []
         if self.options.file_weights and not path.startswith("<"):
-            from prototxt_lint.config import matches_glob
+            from prototxt_lint.engine.config import matches_glob
 
             for glob, models in self.options.file_weights:
                 if matches_glob(path, (glob,), self.options.config_folder):
@@ -259,7 +259,7 @@ class Linter:
         ctx.data_root = self.options.data_root
         if not models:
             return
-        from prototxt_lint.weights import WeightsError, read_weights
+        from prototxt_lint.syntax.caffemodel import WeightsError, read_weights
 
         for model in models:
             if model not in loaded:

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from prototxt_lint.engine.linter import FileReport, Input, Linter, Options, resolve_net_path
 from prototxt_lint.findings import Finding
-from prototxt_lint.linter import FileReport, Input, Linter, Options, resolve_net_path
 from prototxt_lint.plugin import Rule
 
 #: top-level net references in a solver; nets have no such fields, so this finds solvers too
@@ -42,7 +42,7 @@ class SlimReport:
         #: the Caffe dialect the file was read as (``Detection.to_dict``), for --format json
         self.dialect = dialect
         #: files outside the inputs that a worker process read for this group (weights, data
-        #: lists: :mod:`prototxt_lint.external_reads`), on the group's first report
+        #: lists: :mod:`prototxt_lint.engine.external_reads`), on the group's first report
         self.reads: list[str] = []
 
     def line_text(self, line: int) -> str:
@@ -115,7 +115,7 @@ def _init_worker(rules: list[Rule], options: Options) -> None:
 
 def _lint_group(group: list[Input]) -> list[SlimReport]:
     assert _worker_linter is not None
-    from prototxt_lint import external_reads
+    from prototxt_lint.engine import external_reads
 
     start = len(external_reads.SEEN)
     reports = [SlimReport.of(r) for r in _worker_linter.lint(group)]
@@ -155,7 +155,7 @@ def lint_inputs(
                              initargs=(rules, options)) as pool:
         results = pool.map(_lint_group, groups, chunksize=chunk)
         reports = [report for group_reports in results for report in group_reports]
-    from prototxt_lint import external_reads
+    from prototxt_lint.engine import external_reads
 
     for report in reports:
         external_reads.SEEN.extend(report.reads)

@@ -8,10 +8,10 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from prototxt_lint.config import Config, per_file_codes
+from prototxt_lint.engine.config import Config, per_file_codes
 
 if TYPE_CHECKING:
-    from prototxt_lint.run import LintRequest
+    from prototxt_lint.cli.run import LintRequest
 
 
 def _toml(value: object) -> str:
@@ -28,7 +28,7 @@ def _toml(value: object) -> str:
 
 def _weights_for(request: LintRequest, config: Config, path: str) -> list[str]:
     """The models loaded into ``path``'s nets: the configuration's for it, then --weights."""
-    from prototxt_lint.config import matches_glob
+    from prototxt_lint.engine.config import matches_glob
 
     configured = [m for glob, models in config.weights
                   if matches_glob(path, (glob,), config.folder()) for m in models]
@@ -37,8 +37,8 @@ def _weights_for(request: LintRequest, config: Config, path: str) -> list[str]:
 
 def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> str:
     """For the first path named: the settings as TOML-like ``key = value`` lines."""
-    from prototxt_lint.discovery import Discovery
-    from prototxt_lint.source import DEFAULT_MAX_BYTES
+    from prototxt_lint.engine.discovery import Discovery
+    from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES
 
     path = request.paths[0] if request.paths else "."
     if path == "-":

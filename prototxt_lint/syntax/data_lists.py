@@ -20,7 +20,7 @@ import os
 import re
 from functools import lru_cache
 
-from prototxt_lint import external_reads
+from prototxt_lint.engine import external_reads
 
 #: files a list names whose existence is checked, at most (the first ones of the list)
 MAX_CHECKED = 100_000

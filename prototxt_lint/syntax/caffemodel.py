@@ -19,7 +19,7 @@ import os
 import struct
 from typing import IO, Any
 
-from prototxt_lint import external_reads
+from prototxt_lint.engine import external_reads
 from prototxt_lint.records import Record
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -302,7 +302,7 @@ def _v0_type(name: str) -> str:
 
 
 def _v1_enum_name(number: int) -> str:
-    from prototxt_lint.caffe_pb2 import V1LayerParameter
+    from prototxt_lint.schema.caffe_pb2 import V1LayerParameter
 
     try:
         return str(V1LayerParameter.LayerType.Name(number))  # type: ignore[arg-type]
