@@ -530,6 +530,15 @@ class NetContext:
         self.phases_from_solver = phases_from_solver
         self.role = role if role is not None else NetRole(
             "train-val", tuple(p.name for p in phases), (), ())
+        #: the trained weights loaded into this net (``--weights``, the solver's ``weights``,
+        #: the configuration's ``weights``), as :class:`prototxt_lint.syntax.caffemodel.Weights`,
+        #: in the order Caffe copies them; and the ones that could not be read, as (path, why)
+        self.weights: list[Any] = []
+        self.weights_errors: list[tuple[str, str]] = []
+        #: the solver that trains this net (SolverParameter), when one was linted with it
+        self.trained_by: Any = None
+        #: the directory ``caffe`` runs from, where data sources are opened (``--data-root``)
+        self.data_root: str | None = None
         #: the blob shapes of every phase (``prototxt_lint.shapes.net_shapes``), once computed
         self.shapes: Any = None
 

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from prototxt_lint.caffe.weights import batchnorm_statistics
 from prototxt_lint.model import DEPLOY, TEST, TRAIN, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Edit, Fix, Report, Severity, net_rule, one_per_cause
 
@@ -96,13 +97,20 @@ def _place(layer: LayerView) -> tuple[tuple[str | int, ...], str]:
     return layer.at("batch_norm_param", "use_global_stats"), f"BatchNorm '{layer.name}'"
 
 
+def _without_statistics(ctx: NetContext, found: list[Any]) -> bool:
+    """The loaded weights name none of the frozen BatchNorm layers: their statistics stay at
+    ``LayerSetUp``'s zeros, as when training from scratch."""
+    return bool(found) and all(batchnorm_statistics(ctx, v) == "none" for _, v, _ in found)
+
+
 @net_rule("N211", "batchnorm-global-stats-in-train", Severity.WARNING,
           "BatchNorm `use_global_stats: true` in TRAIN: statistics never learned.")
 def batchnorm_global_stats_in_train(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags BatchNorm layers with `use_global_stats: true` in the TRAIN net of a net that
-    shows no sign of fine-tuning (then it is N212): once per net, at the first such layer,
+    shows no sign of fine-tuning (then it is N212), or whose loaded weights (`--weights`, the
+    solver's `weights`) have none of these layers: once per net, at the first such layer,
     with the others as related places.
 
     The TRAIN net is judged only where Caffe builds one for what the file is for (see the
@@ -152,7 +160,8 @@ def batchnorm_global_stats_in_train(ctx: NetContext) -> Iterator[Report]:
     which is wrong when you fine-tune from weights with trained statistics.
     """
     found, scales = _frozen_in_train(ctx)
-    if not found or scales or ctx.role.finetuning:
+    unloaded = _without_statistics(ctx, found)
+    if not found or ((scales or ctx.role.finetuning) and not unloaded):
         return  # nothing frozen, or a fine-tuning net (N212)
     phase, _, param = found[0]
     layers = [layer for _, layer, _ in found]
@@ -181,7 +190,9 @@ def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
     place through the same blob name) has every parameter frozen (the R-FCN / py-R-FCN
     ResNet pattern), a learnable layer is frozen with `lr_mult: 0` and has no filler of its
     own, or the solver that trains it loads `weights`. Once per net, at the first such
-    layer, with the others as related places.
+    layer, with the others as related places. When the weights loaded into the net
+    (`--weights`, the solver's `weights`) carry these layers, they decide and nothing is
+    reported here: trained statistics make the frozen layers right, all-zero ones are W105.
 
     ## Why is this bad?
     It is not, when the weights loaded for training (`caffe train --weights`, or the
@@ -231,6 +242,10 @@ def batchnorm_frozen_for_finetuning(ctx: NetContext) -> Iterator[Report]:
     found, scales = _frozen_in_train(ctx)
     if not found or not (scales or ctx.role.finetuning):
         return
+    if all(batchnorm_statistics(ctx, v) in ("trained", "zero") for _, v, _ in found):
+        return  # the weights decide: trained statistics are right, zero ones are W105's
+    if _without_statistics(ctx, found):
+        return  # the weights have none of these layers: N211
     phase, layer, param = found[0]
     signs = ([f"the Scale '{scales[0][1].name}' after BatchNorm '{scales[0][0].name}' is"
               " frozen (lr_mult 0)"] if scales else []) + list(ctx.role.finetuning)

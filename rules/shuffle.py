@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from prototxt_lint.model import TEST, TRAIN, LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.syntax.data_lists import read_image_list, resolve
 
 #: Layer type -> (its parameter message, what it reads).
 _SHUFFLABLE = {
@@ -63,6 +64,25 @@ def _shuffles(layer: LayerView, param_name: str) -> bool:
     return bool(param is not None and param.shuffle)
 
 
+def _sorted_evidence(ctx: NetContext, layer: LayerView) -> str:
+    """", and <list> is sorted by class: ..." when the ImageData list exists where Caffe opens
+    it (the data root) and each label's lines are one block."""
+    if layer.type != "ImageData" or layer.syntax == "v0":
+        return ""
+    param = layer.param("image_data_param")
+    path = resolve(param.source, ctx.data_root) if param is not None else None
+    if path is None:
+        return ""
+    listed = read_image_list(path, ctx.data_root or "", check_files=False)
+    if not listed.class_sorted():
+        return ""
+    starts = ", ".join(f"{label} from line {n}" for n, label in listed.first_lines[:4])
+    more = ", ..." if len(listed.first_lines) > 4 else ""
+    return (f", and {param.source} is sorted by class: its {listed.lines} lines hold"
+            f" {len(listed.labels)} labels in {listed.runs} blocks ({starts}{more}), so each"
+            " batch holds one or two classes")
+
+
 @net_rule("N251", "unshuffled-training-data", Severity.WARNING,
           "Training ImageData/HDF5Data layer without `shuffle: true`: same order every epoch.")
 def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
@@ -77,7 +97,9 @@ def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
     whose rows must stay aligned, which shuffling would break. An `HDF5Data` layer is only
     judged when one of its tops goes into a classifier's loss or Accuracy: HDF5 files
     often hold regression targets (face landmarks, boxes), which have no classes to be
-    sorted by.
+    sorted by. When an `ImageData` list exists where Caffe opens it (relative to the data
+    root, `--data-root`) and each label's lines form one block, the message says so, with
+    the blocks it found.
 
     ## Why is this bad?
     `shuffle` defaults to false. `ImageDataLayer` (`src/caffe/layers/image_data_layer.cpp`)
@@ -130,8 +152,8 @@ def unshuffled_training_data(ctx: NetContext) -> Iterator[Report]:
         yield Report(
             layer.at(param_name, "shuffle"),
             f"`{layer.type}` layer \"{layer.name}\" has {state}: Caffe reads {what} in the"
-            " same order every epoch, so training batches follow the file's order (often"
-            " sorted by class)",
+            " same order every epoch, so training batches follow the file's order"
+            + (_sorted_evidence(ctx, layer) or " (often sorted by class)"),
             hint=hint,
             phase=TRAIN,
         )

@@ -166,6 +166,8 @@ def test_show_settings(tmp_path: Path) -> None:
         'extend-exclude = ["legacy"]',
         "respect-gitignore = true",
         "force-exclude = false",
+        "weights = []",
+        'data-root = ""  # not set',
         f"excluded = \"excluded by 'legacy' ({config})\"",
     ]
 

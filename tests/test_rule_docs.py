@@ -7,7 +7,7 @@ users read (``--explain``) never shows them.
 from __future__ import annotations
 
 import pytest
-from conftest import _RULES, lint_text
+from conftest import _RULES, FIXTURES, lint_text
 from test_rule_infogain import old_caffe
 
 from prototxt_lint.engine.rule_docs import outer_setup, runnable, section_blocks, visible
@@ -20,6 +20,8 @@ NO_TEXT_EXAMPLE = {
     "P007": "binary bytes in the file",
     "P008": "bytes that are not UTF-8, which a docstring cannot hold",
     "P010": "an empty file: the example would be an empty block",
+    "W102": "needs the solver that trains the net (its base_lr and weights) and a binary model",
+    "W106": "needs a solver naming a binary model that cannot be read",
 }
 
 RULES = {rule.code: rule for rule in _RULES}
@@ -28,6 +30,14 @@ RULES = {rule.code: rule for rule in _RULES}
 OPTIONS = {
     "N242": ("a Caffe before BVLC 1.0, whose InfogainLossParameter has no `axis`",
              lambda: {"schema": old_caffe()}),
+    **{code: ("the model real Caffe trained from tests/fixtures/weights/train_v2.prototxt",
+              lambda: {"weights": (str(FIXTURES / "weights" / "v2.caffemodel"),)})
+       for code in ("W100", "W101", "W103", "W104")},
+    **{code: ("list files in tests/fixtures/data_lists/ (the data root)",
+              lambda: {"data_root": str(FIXTURES / "data_lists")})
+       for code in ("D100", "D101", "D102", "D103")},
+    "W105": ("a model trained with BatchNorm frozen (tests/fixtures/weights/bn_zero)",
+             lambda: {"weights": (str(FIXTURES / "weights" / "bn_zero.caffemodel"),)}),
 }
 
 

@@ -129,6 +129,22 @@ def _check_max_file_size(value: float | None) -> float | None:
     " the fields it uses]; bvlc turns detection off. --proto wins over it.",
 )
 @click.option(
+    "--weights",
+    "weights",
+    multiple=True,
+    metavar="MODEL",
+    help="Check the nets against these trained weights (.caffemodel, .caffemodel.h5), as"
+    " Caffe's -weights loads them; repeatable, or comma-separated like caffe's `-weights a,b`.",
+)
+@click.option(
+    "--data-root",
+    default=None,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="The directory caffe runs from, where ImageData/HDF5Data sources are opened"
+    " [default: the configuration's data-root, else the current directory].",
+)
+@click.option(
     "--fix",
     is_flag=True,
     help="Apply the rules' safe fixes to the files (atomically), then report what is left.",
@@ -212,6 +228,8 @@ def lint_command(
     respect_gitignore: bool | None,
     force_exclude: bool,
     show_settings: bool,
+    weights: tuple[str, ...],
+    data_root: str | None,
 ) -> None:
     """Lint Caffe net and solver prototxt files.
 
@@ -219,7 +237,7 @@ def lint_command(
     A solver's net (net, train_net, test_net) is linted with it.
 
     Other commands: `prototxt-lint lsp` (language server), `prototxt-lint shapes NET`,
-    `prototxt-lint lr-schedule SOLVER`; each has --help.
+    `prototxt-lint lr-schedule SOLVER`, `prototxt-lint weights MODEL`; each has --help.
     """
     try:
         rules = load_rules()
@@ -261,6 +279,8 @@ def lint_command(
         respect_gitignore=respect_gitignore,
         force_exclude=force_exclude,
         show_settings=show_settings,
+        weights=tuple(part for value in weights for part in value.split(",") if part),
+        data_root=data_root,
     )
     try:
         code = run_lint(request, rules)
@@ -270,7 +290,7 @@ def lint_command(
 
 
 #: the optional extra that provides a subcommand's third-party dependencies
-EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot"}
+EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot", "weights": ""}
 
 
 def _subcommand(name: str) -> click.Command:

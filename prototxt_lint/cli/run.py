@@ -37,6 +37,7 @@ SUBCOMMANDS = {
     "lsp": ("prototxt_lint.lsp.server", "lsp_command"),
     "shapes": ("prototxt_lint.cli.shapes", "shapes_command"),
     "lr-schedule": ("prototxt_lint.cli.lr_schedule", "lr_schedule_command"),
+    "weights": ("prototxt_lint.cli.weights", "weights_command"),
 }
 
 
@@ -50,6 +51,7 @@ class LintRequest(Record):
     __slots__ = (
         "color",
         "config_path",
+        "data_root",
         "dialect",
         "diff",
         "exit_zero",
@@ -71,6 +73,7 @@ class LintRequest(Record):
         "statistics",
         "stdin_filename",
         "unsafe_fixes",
+        "weights",
     )
 
     def __init__(
@@ -98,7 +101,11 @@ class LintRequest(Record):
         respect_gitignore: bool | None = None,  # --no-respect-gitignore: False
         force_exclude: bool = False,
         show_settings: bool = False,
+        weights: tuple[str, ...] = (),  # --weights, split at commas
+        data_root: str | None = None,  # --data-root
     ) -> None:
+        self.weights = weights
+        self.data_root = data_root
         self.paths = paths
         self.config_path = config_path
         self.respect_gitignore = respect_gitignore
@@ -340,6 +347,20 @@ def check_config_selectors(config: Config, rules: list[Rule]) -> None:
         raise SetupProblem(f"configuration error: {exc}") from None
 
 
+def check_weights(paths: Sequence[str]) -> None:
+    """``--weights`` models that cannot be read stop the run (exit code 2), with the reason
+    and where in the file it is: nothing would be checked against them."""
+    if not paths:
+        return
+    from prototxt_lint.syntax.caffemodel import WeightsError, read_weights
+
+    for path in paths:
+        try:
+            read_weights(path)
+        except WeightsError as exc:
+            raise SetupProblem(f"--weights {exc}") from None
+
+
 def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     """Lint, print the report, return the exit code. Raises :class:`SetupProblem`."""
     out, err = sys.stdout, sys.stderr or io.StringIO()  # stderr closed: messages go nowhere
@@ -396,6 +417,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     for config in groups:
         check_config_selectors(config, rules)
     ignores = PerFileIgnores(config_for)
+    check_weights(request.weights)
     for config, items in groups.items():
         schema_path = request.proto or config.proto
         schema = None
@@ -418,6 +440,10 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             debug=bool(os.environ.get("PROTOTXT_LINT_DEBUG")),
             schema=schema,
             dialect=request.dialect or config.dialect or "auto",
+            weights=request.weights,
+            file_weights=config.weights,
+            config_folder=config.folder(),
+            data_root=request.data_root or config.data_root,
         )
         if request.fail_on:
             threshold = Severity.parse(request.fail_on)

@@ -26,6 +26,15 @@ def _toml(value: object) -> str:
     return json.dumps(value)
 
 
+def _weights_for(request: LintRequest, config: Config, path: str) -> list[str]:
+    """The models loaded into ``path``'s nets: the configuration's for it, then --weights."""
+    from prototxt_lint.engine.config import matches_glob
+
+    configured = [m for glob, models in config.weights
+                  if matches_glob(path, (glob,), config.folder()) for m in models]
+    return list(dict.fromkeys([*configured, *request.weights]))
+
+
 def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> str:
     """For the first path named: the settings as TOML-like ``key = value`` lines."""
     from prototxt_lint.engine.discovery import Discovery
@@ -55,6 +64,8 @@ def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> 
         ("extend-exclude", list(config.extend_exclude)),
         ("respect-gitignore", respect),
         ("force-exclude", request.force_exclude or config.force_exclude),
+        ("weights", [] if is_dir else _weights_for(request, config, path)),
+        ("data-root", request.data_root or config.data_root),
         ("excluded", excluded or False),
     ]
     head = f"# Settings for {path}\n"

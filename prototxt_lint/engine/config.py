@@ -11,7 +11,8 @@ from prototxt_lint.records import Record
 
 CONFIG_FILES = (".prototxt-lint.toml", "pyproject.toml")
 KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto", "dialect", "exclude",
-              "extend-exclude", "per-file-ignores", "respect-gitignore", "force-exclude"}
+              "extend-exclude", "per-file-ignores", "respect-gitignore", "force-exclude",
+              "weights", "data-root"}
 #: what ``exclude`` is when a config does not set it (``extend-exclude`` adds to it); hidden
 #: folders (``.git``, ``.venv``...) are never walked into either
 DEFAULT_EXCLUDE = ("node_modules", "venv", "__pycache__", "site-packages")
@@ -25,6 +26,7 @@ class Config(Record):
     """Settings from a config file (all empty when there is none)."""
 
     __slots__ = (
+        "data_root",
         "dialect",
         "exclude",
         "extend_exclude",
@@ -37,6 +39,7 @@ class Config(Record):
         "proto",
         "respect_gitignore",
         "select",
+        "weights",
     )
 
     def __init__(
@@ -53,7 +56,12 @@ class Config(Record):
         per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),  # (glob, codes)
         respect_gitignore: bool = True,
         force_exclude: bool = False,
+        # `weights`: (glob, models) per file, models resolved against the config's folder
+        weights: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        data_root: str | None = None,  # `data-root`, resolved against the config's folder
     ) -> None:
+        self.weights = weights
+        self.data_root = data_root
         self.path = path
         self.exclude = exclude
         self.extend_exclude = extend_exclude
@@ -91,6 +99,21 @@ def _per_file_ignores(value: object, path: str) -> tuple[tuple[str, tuple[str, .
         raise ConfigError(f"{path}: `per-file-ignores` must be a table of glob = [codes]")
     return tuple((str(glob), _codes(codes, f"per-file-ignores.{glob!r}", path))
                  for glob, codes in value.items())
+
+
+def _weights(value: object, path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``weights = { "glob" = "model" or ["a", "b"] }``: the models loaded into the nets of
+    the files each glob matches (paths relative to the config's folder)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: `weights` must be a table of glob = model (or [models])")
+    folder = os.path.dirname(os.path.abspath(path))
+    out = []
+    for glob, models in value.items():
+        listed = [models] if isinstance(models, str) else models
+        if not isinstance(listed, list) or not all(isinstance(m, str) for m in listed):
+            raise ConfigError(f"{path}: weights.{glob!r} must be a model path or a list of them")
+        out.append((str(glob), tuple(os.path.join(folder, m) for m in listed if m)))
+    return tuple(out)
 
 
 def _flag(table: dict[str, object], key: str, default: bool, path: str) -> bool:
@@ -152,8 +175,15 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
             raise ConfigError(
                 f"{path}: dialect must be one of {', '.join(dialect_choices())}, not {dialect!r}"
             )
+    data_root = table.get("data-root")
+    if data_root is not None and not isinstance(data_root, str):
+        raise ConfigError(f"{path}: data-root must be a directory")
+    if data_root:
+        data_root = os.path.join(os.path.dirname(os.path.abspath(path)), data_root)
     return Config(
         path=path,
+        weights=_weights(table.get("weights", {}), path),
+        data_root=data_root or None,
         select=_codes(table.get("select", []), "select", path),
         ignore=_codes(table.get("ignore", []), "ignore", path),
         fail_on=fail_on,

@@ -42,7 +42,8 @@ FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
 class Options(Record):
     """How to lint: which rules, the size limit, the schema."""
 
-    __slots__ = ("debug", "dialect", "ignore", "max_bytes", "schema", "select")
+    __slots__ = ("config_folder", "data_root", "debug", "dialect", "file_weights", "ignore",
+                 "max_bytes", "schema", "select", "weights")
 
     def __init__(
         self,
@@ -52,7 +53,16 @@ class Options(Record):
         schema: Schema | None = None,  # a user's caffe.proto (--proto): wins over dialect
         debug: bool = False,  # let exceptions in rules propagate
         dialect: str = "auto",  # "auto" (detect), "bvlc" or a dialect's name (--dialect)
+        weights: Sequence[str] = (),  # --weights: models loaded into every net linted
+        # the configuration's `weights`: (glob, model paths) with the config's folder
+        file_weights: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        data_root: str | None = None,  # --data-root: where caffe runs (data sources)
+        config_folder: str | None = None,  # what file_weights' globs are relative to
     ) -> None:
+        self.config_folder = config_folder
+        self.weights = tuple(weights)
+        self.file_weights = file_weights
+        self.data_root = data_root
         self.select = select
         self.ignore = ignore
         self.max_bytes = max_bytes
@@ -124,6 +134,9 @@ class Linter:
     def lint(self, inputs: Sequence[Input]) -> list[FileReport]:
         """Lint inputs; nets named by solvers are linted with them (and reported under their
         own path), each file once. Reports come in input order, linked nets after."""
+        from prototxt_lint.syntax.data_lists import forget
+
+        forget()  # lists (and the files they name) are read afresh by every lint
         docs: dict[str, Document] = {}
         order: list[str] = []
         for item in inputs:
@@ -136,12 +149,15 @@ class Linter:
         net_phases: dict[str, dict[str, Any]] = {}
         net_finetunes: dict[str, tuple[str, ...]] = {}
         contexts: dict[str, list[NetContext]] = {}
+        net_solver: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        loaded: dict[str, Any] = {}  # weights read in this lint, by path
         for key in list(order):
             doc = docs[key]
             if doc.kind != "solver":
                 continue
             links = self._links(doc)
             finetunes = _solver_finetunes(doc)
+            solver_weights = self._solver_weights(doc)
             for link in links:
                 if link.resolved is None:
                     continue
@@ -156,15 +172,19 @@ class Linter:
                     phases.setdefault(phase, _solver_state(doc.message, phase, link))
                 if TRAIN in link.phases:
                     net_finetunes[net_key] = finetunes
+                    net_solver[net_key] = (doc.message, solver_weights)
             ctx = SolverContext(doc, doc.message, links)
             collected[key].extend(self._run(self.solver_rules, ctx))
             for link in links:
                 if link.embedded is not None:
                     states = {p: _solver_state(doc.message, p, link) for p in link.phases}
+                    train = TRAIN in link.phases
+                    models = self._weights_paths(doc.path, solver_weights if train else ())
                     net_ctx = build_net_context(
                         doc, link.embedded, link.field_path, link.phases, states,
-                        finetunes if TRAIN in link.phases else (),
+                        (finetunes if train else ()) + _weights_signs(models, solver_weights),
                     )
+                    self._attach(net_ctx, models, loaded, doc.message if train else None)
                     contexts.setdefault(key, []).append(net_ctx)
                     collected[key].extend(self._run(self.net_rules, net_ctx))
             collected[key].extend(self._link_notes(links))
@@ -174,8 +194,12 @@ class Linter:
                 continue
             linked = net_phases.get(key)
             names = tuple(p for p in (TRAIN, TEST) if p in linked) if linked else None
+            solver, solver_weights = net_solver.get(key, (None, ()))
+            models = self._weights_paths(doc.path, solver_weights)
             ctx_net = build_net_context(doc, doc.message, (), names, linked,
-                                        net_finetunes.get(key, ()))
+                                        net_finetunes.get(key, ())
+                                        + _weights_signs(models, solver_weights))
+            self._attach(ctx_net, models, loaded, solver)
             contexts[key] = [ctx_net]
             collected[key].extend(self._run(self.net_rules, ctx_net))
         reports = [self._finish(docs[key], collected[key]) for key in order]
@@ -206,6 +230,51 @@ class Linter:
                                 problems=[problem])
             return load_bytes(item.path, item.data, self.schema)
         return load_path(item.path, self.schema, self.options.max_bytes)
+
+    def _solver_weights(self, doc: Document) -> tuple[str, ...]:
+        """The models a solver's ``weights`` fields name (``Solver::Init`` copies each into
+        the train net, as ``caffe train --weights``), where Caffe would find them."""
+        base = os.path.dirname(os.path.abspath(doc.path)) if not doc.path.startswith("<") else None
+        out = []
+        for name in written(doc.message, "weights"):
+            for part in str(name).split(","):
+                if part:
+                    out.append(resolve_net_path(part, base) or part)
+        return tuple(out)
+
+    def _weights_paths(self, path: str, solver_weights: tuple[str, ...]) -> tuple[str, ...]:
+        """The models loaded into the nets of ``path``: the solver's, the configuration's for
+        this file, then ``--weights`` (each once, in that order)."""
+        configured: list[str] = []
+        if self.options.file_weights and not path.startswith("<"):
+            from prototxt_lint.engine.config import matches_glob
+
+            for glob, models in self.options.file_weights:
+                if matches_glob(path, (glob,), self.options.config_folder):
+                    configured.extend(models)
+        return tuple(dict.fromkeys((*solver_weights, *configured, *self.options.weights)))
+
+    def _attach(self, ctx: NetContext, models: tuple[str, ...], loaded: dict[str, Any],
+                solver: Any) -> None:
+        """Read the models (once per lint) into ``ctx`` and give it the solver and the data
+        root."""
+        ctx.trained_by = solver
+        ctx.data_root = self.options.data_root
+        if not models:
+            return
+        from prototxt_lint.syntax.caffemodel import WeightsError, read_weights
+
+        for model in models:
+            if model not in loaded:
+                try:
+                    loaded[model] = read_weights(model)
+                except WeightsError as exc:
+                    loaded[model] = str(exc)
+            result = loaded[model]
+            if isinstance(result, str):
+                ctx.weights_errors.append((model, result))
+            else:
+                ctx.weights.append(result)
 
     def _links(self, doc: Document) -> list[NetLink]:
         solver = doc.message
@@ -393,6 +462,13 @@ def _solver_finetunes(doc: Document) -> tuple[str, ...]:
     ``caffe train --weights`` does)."""
     names = list(written(doc.message, "weights"))
     return (f"the solver loads weights ({', '.join(names)})",) if names else ()
+
+
+def _weights_signs(models: tuple[str, ...], solver_weights: tuple[str, ...]) -> tuple[str, ...]:
+    """The fine-tuning sign of weights loaded from outside the solver (the solver's own are
+    already named by :func:`_solver_finetunes`)."""
+    others = [m for m in models if m not in solver_weights]
+    return (f"weights are loaded ({', '.join(others)})",) if others else ()
 
 
 def _solver_state(solver: Any, phase: str, link: NetLink) -> Any:

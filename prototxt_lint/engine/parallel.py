@@ -41,6 +41,9 @@ class SlimReport:
         self.roles: list[dict[str, Any]] = [] if roles is None else roles
         #: the Caffe dialect the file was read as (``Detection.to_dict``), for --format json
         self.dialect = dialect
+        #: files outside the inputs that a worker process read for this group (weights, data
+        #: lists: :mod:`prototxt_lint.engine.external_reads`), on the group's first report
+        self.reads: list[str] = []
 
     def line_text(self, line: int) -> str:
         return self.lines.get(line, "")
@@ -112,7 +115,14 @@ def _init_worker(rules: list[Rule], options: Options) -> None:
 
 def _lint_group(group: list[Input]) -> list[SlimReport]:
     assert _worker_linter is not None
-    return [SlimReport.of(r) for r in _worker_linter.lint(group)]
+    from prototxt_lint.engine import external_reads
+
+    start = len(external_reads.SEEN)
+    reports = [SlimReport.of(r) for r in _worker_linter.lint(group)]
+    if reports:  # sent back to the parent, which notes them (lint_inputs)
+        reports[0].reads = external_reads.SEEN[start:]
+    del external_reads.SEEN[start:]
+    return reports
 
 
 def _lint_serially(
@@ -144,4 +154,9 @@ def lint_inputs(
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(rules, options)) as pool:
         results = pool.map(_lint_group, groups, chunksize=chunk)
-        return [report for group_reports in results for report in group_reports]
+        reports = [report for group_reports in results for report in group_reports]
+    from prototxt_lint.engine import external_reads
+
+    for report in reports:
+        external_reads.SEEN.extend(report.reads)
+    return reports

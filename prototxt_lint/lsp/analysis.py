@@ -153,6 +153,9 @@ def options_for(config: Config, schema: Schema | None = None) -> Options:
         max_bytes=int(size * 1024 * 1024) if size else DEFAULT_MAX_BYTES,
         schema=schema,
         dialect=config.dialect or "auto",
+        file_weights=config.weights,
+        config_folder=config.folder(),
+        data_root=config.data_root,
     )
 
 

@@ -109,7 +109,22 @@ def layer_text(analysis: Analysis, ctx: NetContext, layer: LayerView) -> str:
         lines.append("Tops: " + ", ".join(f"`{t}`" for t in layer.tops))
     for top in dict.fromkeys(layer.tops):
         lines.extend(_shape_lines(analysis, ctx, top, f"Shape of `{top}`", active))
+    lines.extend(_weight_lines(ctx, layer))
     return "  \n".join(lines)
+
+
+def _weight_lines(ctx: NetContext, layer: LayerView) -> list[str]:
+    """The blob shapes the loaded weights (the configuration's ``weights``) give the layer."""
+    out = []
+    for model in ctx.weights:
+        source = model.layer(layer.name)
+        if source is None:
+            out.append(f"Weights in `{model.path}`: none (learned from its fillers)")
+        elif source.blobs:
+            shapes = ", ".join(f"`{b.shape_string()}`" for b in source.blobs)
+            stats = " (statistics all 0)" if source.stats_zero else ""
+            out.append(f"Weights in `{model.path}`: {shapes}{stats}")
+    return out
 
 
 def net_text(ctx: NetContext) -> str:
