@@ -220,6 +220,17 @@ class PrototxtLanguageServer(LanguageServer):
         )
         return True
 
+    def forget_finished_handlers(self) -> None:
+        """Drop the futures of handlers that have finished. pygls 2.x files the future of
+        every notification's handler in ``protocol._request_futures`` under a fresh uuid
+        (``JsonRPCProtocol._handle_notification`` and ``_run_generator``) and never removes
+        it: about 2 KB per keystroke, forever (tests/test_lsp_soak.py measures it). A request
+        still running keeps its future, which ``$/cancelRequest`` needs."""
+        futures = getattr(self.protocol, "_request_futures", None)
+        if isinstance(futures, dict) and len(futures) > 16:
+            for key in [k for k, f in futures.items() if f.done()]:
+                del futures[key]
+
     def request_lint(self, uri: str) -> None:
         path = uri_to_path(uri)
         if path is not None and is_config_path(path):
@@ -273,6 +284,7 @@ def _guard(server: PrototxtLanguageServer, name: str) -> Callable[[Callable[...,
 
             @functools.wraps(func)
             async def run_async(params: Any) -> Any:
+                server.forget_finished_handlers()
                 try:
                     return await func(params)
                 except Exception as exc:
@@ -283,6 +295,7 @@ def _guard(server: PrototxtLanguageServer, name: str) -> Callable[[Callable[...,
 
         @functools.wraps(func)
         def run(params: Any) -> Any:
+            server.forget_finished_handlers()
             try:
                 return func(params)
             except Exception as exc:
