@@ -181,6 +181,19 @@ def _check_max_file_size(value: float | None) -> float | None:
     help="Print the resolved configuration for the first PATH and exit.",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Lint every file, neither reading nor writing the result cache.",
+)
+@click.option(
+    "--cache-dir",
+    default=None,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Keep the result cache in DIR [default: $PROTOTXT_LINT_CACHE_DIR, the config's"
+    " cache-dir, or $XDG_CACHE_HOME/prototxt-lint].",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Colour the output [default: on a terminal, unless NO_COLOR is set].",
@@ -212,6 +225,8 @@ def lint_command(
     respect_gitignore: bool | None,
     force_exclude: bool,
     show_settings: bool,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Lint Caffe net and solver prototxt files.
 
@@ -261,6 +276,8 @@ def lint_command(
         respect_gitignore=respect_gitignore,
         force_exclude=force_exclude,
         show_settings=show_settings,
+        cache=not no_cache,
+        cache_dir=cache_dir,
     )
     try:
         code = run_lint(request, rules)

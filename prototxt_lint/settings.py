@@ -26,6 +26,12 @@ def _toml(value: object) -> str:
     return json.dumps(value)
 
 
+def _cache_dir(request: LintRequest, config: Config) -> str | None:
+    from prototxt_lint.cache import choose_dir, disabled_by_env
+
+    return None if disabled_by_env() else choose_dir(request.cache_dir, config.cache_dir)
+
+
 def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> str:
     """For the first path named: the settings as TOML-like ``key = value`` lines."""
     from prototxt_lint.discovery import Discovery
@@ -55,6 +61,7 @@ def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> 
         ("extend-exclude", list(config.extend_exclude)),
         ("respect-gitignore", respect),
         ("force-exclude", request.force_exclude or config.force_exclude),
+        ("cache-dir", None if not request.cache else _cache_dir(request, config)),
         ("excluded", excluded or False),
     ]
     head = f"# Settings for {path}\n"

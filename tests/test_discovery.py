@@ -166,6 +166,7 @@ def test_show_settings(tmp_path: Path) -> None:
         'extend-exclude = ["legacy"]',
         "respect-gitignore = true",
         "force-exclude = false",
+        f'cache-dir = "{os.environ["PROTOTXT_LINT_CACHE_DIR"]}"',  # conftest: the session's
         f"excluded = \"excluded by 'legacy' ({config})\"",
     ]
 
