@@ -89,7 +89,12 @@ def file_digest(path: str) -> str | None:
         return None
 
 
-def _module_files(folder: str) -> Iterable[tuple[str, int, int]]:
+def module_files(folder: str) -> Iterable[tuple[str, int, int]]:
+    """(path, mtime_ns, size) of the code under ``folder`` (or of the file ``folder``)."""
+    if os.path.isfile(folder):
+        info = os.stat(folder)
+        yield folder, info.st_mtime_ns, info.st_size
+        return
     stack = [folder]
     while stack:
         current = stack.pop()
@@ -134,30 +139,43 @@ def rule_distributions() -> list[str]:
     return found
 
 
+def code_folders(rules: Sequence[Rule]) -> list[str]:
+    """Where the code that lints is: the linter's package, and for each rule the folder of
+    its module and of its top-level package (a top-level module without a package: that
+    file alone)."""
+    folders = {os.path.dirname(os.path.abspath(__file__))}
+    for rule in rules:
+        module = sys.modules.get(getattr(rule.check, "__module__", "") or "")
+        file = getattr(module, "__file__", None)
+        if module is None or not file:
+            continue
+        file = os.path.abspath(file)
+        if "." not in module.__name__ and os.path.basename(file) != "__init__.py":
+            folders.add(file)
+            continue
+        folders.add(os.path.dirname(file))
+        root_file = getattr(sys.modules.get(module.__name__.split(".")[0]), "__file__", None)
+        if root_file:
+            folders.add(os.path.dirname(os.path.abspath(root_file)))
+    return sorted(folders)
+
+
 def code_fingerprint(rules: Sequence[Rule]) -> str:
     """What the code that lints is: Python, protobuf, the linter's modules and every rule
     module (plugins included), by path, size and modification time."""
     from prototxt_lint.registry import entry_points
 
-    folders = {os.path.dirname(os.path.abspath(__file__))}
     names = sorted((r.code, r.name, int(r.severity), getattr(r.check, "__module__", ""),
                     getattr(r.check, "__qualname__", "")) for r in rules)
-    for rule in rules:
-        module = sys.modules.get(getattr(rule.check, "__module__", "") or "")
-        file = getattr(module, "__file__", None)
-        if file:
-            top = (module.__name__.split(".")[0] if module else "")
-            root = sys.modules.get(top)
-            root_file = getattr(root, "__file__", None) or file
-            folders.add(os.path.dirname(os.path.abspath(root_file)))
+    folders = code_folders(rules)
     import google.protobuf
 
     digest = blake2b(digest_size=20)
     digest.update(repr((FORMAT, sys.version, sys.implementation.name,
                         google.protobuf.__version__, sorted(entry_points()),
                         rule_distributions(), names)).encode())
-    for folder in sorted(folders):
-        for item in _module_files(folder):
+    for folder in folders:
+        for item in module_files(folder):
             digest.update(repr(item).encode())
     return digest.hexdigest()
 

@@ -509,11 +509,17 @@ class _Caching:
 
         groups = partition(items)
         if not self.enabled:
+            from prototxt_lint.run_cache import UNSTORABLE
+
+            UNSTORABLE.append("--no-cache")
             return [r for reports, _ in lint_groups(self.rules, options, groups,
                                                     self.request.jobs) for r in reports]
         from prototxt_lint.cache import ResultCache, choose_dir, group_key, note_stat
+        from prototxt_lint.run_cache import UNSTORABLE
 
         folder = choose_dir(self.request.cache_dir, config.cache_dir)
+        if config.cache_dir and folder == config.cache_dir:
+            UNSTORABLE.append("the configuration's cache-dir")
         cache = self.caches.get(folder)
         if cache is None:
             cache = self.caches[folder] = ResultCache(folder)
@@ -536,6 +542,7 @@ class _Caching:
             key = keys[n]
             if external:
                 note_stat("skip-external")
+                UNSTORABLE.append("an external read")
             elif key is not None:
                 cache.put(key, reports)
                 note_stat("store")

@@ -1,7 +1,11 @@
 """The result cache (prototxt_lint/cache.py): a warm run says byte for byte what a cold one
 says, and anything a group's findings depend on makes it lint again.
 
-Hits are counted with PROTOTXT_LINT_CACHE_STATS (one line per group looked up), never timed.
+Hits are counted with PROTOTXT_LINT_CACHE_STATS (one line per group looked up, and
+``run-hit``/``run-store`` for the whole run's answer of prototxt_lint/run_cache.py), never
+timed. The key tests run twice: with the run cache (files named on the command line are
+answered before the engine is imported) and with the group cache alone
+(PROTOTXT_LINT_RUN_CACHE=0).
 """
 
 from __future__ import annotations
@@ -39,19 +43,36 @@ BAD_NET = NET.replace('bottom: "data"', 'bottom: "nosuch"')  # N261
 SOLVER = 'net: "net.prototxt"\nbase_lr: 0.01\nlr_policy: "fixed"\nmax_iter: 100\n'
 
 
+def cached(events: Counter[str]) -> bool:
+    """The run was answered from the cache: as a whole, or every group."""
+    return events["run-hit"] == 1 or (events["hit"] > 0 and events["miss"] == 0)
+
+
+def fresh(events: Counter[str]) -> bool:
+    """The run linted (at least one group) rather than replaying."""
+    return events["run-hit"] == 0 and events["miss"] > 0
+
+
+@pytest.fixture(params=["run", "group"])
+def layer(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 class Run:
     """One lint process with its own cache folder and statistics file."""
 
-    def __init__(self, tmp_path: Path, cache: Path | None = None) -> None:
+    def __init__(self, tmp_path: Path, cache: Path | None = None, layer: str = "run") -> None:
         self.cache = cache or tmp_path / "cache"
         self.stats = tmp_path / "stats.txt"
         self.extra_env: dict[str, str] = {}
+        self.layer_env = {"PROTOTXT_LINT_RUN_CACHE": "0"} if layer == "group" else {}
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PROTOTXT_LINT_")}
         env.pop("GITHUB_ACTIONS", None)
         return {**env, "PROTOTXT_LINT_CACHE_DIR": str(self.cache),
-                "PROTOTXT_LINT_CACHE_STATS": str(self.stats), **self.extra_env}
+                "PROTOTXT_LINT_CACHE_STATS": str(self.stats), **self.layer_env,
+                **self.extra_env}
 
     def __call__(self, *args: str, cwd: Path = REPO) -> tuple[int, bytes, Counter[str]]:
         """Exit code, stdout+stderr bytes, and this run's cache events."""
@@ -102,68 +123,76 @@ def test_warm_output_is_byte_identical_on_the_corpus(tmp_path: Path, fmt: str) -
     assert warm[2]["miss"] == 0 and warm[2]["hit"] == cold[2]["store"] > 30
 
 
-def test_editing_a_solvers_net_invalidates_the_solvers_group(tmp_path: Path) -> None:
+def test_editing_a_solvers_net_invalidates_the_solvers_group(tmp_path: Path, layer: str) -> None:
     """The net is not named on the command line: the solver links it."""
     folder = _project(tmp_path)
-    run = Run(tmp_path)
+    run = Run(tmp_path, layer=layer)
     solver = str(folder / "solver.prototxt")
     first = run(solver)
-    assert first[2] == Counter(miss=1, store=1)
-    assert run(solver)[2] == Counter(hit=1)
-    assert run(solver)[1] == first[1]
+    assert first[2]["miss"] == 1 and first[2]["store"] == 1
+    second = run(solver)
+    assert cached(second[2]) and second[1] == first[1]
     (folder / "net.prototxt").write_text(BAD_NET)
     edited = run(solver)
-    assert edited[2] == Counter(miss=1, store=1)
+    assert fresh(edited[2])
     assert edited[1] != first[1]
     assert edited[1] == run("--no-cache", solver)[1]
+    assert cached(run(solver)[2])
 
 
-def test_a_net_that_appears_later_invalidates_the_solver(tmp_path: Path) -> None:
+def test_a_net_that_appears_later_invalidates_the_solver(tmp_path: Path, layer: str) -> None:
     folder = _project(tmp_path)
     (folder / "net.prototxt").unlink()
-    run = Run(tmp_path)
+    run = Run(tmp_path, layer=layer)
     solver = str(folder / "solver.prototxt")
     missing = run(solver)
+    assert cached(run(solver)[2])
     (folder / "net.prototxt").write_text(NET)
     found = run(solver)
-    assert found[2]["hit"] == 0 and found[1] != missing[1]
+    assert fresh(found[2]) and found[1] != missing[1]
 
 
-def test_settings_invalidate(tmp_path: Path) -> None:
+def test_settings_invalidate(tmp_path: Path, layer: str) -> None:
     folder = _project(tmp_path, BAD_NET)
-    run = Run(tmp_path)
+    run = Run(tmp_path, layer=layer)
     net = str(folder / "net.prototxt")
     assert run(net, cwd=folder)[2]["store"] == 1
-    assert run(net, cwd=folder)[2] == Counter(hit=1)
+    assert cached(run(net, cwd=folder)[2])
     for args in (("--select", "N2"), ("--ignore", "N261"), ("--dialect", "bvlc"),
                  ("--max-file-size", "1")):
-        assert run(*args, net, cwd=folder)[2]["hit"] == 0, args
-        assert run(*args, net, cwd=folder)[2] == Counter(hit=1), args
+        assert fresh(run(*args, net, cwd=folder)[2]), args
+        assert cached(run(*args, net, cwd=folder)[2]), args
     plain = run(net, cwd=folder)
-    assert plain[2] == Counter(hit=1)
+    assert cached(plain[2])
     (folder / ".prototxt-lint.toml").write_text('ignore = ["N261", "N3"]\n')
     configured = run(net, cwd=folder)
-    assert configured[2]["hit"] == 0  # the resolved settings are the key, not the flags
+    assert fresh(configured[2])  # the resolved settings are the key, not the flags
     assert configured[1] != plain[1]
     assert configured[1] == run("--no-cache", net, cwd=folder)[1]
-    # per-file-ignores is applied after the cache: the cached findings are filtered each run
+    # per-file-ignores is applied after the group cache: cached findings are filtered each run
     (folder / ".prototxt-lint.toml").write_text('[per-file-ignores]\n"net.prototxt" = ["ALL"]\n')
     ignored = run(net, cwd=folder)
     assert ignored[1] == run("--no-cache", net, cwd=folder)[1] != plain[1]
+    # a config in a parent folder that appears later
+    (folder / ".prototxt-lint.toml").unlink()
+    assert run(net, cwd=folder)[1] == plain[1]
+    (tmp_path / "pyproject.toml").write_text('[tool.prototxt-lint]\nignore = ["N26"]\n')
+    above = run(net, cwd=folder)
+    assert above[1] == run("--no-cache", net, cwd=folder)[1] != plain[1]
 
 
 @needs_protoc
-def test_a_changed_proto_invalidates(tmp_path: Path) -> None:
+def test_a_changed_proto_invalidates(tmp_path: Path, layer: str) -> None:
     folder = _project(tmp_path)
     proto = tmp_path / "caffe.proto"
     proto.write_bytes((REPO / "proto" / "caffe.proto").read_bytes())
-    run = Run(tmp_path)
+    run = Run(tmp_path, layer=layer)
     net = str(folder / "net.prototxt")
     without = run(net)
-    assert run("--proto", str(proto), net)[2]["hit"] == 0  # --proto is another key
-    assert run("--proto", str(proto), net)[2] == Counter(hit=1)
+    assert fresh(run("--proto", str(proto), net)[2])  # --proto is another key
+    assert cached(run("--proto", str(proto), net)[2])
     proto.write_bytes(proto.read_bytes() + b"\n// edited\n")
-    assert run("--proto", str(proto), net)[2]["hit"] == 0
+    assert fresh(run("--proto", str(proto), net)[2])
     assert run(net)[1] == without[1]
 
 
@@ -190,9 +219,9 @@ def test_the_code_that_lints_is_in_the_key(tmp_path: Path) -> None:
         sys.modules.pop("localrule", None)
 
 
-def test_a_new_plugin_distribution_invalidates(tmp_path: Path) -> None:
+def test_a_new_plugin_distribution_invalidates(tmp_path: Path, layer: str) -> None:
     folder = _project(tmp_path)
-    run = Run(tmp_path)
+    run = Run(tmp_path, layer=layer)
     net = str(folder / "net.prototxt")
     assert run(net)[2]["store"] == 1
     site = tmp_path / "site"
@@ -206,26 +235,32 @@ def test_a_new_plugin_distribution_invalidates(tmp_path: Path) -> None:
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: quiet-rules\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nq = quiet_rules\n")
     run.extra_env = {"PYTHONPATH": str(site)}
-    assert run(net)[2]["hit"] == 0
-    assert run(net)[2] == Counter(hit=1)
+    assert fresh(run(net)[2])
+    assert cached(run(net)[2])
     dist.rename(site / "quiet_rules-0.2.dist-info")  # an upgrade of the plugin
-    assert run(net)[2]["hit"] == 0
+    assert fresh(run(net)[2])
+    assert cached(run(net)[2])
+    (site / "quiet_rules.py").write_text((site / "quiet_rules.py").read_text() + "\n# v3\n")
+    assert fresh(run(net)[2])  # an edit of the plugin's module (an editable install)
 
 
-def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
+def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path, layer: str) -> None:
     folder = _project(tmp_path)
-    run = Run(tmp_path)
+    run = Run(tmp_path, layer=layer)
     solver = str(folder / "solver.prototxt")
     first = run(solver)
     entries = [p for p in run.cache.rglob("*") if p.is_file()]
-    assert len(entries) == 1
-    entries[0].write_bytes(entries[0].read_bytes()[:20])  # truncated
+    assert len(entries) == (2 if layer == "run" else 1)  # the group's (and the run's)
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:20])  # truncated
     again = run(solver)
     assert again[1] == first[1]
-    assert again[2] == Counter(corrupt=1, miss=1, store=1)
-    entries[0].write_bytes(b"\x80\x05garbage")
+    assert again[2]["corrupt"] == 1 and again[2]["miss"] == 1 and again[2]["store"] == 1
+    for entry in entries:
+        entry.write_bytes(b"\x80\x05garbage")
     assert run(solver)[1] == first[1]
-    assert run(solver)[2] == Counter(hit=1)
+    last = run(solver)
+    assert last[1] == first[1] and cached(last[2])
 
 
 def test_concurrent_runs_give_correct_output(tmp_path: Path) -> None:
@@ -318,6 +353,7 @@ def test_a_lint_that_read_an_external_file_is_never_cached(tmp_path: Path) -> No
         shutil.copy(net, path)
     parallel = run("--jobs", "2", *map(str, many))
     assert parallel[2]["store"] == 0 and parallel[2]["skip-external"] == 10
+    assert parallel[2]["run-store"] == 0 and run(net)[2]["run-hit"] == 0  # nor the run
 
 
 def test_entries_are_pruned(tmp_path: Path) -> None:
@@ -326,3 +362,30 @@ def test_entries_are_pruned(tmp_path: Path) -> None:
         cache.put(group_key(f"base{n}", [], []) or "", [n])
     cache.prune(limit=10)
     assert len([p for p in (tmp_path / "c").rglob("*") if p.is_file()]) == 10
+
+
+def test_the_run_cache_answers_an_unchanged_file_and_only_that(tmp_path: Path) -> None:
+    folder = _project(tmp_path, BAD_NET)
+    run = Run(tmp_path)
+    net = str(folder / "net.prototxt")
+    first = run(net)
+    assert first[2]["run-store"] == 1
+    replay = run(net)
+    assert replay[2] == Counter({"run-hit": 1}) and replay[:2] == first[:2]
+    (folder / "net.prototxt").write_text(BAD_NET + "# a comment\n")
+    edited = run(net)
+    assert fresh(edited[2]) and edited[:2] == run("--no-cache", net)[:2]
+    # other arguments, another working directory, NO_COLOR: other runs
+    assert run("--no-color", net)[2]["run-hit"] == 0
+    assert run(net, cwd=tmp_path)[2]["run-hit"] == 0
+    run.extra_env = {"NO_COLOR": "1"}
+    assert run(net)[2]["run-hit"] == 0
+    # a directory is never answered as a whole (its files may change): the groups are
+    assert run(str(folder))[2]["run-hit"] == 0
+
+
+def test_subcommands_are_never_replayed() -> None:
+    from prototxt_lint.run import SUBCOMMANDS
+    from prototxt_lint.run_cache import SUBCOMMAND_NAMES
+
+    assert set(SUBCOMMAND_NAMES) == set(SUBCOMMANDS)
