@@ -400,6 +400,10 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
         check_config_selectors(config, rules)
     ignores = PerFileIgnores(config_for)
     caching = _Caching(request, rules)
+    if not os.environ.get("PROTOTXT_LINT_DEFAULT_GC"):  # benchmarks/gc_effect.py compares
+        from prototxt_lint.gctune import tune_for_batch
+
+        tune_for_batch()
     for config, items in groups.items():
         schema_path = request.proto or config.proto
         schema = None

@@ -58,6 +58,9 @@ class Failure(Record):
 class LayerShapes:
     """One layer of one phase: the shapes it reads and makes."""
 
+    # one per layer and phase: slotted, a third of the size of an instance with a __dict__
+    __slots__ = ("bottoms", "failures", "layer", "note", "tops", "weight")
+
     def __init__(self, layer: LayerView, bottoms: list[Shape | None]) -> None:
         self.layer = layer
         self.bottoms = bottoms  # None: rank unknown (or the blob does not exist)
