@@ -244,16 +244,21 @@ class ResultCache:
         if not self.stored:
             return
         entries: list[tuple[int, str]] = []
-        try:
-            subfolders = [e.path for e in os.scandir(self.folder) if e.is_dir()]
+        for top in (self.folder, os.path.join(self.folder, "runs")):  # groups', runs' entries
+            try:
+                subfolders = [e.path for e in os.scandir(top)
+                              if len(e.name) == 2 and e.is_dir(follow_symlinks=False)]
+            except OSError:
+                continue
             for sub in subfolders:
-                for entry in os.scandir(sub):
-                    try:
-                        entries.append((entry.stat().st_mtime_ns, entry.path))
-                    except OSError:
-                        continue
-        except OSError:
-            return
+                try:
+                    for entry in os.scandir(sub):
+                        try:
+                            entries.append((entry.stat().st_mtime_ns, entry.path))
+                        except OSError:
+                            continue
+                except OSError:
+                    continue
         if len(entries) <= limit:
             return
         entries.sort()

@@ -104,7 +104,9 @@ def _tty(stream: Any) -> bool:
 def _key(args: Sequence[str]) -> str:
     facts = (FORMAT, list(args), os.getcwd(), sys.version, sys.executable, list(sys.path),
              [(name, os.environ.get(name)) for name in _ENV],
-             _tty(sys.stdout), _tty(sys.stderr))
+             _tty(sys.stdout), _tty(sys.stderr),
+             [(getattr(s, "encoding", None), getattr(s, "errors", None))
+              for s in (sys.stdout, sys.stderr)])
     return blake2b(repr(facts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
 

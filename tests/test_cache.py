@@ -389,3 +389,15 @@ def test_subcommands_are_never_replayed() -> None:
     from prototxt_lint.run_cache import SUBCOMMAND_NAMES
 
     assert set(SUBCOMMAND_NAMES) == set(SUBCOMMANDS)
+
+
+def test_run_entries_are_pruned_too(tmp_path: Path) -> None:
+    cache = ResultCache(str(tmp_path / "c"))
+    for n in range(5):
+        runs = tmp_path / "c" / "runs" / f"{n:02d}"
+        runs.mkdir(parents=True)
+        (runs / f"{n:02d}entry").write_bytes(b"x")
+    for n in range(5):
+        cache.put(group_key(f"base{n}", [], []) or "", [n])
+    cache.prune(limit=4)
+    assert len([p for p in (tmp_path / "c").rglob("*") if p.is_file()]) == 4
