@@ -25,6 +25,10 @@ Where: ``--cache-dir``, else ``$PROTOTXT_LINT_CACHE_DIR``, else the configuratio
 (or ``PROTOTXT_LINT_NO_CACHE=1``) turns it off. ``PROTOTXT_LINT_CACHE_STATS=FILE`` appends one
 line per group looked up (``hit``, ``miss``, ``store``, ``skip-external``, ``corrupt``) to FILE:
 what the tests count.
+
+A whole plain run over unchanged files is answered even earlier, before the engine is
+imported, by :mod:`prototxt_lint.run_cache` (its entries are in ``runs/`` of the same folder;
+``PROTOTXT_LINT_RUN_CACHE=0`` leaves only this group cache, for tests).
 """
 
 from __future__ import annotations

@@ -177,9 +177,12 @@ def answer(args: Sequence[str]) -> int | None:
         return None
     if stored_key != key:
         return None
-    for kind, path, expected in facts:
-        if _CHECKS[kind](path) != expected:
-            return None
+    try:
+        for kind, path, expected in facts:
+            if _CHECKS[kind](path) != expected:
+                return None
+    except Exception:  # an entry of another layout: the run goes on, and rewrites it
+        return None
     if sys.stdout is None:
         return None
     try:
@@ -304,7 +307,14 @@ class Recorder:
             sys.stdout, sys.stderr = self.out._stream, self.err._stream  # type: ignore[union-attr]
 
     def store(self, code: int, rules: Sequence[Any]) -> None:
-        """Store the run (call after :meth:`stop`) unless something made it unstorable."""
+        """Store the run (call after :meth:`stop`) unless something made it unstorable; a
+        failure to store is never the run's failure."""
+        try:
+            self._store(code, rules)
+        except Exception:
+            pass
+
+    def _store(self, code: int, rules: Sequence[Any]) -> None:
         if not self.active or self.out is None or self.err is None or code not in (0, 1):
             return
         if UNSTORABLE:

@@ -401,3 +401,19 @@ def test_run_entries_are_pruned_too(tmp_path: Path) -> None:
         cache.put(group_key(f"base{n}", [], []) or "", [n])
     cache.prune(limit=4)
     assert len([p for p in (tmp_path / "c").rglob("*") if p.is_file()]) == 4
+
+
+def test_a_gitignore_that_appears_later_invalidates_a_forced_exclude(tmp_path: Path) -> None:
+    """--force-exclude (the pre-commit hook's): a new .gitignore entry excludes the file."""
+    if shutil.which("git") is None:
+        pytest.skip("no git")
+    folder = _project(tmp_path, BAD_NET)
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    run = Run(tmp_path)
+    net = str(folder / "net.prototxt")
+    linted = run("--force-exclude", net, cwd=folder)
+    assert linted[0] == 1 and cached(run("--force-exclude", net, cwd=folder)[2])
+    (folder / ".gitignore").write_text("net.prototxt\n")
+    excluded = run("--force-exclude", net, cwd=folder)
+    assert excluded[0] == 0 and excluded[2]["run-hit"] == 0
+    assert excluded[:2] == run("--no-cache", "--force-exclude", net, cwd=folder)[:2]
