@@ -30,7 +30,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
@@ -203,28 +202,40 @@ def _exponent(rows: list[tuple[int, float]]) -> float:
         (x - mx) ** 2 for x in xs)
 
 
+_GROWTH_PROBE = """
+import gc, sys, time
+sys.path.insert(0, sys.argv[1])
+from scaling import net_text
+from prototxt_lint.gctune import tune_for_batch
+from prototxt_lint.linter import Input, Linter
+from prototxt_lint.registry import load_rules
+rules = load_rules()
+data = net_text(int(sys.argv[2])).encode()
+if sys.argv[3] == "tuned":
+    tune_for_batch()
+start = time.process_time()
+for _ in Linter(rules).lint([Input("generated.prototxt", data)]):
+    pass
+print(time.process_time() - start)
+"""
+
+
 def growth(sizes: Sequence[int], memory_size: int) -> Section:
-    """In this process: lint time per size with the default and the tuned collector."""
-    from prototxt_lint.gctune import BATCH_THRESHOLDS
+    """Lint time per size, each in a fresh process, with the default and the tuned collector;
+    peak memory per layer in this process."""
+    import subprocess
+
     from prototxt_lint.linter import Input, Linter
     from prototxt_lint.registry import load_rules
 
-    rules = load_rules()
-    default_thresholds = gc.get_threshold()
+    here = str(Path(__file__).resolve().parent)
     results: dict[str, list[tuple[int, float]]] = {"default": [], "tuned": []}
     for size in sizes:
-        data = net_text(size).encode()
         for mode in ("default", "tuned"):
-            gc.collect()
-            if mode == "tuned":
-                gc.freeze()
-                gc.set_threshold(*BATCH_THRESHOLDS)
-            start = time.process_time()
-            for _ in Linter(rules).lint([Input("generated.prototxt", data)]):
-                pass
-            results[mode].append((size, time.process_time() - start))
-            gc.unfreeze()
-            gc.set_threshold(*default_thresholds)
+            out = subprocess.run([sys.executable, "-c", _GROWTH_PROBE, here, str(size), mode],
+                                 capture_output=True, text=True, check=True, env=_env()).stdout
+            results[mode].append((size, float(out.split()[-1])))
+    rules = load_rules()
     data = net_text(memory_size).encode()
     gc.collect()
     tracemalloc.start()
@@ -233,9 +244,10 @@ def growth(sizes: Sequence[int], memory_size: int) -> Section:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     lines = [
-        "Lint time (CPU, in process, one run each) of generated ResNet-like nets"
-        " (`benchmarks/scaling.py`'s chain of Convolution, BatchNorm, Scale, ReLU), and the"
-        " exponent k of a least-squares fit time ~ n^k (1.00 is linear).",
+        "Lint time (CPU of the lint itself, one fresh process per size and collector) of"
+        " generated ResNet-like nets (`benchmarks/scaling.py`'s chain of Convolution,"
+        " BatchNorm, Scale, ReLU), and the exponent k of a least-squares fit time ~ n^k"
+        " (1.00 is linear).",
         "",
         "| Layers | default GC | tuned GC | ms per 1,000 layers (tuned) |",
         "| ---: | ---: | ---: | ---: |",
