@@ -167,6 +167,10 @@ class Document:
     def loc(self, path: Path) -> FieldLoc | None:
         return self.parsed.locs.get(path) if self.parsed else None
 
+    def line_of(self, path: Path) -> int:
+        """The 1-based line of the field at ``path`` (or of its nearest written ancestor)."""
+        return self.source.line_col(self.span(path)[0])[0]
+
     def span(self, path: Path) -> tuple[int, int]:
         """Offsets of the field at ``path``, or of its nearest ancestor written in the file."""
         locs = self.parsed.locs if self.parsed else {}
@@ -290,10 +294,23 @@ class LayerView:
         return []
 
     @property
+    def loss_weights(self) -> list[float]:
+        """The ``loss_weight`` values written on the layer (V0 has none)."""
+        return list(getattr(self.msg, "loss_weight", ())) if self.syntax != "v0" else []
+
+    @property
     def is_loss(self) -> bool:
+        """A loss as ``Net::Init`` counts it: a top with a loss weight (every ``*Loss`` layer
+        by default, ``LossLayer::LayerSetUp``)."""
         if self.type.endswith("Loss"):
             return True
         return any(w > 0 for w in getattr(self.msg, "loss_weight", ()))
+
+    @property
+    def may_be_loss(self) -> bool:
+        """:attr:`is_loss`, or a fork's type named like a loss (``MultiBoxLoss`` is one by
+        name; ``SmoothL1LossOHEM`` too): what a rule must not call "no loss"."""
+        return self.is_loss or "loss" in self.type.lower()
 
 
 def written(msg: Any, name: str) -> Any:
@@ -509,6 +526,8 @@ class NetContext:
         self.phases_from_solver = phases_from_solver
         self.role = role if role is not None else NetRole(
             "train-val", tuple(p.name for p in phases), (), ())
+        #: the blob shapes of every phase (``prototxt_lint.shapes.net_shapes``), once computed
+        self.shapes: Any = None
 
     def __repr__(self) -> str:
         return f"NetContext({self.doc.path!r}, root={self.root!r}, {self.syntax})"

@@ -235,7 +235,7 @@ def _decide_role(
     net_inputs = list(written(net, "input"))
     sources = [v for v in layers if is_source(v)]
     readers = [v for v in sources if v.type != "Input"]
-    has_loss = any(v.is_loss or "loss" in v.type.lower() for v in layers)
+    has_loss = any(v.may_be_loss for v in layers)
     if not sources and not net_inputs:
         return NetRole(FRAGMENT, _unfed_phases(layers, has_loss),
                        ("no data layer, no Input layer and no `input:`",), ())
@@ -314,3 +314,10 @@ def build_net_context(
         state = make_state(doc.schema, TEST if name == DEPLOY else name, file_state, extra)
         built.append(PhaseNet(name, state, [v for v in layers if layer_included(v, state)]))
     return NetContext(doc, net, root, layers, syntax, built, phases is not None, role)
+
+
+def train_net(ctx: NetContext) -> PhaseNet | None:
+    """The TRAIN net, when Caffe builds one for what the file is for (its role: a solver
+    trains it, it has data for TRAIN, or it is a training net without phase rules)."""
+    phase = ctx.phase(TRAIN)
+    return phase if phase is not None and phase.layers else None

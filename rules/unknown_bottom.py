@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from prototxt_lint.model import DEPLOY, FRAGMENT, STAGED, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
+from prototxt_lint.wording import phase_words
 
 
 class _Miss(Record):
@@ -37,16 +38,6 @@ class _Miss(Record):
         self.hint = hint
 
 
-def _line(ctx: NetContext, layer: LayerView) -> int:
-    return ctx.doc.source.line_col(ctx.doc.span(layer.path)[0])[0]
-
-
-def _phase_words(names: list[str]) -> str:
-    if names == [DEPLOY]:
-        return "the deploy net"
-    return f"the {' and '.join(names)} net{'s' if len(names) > 1 else ''}"
-
-
 def _explain(ctx: NetContext, phase: PhaseNet, pos: int, blob: str,
              available: set[str]) -> tuple[str, str]:
     """Why ``blob`` is missing for the layer at ``pos`` in ``phase``, and how to fix it."""
@@ -56,7 +47,8 @@ def _explain(ctx: NetContext, phase: PhaseNet, pos: int, blob: str,
     later = next((v for v in after if blob in v.tops), None)
     if later is not None:
         return (f"'{blob}' is produced later, by layer '{later.name}' at line"
-                f" {_line(ctx, later)}: Caffe needs a blob's producer before its consumers",
+                f" {ctx.doc.line_of(later.path)}: Caffe needs a blob's producer before its"
+                " consumers",
                 f"move layer '{later.name}' above {where}")
     others: dict[str, LayerView] = {}
     for other in ctx.phases:
@@ -69,7 +61,7 @@ def _explain(ctx: NetContext, phase: PhaseNet, pos: int, blob: str,
         names = list(others)
         producer = others[names[0]]
         return (f"'{blob}' is produced only in {' and '.join(names)}, by layer"
-                f" '{producer.name}' (line {_line(ctx, producer)})",
+                f" '{producer.name}' (line {ctx.doc.line_of(producer.path)})",
                 f"give the {phase.name} net its own producer of '{blob}' (e.g. a data layer"
                 f" with `include {{ phase: {phase.name if phase.name != DEPLOY else 'TEST'} }}`),"
                 f" or limit {where} to {' and '.join(names)}")
@@ -77,7 +69,8 @@ def _explain(ctx: NetContext, phase: PhaseNet, pos: int, blob: str,
     unused = next((v for v in ctx.layers if blob in v.tops and id(v) not in active), None)
     if unused is not None:
         return (f"'{blob}' is produced only by layer '{unused.name}' (line"
-                f" {_line(ctx, unused)}), which its include/exclude rules leave out of this net",
+                f" {ctx.doc.line_of(unused.path)}), which its include/exclude rules leave out"
+                " of this net",
                 f"check the include/exclude rules of layer '{unused.name}' and {where}")
     if blob in layer.tops:
         return (f"only layer '{layer.name}' itself writes '{blob}', in place, and an in-place"
@@ -189,7 +182,7 @@ def unknown_bottom(ctx: NetContext) -> Iterator[Report]:
     for key, phases in groups.items():
         first, *others = misses[key]
         message = (
-            f"in {_phase_words(phases)}, Caffe aborts with \"Unknown bottom blob"
+            f"in {phase_words(phases)}, Caffe aborts with \"Unknown bottom blob"
             f" '{first.blob}' (layer '{first.layer.name}', bottom index {first.bottom})\":"
             f" {first.why}"
         )
