@@ -7,8 +7,8 @@ one run (issue 16):
   start-up), the group cache alone (``PROTOTXT_LINT_RUN_CACHE=0``), ``--no-cache`` and a bare
   ``text_format.Parse`` process;
 - the whole lint process with the default collector (``PROTOTXT_LINT_DEFAULT_GC=1``) against
-  the tuned one (``prototxt_lint/gctune.py``) and a bare parse, on ResNet-152 deploy, LeNet and
-  a generated net;
+  the tuned one (``prototxt_lint/engine/gctune.py``) and a bare parse, on ResNet-152 deploy,
+  LeNet and a generated net;
 - the growth exponent of lint time (in process, tuned and default collector) on generated nets
   up to 100,000 layers, and peak memory per 1,000 layers (tracemalloc).
 
@@ -52,7 +52,7 @@ RESNET = "KaimingHe__deep-residual-networks/prototxt/ResNet-152-deploy.prototxt"
 BARE = (
     "import sys\n"
     "from google.protobuf import text_format\n"
-    "from prototxt_lint import caffe_pb2\n"
+    "from prototxt_lint.schema import caffe_pb2\n"
     "text_format.Parse(open(sys.argv[1]).read(), caffe_pb2.NetParameter())\n"
 )
 
@@ -206,9 +206,9 @@ _GROWTH_PROBE = """
 import gc, sys, time
 sys.path.insert(0, sys.argv[1])
 from scaling import net_text
-from prototxt_lint.gctune import tune_for_batch
-from prototxt_lint.linter import Input, Linter
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.gctune import tune_for_batch
+from prototxt_lint.engine.linter import Input, Linter
+from prototxt_lint.engine.registry import load_rules
 rules = load_rules()
 data = net_text(int(sys.argv[2])).encode()
 if sys.argv[3] == "tuned":
@@ -225,8 +225,8 @@ def growth(sizes: Sequence[int], memory_size: int) -> Section:
     peak memory per layer in this process."""
     import subprocess
 
-    from prototxt_lint.linter import Input, Linter
-    from prototxt_lint.registry import load_rules
+    from prototxt_lint.engine.linter import Input, Linter
+    from prototxt_lint.engine.registry import load_rules
 
     here = str(Path(__file__).resolve().parent)
     results: dict[str, list[tuple[int, float]]] = {"default": [], "tuned": []}

@@ -1,8 +1,8 @@
-"""The result cache (prototxt_lint/cache.py): a warm run says byte for byte what a cold one
+"""The result cache (prototxt_lint/engine/cache.py): a warm run says byte for byte what a cold one
 says, and anything a group's findings depend on makes it lint again.
 
 Hits are counted with PROTOTXT_LINT_CACHE_STATS (one line per group looked up, and
-``run-hit``/``run-store`` for the whole run's answer of prototxt_lint/run_cache.py), never
+``run-hit``/``run-store`` for the whole run's answer of prototxt_lint/cli/run_cache.py), never
 timed. The key tests run twice: with the run cache (files named on the command line are
 answered before the engine is imported) and with the group cache alone
 (PROTOTXT_LINT_RUN_CACHE=0).
@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FIXTURES, REPO, needs_corpus, needs_protoc
 
-from prototxt_lint.cache import ResultCache, code_fingerprint, group_key
+from prototxt_lint.engine.cache import ResultCache, code_fingerprint, group_key
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.plugin import ENTRY_POINT_GROUP
-from prototxt_lint.registry import load_rules
 
 NET = textwrap.dedent(
     """\
@@ -319,7 +319,7 @@ def test_a_lint_that_read_an_external_file_is_never_cached(tmp_path: Path) -> No
     outside = tmp_path / "weights.txt"
     outside.write_text("one\n")
     (site / "reading_rules.py").write_text(textwrap.dedent(f"""\
-        from prototxt_lint import external_reads
+        from prototxt_lint.engine import external_reads
         from prototxt_lint.plugin import Report, Severity, net_rule
 
         @net_rule("T011", "reads-outside", Severity.WARNING, "Reads a file outside.")
@@ -385,8 +385,8 @@ def test_the_run_cache_answers_an_unchanged_file_and_only_that(tmp_path: Path) -
 
 
 def test_subcommands_are_never_replayed() -> None:
-    from prototxt_lint.run import SUBCOMMANDS
-    from prototxt_lint.run_cache import SUBCOMMAND_NAMES
+    from prototxt_lint.cli.run import SUBCOMMANDS
+    from prototxt_lint.cli.run_cache import SUBCOMMAND_NAMES
 
     assert set(SUBCOMMAND_NAMES) == set(SUBCOMMANDS)
 

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from prototxt_lint.engine.linter import FileReport, Input, Linter, Options, resolve_net_path
 from prototxt_lint.findings import Finding
-from prototxt_lint.linter import FileReport, Input, Linter, Options, resolve_net_path
 from prototxt_lint.plugin import Rule
 
 #: top-level net references in a solver; nets have no such fields, so this finds solvers too
@@ -117,8 +117,8 @@ def _init_worker(rules: list[Rule], options: Options) -> None:
 
 def _lint_one(linter: Linter, group: list[Input]) -> tuple[list[SlimReport], bool]:
     """The group's reports, and whether its lint read files outside the group
-    (:mod:`prototxt_lint.external_reads`: such a result cannot be cached)."""
-    from prototxt_lint import external_reads
+    (:mod:`prototxt_lint.engine.external_reads`: such a result cannot be cached)."""
+    from prototxt_lint.engine import external_reads
 
     before = len(external_reads.SEEN)
     reports = [SlimReport.of(r) for r in linter.lint(group)]

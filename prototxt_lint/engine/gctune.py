@@ -13,7 +13,7 @@ file (``benchmarks/gc_effect.py`` measures it). For a command-line run:
   counting still frees almost everything, and cycles are still collected, only later.
 
 Not for the language server (a long-lived process whose memory must stay flat): only
-:func:`prototxt_lint.run.run_lint` calls it.
+:func:`prototxt_lint.cli.run.run_lint` calls it.
 """
 
 from __future__ import annotations

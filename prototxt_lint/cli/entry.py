@@ -2,9 +2,9 @@
 
 The plain ``prototxt-lint PATH...`` (what pre-commit and editors run, once per save) is linted
 without importing click, a third of the start-up time; everything else (options, --help,
-subcommands) goes through the click command in :mod:`prototxt_lint.cli`. Before either, a
+subcommands) goes through the click command in :mod:`prototxt_lint.cli.command`. Before either, a
 plain lint of files that have not changed since a stored run is answered from the run cache
-(:mod:`prototxt_lint.run_cache`) without importing the engine at all.
+(:mod:`prototxt_lint.cli.run_cache`) without importing the engine at all.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    from prototxt_lint import run_cache
+    from prototxt_lint.cli import run_cache
 
     replayed = run_cache.answer(args)
     if replayed is not None:
         sys.exit(replayed)
-    from prototxt_lint.run import (
+    from prototxt_lint.cli.run import (
         EXIT_ERROR,
         SUBCOMMANDS,
         SetupProblem,
@@ -31,11 +31,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     request = None if args and args[0] in SUBCOMMANDS else fast_request(args)
     if request is None:
-        from prototxt_lint.cli import click_main
+        from prototxt_lint.cli.command import click_main
 
         click_main(args)
         return
-    from prototxt_lint.registry import RuleLoadError, load_rules
+    from prototxt_lint.engine.registry import RuleLoadError, load_rules
 
     recorder = run_cache.Recorder(args)
     rules = []

@@ -17,7 +17,7 @@ rendered text, so every output format is the same warm as cold; ``per-file-ignor
 after the cache, on every run. An entry is written to a temporary file and renamed into place
 (atomic, safe with two runs or ``--jobs`` at once); one that cannot be read (truncated, corrupt,
 from another version) is ignored and rewritten. A lint that read files outside its key
-(:mod:`prototxt_lint.external_reads`) is not stored. A cache folder that cannot be created or
+(:mod:`prototxt_lint.engine.external_reads`) is not stored. A cache folder that cannot be created or
 written is not used, silently. The folder is pruned to :data:`MAX_ENTRIES` entries.
 
 Where: ``--cache-dir``, else ``$PROTOTXT_LINT_CACHE_DIR``, else the configuration's
@@ -27,7 +27,7 @@ line per group looked up (``hit``, ``miss``, ``store``, ``skip-external``, ``cor
 what the tests count.
 
 A whole plain run over unchanged files is answered even earlier, before the engine is
-imported, by :mod:`prototxt_lint.run_cache` (its entries are in ``runs/`` of the same folder;
+imported, by :mod:`prototxt_lint.cli.run_cache` (its entries are in ``runs/`` of the same folder;
 ``PROTOTXT_LINT_RUN_CACHE=0`` leaves only this group cache, for tests).
 """
 
@@ -167,7 +167,7 @@ def code_folders(rules: Sequence[Rule]) -> list[str]:
 def code_fingerprint(rules: Sequence[Rule]) -> str:
     """What the code that lints is: Python, protobuf, the linter's modules and every rule
     module (plugins included), by path, size and modification time."""
-    from prototxt_lint.registry import entry_points
+    from prototxt_lint.engine.registry import entry_points
 
     names = sorted((r.code, r.name, int(r.severity), getattr(r.check, "__module__", ""),
                     getattr(r.check, "__qualname__", "")) for r in rules)

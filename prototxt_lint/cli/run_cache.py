@@ -18,9 +18,10 @@ only ``--color``/``--no-color``, ``--force-exclude``, ``--proto``, ``--dialect``
 
 The answer is the bytes written to stdout and stderr and the exit code. It is replayed only if
 every recorded fact is still true; otherwise the run goes on as usual (and the group cache of
-:mod:`prototxt_lint.cache` still answers the unchanged groups). A run whose lint read files
-outside its groups (:mod:`prototxt_lint.external_reads`), whose group cache was another folder
-(the configuration's ``cache-dir``), or that failed to write its report is not stored.
+:mod:`prototxt_lint.engine.cache` still answers the unchanged groups). A run whose lint read
+files outside its groups (:mod:`prototxt_lint.engine.external_reads`), whose group cache was
+another folder (the configuration's ``cache-dir``), or that failed to write its report is not
+stored.
 
 This module imports nothing beyond the interpreter's built-in modules.
 """
@@ -319,7 +320,7 @@ class Recorder:
             return
         if UNSTORABLE:
             return
-        from prototxt_lint.cache import code_folders
+        from prototxt_lint.engine.cache import code_folders
 
         facts = [(kind, path, value) for (kind, path), value in self.facts.items()]
         for place in code_folders(rules):
