@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cache_speed
 import many_files
 import memory
 import scaling
@@ -46,7 +47,8 @@ def generated(sections: list[Section], load: tuple[float, float, float]) -> str:
         "or one at a time: `benchmarks/throughput.py` (`--profile` shows where lint time goes),"
         " `benchmarks/startup.py` (`--importtime` lists the slowest imports),"
         " `benchmarks/many_files.py`, `benchmarks/memory.py`, `benchmarks/scaling.py`"
-        " (`--profile`), each run with `.venv/bin/python`.",
+        " (`--profile`), `benchmarks/cache_speed.py` (`--only corpus|small|gc|growth`), each"
+        " run with `.venv/bin/python`.",
         "",
         f"Last measured on {machine()}; load average {load[0]:.2f} when the run started"
         " (other work on the machine shows up most in the parallel speed-up).",
@@ -87,6 +89,7 @@ def main() -> None:
         scaling.run(
             sizes=(500, 1000) if quick else (500, 1000, 2000, 4000), repeat=1 if quick else 2
         ),
+        *cache_speed.run(quick),  # the result cache, the collector, growth to 100k layers
     ]
     text = generated(sections, load)
     print(text)

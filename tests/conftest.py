@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,15 @@ from prototxt_lint.findings import Finding
 from prototxt_lint.schema.fork import protoc_command
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: The result cache of every lint a test runs (in-process or a subprocess, which inherits the
+#: environment) is in a folder of this session, never the user's ~/.cache: no test depends on
+#: what an earlier session cached, and the suite writes nothing outside its temporary folders.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="prototxt-lint-test-cache-")
+os.environ["PROTOTXT_LINT_CACHE_DIR"] = _SESSION_CACHE
+os.environ.pop("PROTOTXT_LINT_NO_CACHE", None)
+os.environ.pop("PROTOTXT_LINT_CACHE_STATS", None)
+atexit.register(shutil.rmtree, _SESSION_CACHE, ignore_errors=True)
 REPO = Path(__file__).resolve().parent.parent
 SHARED = (REPO.parent / "shared").resolve()  # may be a symlink beside the checkout
 

@@ -168,6 +168,7 @@ def test_show_settings(tmp_path: Path) -> None:
         "force-exclude = false",
         "weights = []",
         'data-root = ""  # not set',
+        f'cache-dir = "{os.environ["PROTOTXT_LINT_CACHE_DIR"]}"',  # conftest: the session's
         f"excluded = \"excluded by 'legacy' ({config})\"",
     ]
 

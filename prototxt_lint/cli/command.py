@@ -197,6 +197,19 @@ def _check_max_file_size(value: float | None) -> float | None:
     help="Print the resolved configuration for the first PATH and exit.",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Lint every file, neither reading nor writing the result cache.",
+)
+@click.option(
+    "--cache-dir",
+    default=None,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Keep the result cache in DIR [default: $PROTOTXT_LINT_CACHE_DIR, the config's"
+    " cache-dir, or $XDG_CACHE_HOME/prototxt-lint].",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Colour the output [default: on a terminal, unless NO_COLOR is set].",
@@ -230,6 +243,8 @@ def lint_command(
     show_settings: bool,
     weights: tuple[str, ...],
     data_root: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Lint Caffe net and solver prototxt files.
 
@@ -281,6 +296,8 @@ def lint_command(
         show_settings=show_settings,
         weights=tuple(part for value in weights for part in value.split(",") if part),
         data_root=data_root,
+        cache=not no_cache,
+        cache_dir=cache_dir,
     )
     try:
         code = run_lint(request, rules)

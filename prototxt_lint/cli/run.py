@@ -14,7 +14,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from prototxt_lint.engine.config import Config, ConfigError, find_config
 from prototxt_lint.engine.discovery import EXTENSIONS as EXTENSIONS  # re-exported (cli)
@@ -49,6 +49,8 @@ class LintRequest(Record):
     """What to lint and how: the command line's options."""
 
     __slots__ = (
+        "cache",
+        "cache_dir",
         "color",
         "config_path",
         "data_root",
@@ -103,10 +105,14 @@ class LintRequest(Record):
         show_settings: bool = False,
         weights: tuple[str, ...] = (),  # --weights, split at commas
         data_root: str | None = None,  # --data-root
+        cache: bool = True,  # --no-cache: False
+        cache_dir: str | None = None,  # --cache-dir
     ) -> None:
         self.weights = weights
         self.data_root = data_root
         self.paths = paths
+        self.cache = cache
+        self.cache_dir = cache_dir
         self.config_path = config_path
         self.respect_gitignore = respect_gitignore
         self.force_exclude = force_exclude
@@ -399,7 +405,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             return EXIT_CLEAN
         return EXIT_ERROR
 
-    from prototxt_lint.engine.parallel import lint_inputs, partition
+    from prototxt_lint.engine.parallel import partition
 
     # a solver and the nets it names are linted together, with the solver's settings: grouped
     # by configuration first, a net beside its own configuration would be linted twice
@@ -418,6 +424,11 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
         check_config_selectors(config, rules)
     ignores = PerFileIgnores(config_for)
     check_weights(request.weights)
+    caching = _Caching(request, rules)
+    if not os.environ.get("PROTOTXT_LINT_DEFAULT_GC"):  # benchmarks/gc_effect.py compares
+        from prototxt_lint.engine.gctune import tune_for_batch
+
+        tune_for_batch()
     for config, items in groups.items():
         schema_path = request.proto or config.proto
         schema = None
@@ -458,9 +469,10 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             fixed_count += fixed
             held_count += held
             unfixed_count += unfixed
-        for report in lint_inputs(rules, options, items, request.jobs):
+        for report in caching.lint(config, options, schema_path, items):
             report.findings = ignores.keep(report.findings)
             reports.append(report)
+    caching.finish()
 
     output_code = None
     try:
@@ -499,6 +511,81 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     if any(f.severity >= threshold for r in reports for f in r.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+class _Caching:
+    """The result cache around the lint of each configuration's groups (see
+    :mod:`prototxt_lint.engine.cache`); with --no-cache, every group is linted."""
+
+    def __init__(self, request: LintRequest, rules: list[Rule]) -> None:
+        from prototxt_lint.engine.cache import disabled_by_env
+
+        self.request = request
+        self.rules = rules
+        self.enabled = request.cache and not disabled_by_env()
+        self.caches: dict[str, Any] = {}
+        self._code: str | None = None
+
+    def _base(self, options: Options, schema_path: str | None) -> str:
+        from prototxt_lint.engine.cache import code_fingerprint, file_digest
+
+        if self._code is None:
+            self._code = code_fingerprint(self.rules)
+        schema = (schema_path, file_digest(schema_path)) if schema_path else None
+        return repr((self._code, tuple(options.select), tuple(options.ignore),
+                     options.max_bytes, options.debug, options.dialect, schema,
+                     self.request.fix))
+
+    def lint(self, config: Config, options: Options, schema_path: str | None,
+             items: list[Input]) -> list[SlimReport]:
+        from prototxt_lint.engine.parallel import lint_groups, net_references, partition
+
+        groups = partition(items)
+        if not self.enabled:
+            from prototxt_lint.cli.run_cache import UNSTORABLE
+
+            UNSTORABLE.append("--no-cache")
+            return [r for reports, _ in lint_groups(self.rules, options, groups,
+                                                    self.request.jobs) for r in reports]
+        from prototxt_lint.cli.run_cache import UNSTORABLE
+        from prototxt_lint.engine.cache import ResultCache, choose_dir, group_key, note_stat
+
+        folder = choose_dir(self.request.cache_dir, config.cache_dir)
+        if config.cache_dir and folder == config.cache_dir:
+            UNSTORABLE.append("the configuration's cache-dir")
+        cache = self.caches.get(folder)
+        if cache is None:
+            cache = self.caches[folder] = ResultCache(folder)
+        base = self._base(options, schema_path)
+        answers: list[list[SlimReport] | None] = []
+        keys: list[str | None] = []
+        for group in groups:
+            key = None
+            if all(item.data is None for item in group):
+                linked = [ref for item in group for ref in net_references(item)]
+                key = group_key(base, [item.path for item in group], linked)
+            found = cache.get(key) if key else None
+            note_stat("hit" if found is not None else "miss")
+            answers.append(found)
+            keys.append(key)
+        todo = [n for n, found in enumerate(answers) if found is None]
+        fresh = lint_groups(self.rules, options, [groups[n] for n in todo], self.request.jobs)
+        for n, (reports, external) in zip(todo, fresh, strict=True):
+            answers[n] = reports
+            key = keys[n]
+            if external:
+                note_stat("skip-external")
+                UNSTORABLE.append("an external read")
+            elif key is not None:
+                cache.put(key, reports)
+                note_stat("store")
+        return [r for reports in answers if reports is not None for r in reports]
+
+    def finish(self) -> None:
+        """Prune now and then: after a run that stored many entries, or one run in 16."""
+        for cache in self.caches.values():
+            if cache.stored >= 100 or (cache.stored and os.getpid() % 16 == 0):
+                cache.prune()
 
 
 def _render(reports: list[SlimReport], rules: list[Rule], request: LintRequest, fmt: str,
@@ -544,21 +631,49 @@ def _report_diff(diffs: list[str], request: LintRequest) -> int:
 
 
 def fast_request(args: Sequence[str]) -> LintRequest | None:
-    """The request for a plain ``prototxt-lint PATH... [--color|--no-color] [--force-exclude]``
-    (the pre-commit hook's), which needs no option parser; None for anything else (click
-    handles it, with --help and errors)."""
+    """The request for a plain ``prototxt-lint PATH...`` with only ``--color``/``--no-color``,
+    ``--force-exclude`` (what the pre-commit hook passes), ``--proto FILE``, ``--dialect NAME``,
+    ``--no-cache`` and ``--cache-dir DIR``, which needs no option parser; None for anything
+    else (click handles it, with --help and errors, also for a bad value of these)."""
     colour: bool | None = None
     force_exclude = False
+    cache = True
+    values: dict[str, str] = {}
     paths = []
-    for arg in args:
+    items = iter(args)
+    for arg in items:
         if arg == "--color":
             colour = True
         elif arg == "--no-color":
             colour = False
-        elif arg == "--force-exclude":  # what the pre-commit hook passes
+        elif arg == "--force-exclude":
             force_exclude = True
-        elif arg.startswith("-"):
+        elif arg == "--no-cache":
+            cache = False
+        elif arg.split("=", 1)[0] in ("--proto", "--dialect", "--cache-dir"):
+            name, eq, value = arg.partition("=")
+            if not eq:
+                value = next(items, "")
+                if not value or value.startswith("-"):
+                    return None  # click's message for a missing value
+            values[name] = value
+        elif arg == "--":
+            return None
+        elif arg.startswith("-") and arg != "-":
             return None
         else:
             paths.append(arg)
-    return LintRequest(paths=paths, color=colour, force_exclude=force_exclude) if paths else None
+    if not paths or "-" in paths:
+        return None
+    proto, dialect = values.get("--proto"), values.get("--dialect")
+    if proto is not None and (not proto or os.path.isdir(proto)):
+        return None
+    if "--cache-dir" in values and os.path.isfile(values["--cache-dir"]):
+        return None
+    if dialect is not None:
+        from prototxt_lint.dialects import dialect_choices
+
+        if dialect not in dialect_choices():
+            return None
+    return LintRequest(paths=paths, color=colour, force_exclude=force_exclude, proto=proto,
+                       dialect=dialect, cache=cache, cache_dir=values.get("--cache-dir"))

@@ -35,6 +35,12 @@ def _weights_for(request: LintRequest, config: Config, path: str) -> list[str]:
     return list(dict.fromkeys([*configured, *request.weights]))
 
 
+def _cache_dir(request: LintRequest, config: Config) -> str | None:
+    from prototxt_lint.engine.cache import choose_dir, disabled_by_env
+
+    return None if disabled_by_env() else choose_dir(request.cache_dir, config.cache_dir)
+
+
 def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> str:
     """For the first path named: the settings as TOML-like ``key = value`` lines."""
     from prototxt_lint.engine.discovery import Discovery
@@ -66,6 +72,7 @@ def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> 
         ("force-exclude", request.force_exclude or config.force_exclude),
         ("weights", [] if is_dir else _weights_for(request, config, path)),
         ("data-root", request.data_root or config.data_root),
+        ("cache-dir", None if not request.cache else _cache_dir(request, config)),
         ("excluded", excluded or False),
     ]
     head = f"# Settings for {path}\n"

@@ -10,9 +10,9 @@ from prototxt_lint.findings import Severity
 from prototxt_lint.records import Record
 
 CONFIG_FILES = (".prototxt-lint.toml", "pyproject.toml")
-KNOWN_KEYS = {"select", "ignore", "fail-on", "max-file-size", "proto", "dialect", "exclude",
-              "extend-exclude", "per-file-ignores", "respect-gitignore", "force-exclude",
-              "weights", "data-root"}
+KNOWN_KEYS = {"cache-dir", "select", "ignore", "fail-on", "max-file-size", "proto", "dialect",
+              "exclude", "extend-exclude", "per-file-ignores", "respect-gitignore",
+              "force-exclude", "weights", "data-root"}
 #: what ``exclude`` is when a config does not set it (``extend-exclude`` adds to it); hidden
 #: folders (``.git``, ``.venv``...) are never walked into either
 DEFAULT_EXCLUDE = ("node_modules", "venv", "__pycache__", "site-packages")
@@ -26,6 +26,7 @@ class Config(Record):
     """Settings from a config file (all empty when there is none)."""
 
     __slots__ = (
+        "cache_dir",
         "data_root",
         "dialect",
         "exclude",
@@ -59,10 +60,12 @@ class Config(Record):
         # `weights`: (glob, models) per file, models resolved against the config's folder
         weights: tuple[tuple[str, tuple[str, ...]], ...] = (),
         data_root: str | None = None,  # `data-root`, resolved against the config's folder
+        cache_dir: str | None = None,  # the result cache's folder, resolved like proto
     ) -> None:
         self.weights = weights
         self.data_root = data_root
         self.path = path
+        self.cache_dir = cache_dir
         self.exclude = exclude
         self.extend_exclude = extend_exclude
         self.per_file_ignores = per_file_ignores
@@ -167,6 +170,12 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         raise ConfigError(f"{path}: proto must be the path of a caffe.proto")
     if proto:
         proto = os.path.join(os.path.dirname(os.path.abspath(path)), proto)
+    cache_dir = table.get("cache-dir")
+    if cache_dir is not None and not isinstance(cache_dir, str):
+        raise ConfigError(f"{path}: cache-dir must be the path of a folder")
+    if cache_dir:
+        cache_dir = os.path.join(os.path.dirname(os.path.abspath(path)),
+                                 os.path.expanduser(cache_dir))
     dialect = table.get("dialect")
     if dialect is not None:
         from prototxt_lint.dialects import dialect_choices
@@ -196,6 +205,7 @@ def parse_config(path: str, table: dict[str, object]) -> Config:
         per_file_ignores=_per_file_ignores(table.get("per-file-ignores", {}), path),
         respect_gitignore=_flag(table, "respect-gitignore", True, path),
         force_exclude=_flag(table, "force-exclude", False, path),
+        cache_dir=cache_dir or None,
     )
 
 

@@ -41,9 +41,6 @@ class SlimReport:
         self.roles: list[dict[str, Any]] = [] if roles is None else roles
         #: the Caffe dialect the file was read as (``Detection.to_dict``), for --format json
         self.dialect = dialect
-        #: files outside the inputs that a worker process read for this group (weights, data
-        #: lists: :mod:`prototxt_lint.engine.external_reads`), on the group's first report
-        self.reads: list[str] = []
 
     def line_text(self, line: int) -> str:
         return self.lines.get(line, "")
@@ -63,8 +60,9 @@ class SlimReport:
                    {n: source.line_text(n) for n in wanted}, roles, dialect)
 
 
-def _linked_files(item: Input) -> list[str]:
-    """Net files a solver names (resolved like the linter does); [] for anything else."""
+def net_references(item: Input) -> list[tuple[str, str | None]]:
+    """``(name, resolved path or None)`` of each net file a solver names, resolved like the
+    linter does; [] for anything else."""
     if item.data is not None:
         return []
     try:
@@ -72,13 +70,17 @@ def _linked_files(item: Input) -> list[str]:
             head = handle.read(256 * 1024)
     except OSError:
         return []
-    found = []
     base = os.path.dirname(os.path.abspath(item.path))
+    found = []
     for match in _NET_REF.finditer(head):
-        resolved = resolve_net_path(match.group(1).decode("utf-8", "replace"), base)
-        if resolved:
-            found.append(os.path.realpath(resolved))
+        name = match.group(1).decode("utf-8", "replace")
+        found.append((name, resolve_net_path(name, base)))
     return found
+
+
+def _linked_files(item: Input) -> list[str]:
+    """Net files a solver names (resolved like the linter does); [] for anything else."""
+    return [os.path.realpath(resolved) for _, resolved in net_references(item) if resolved]
 
 
 def partition(inputs: Sequence[Input]) -> list[list[Input]]:
@@ -113,30 +115,48 @@ def _init_worker(rules: list[Rule], options: Options) -> None:
     _worker_linter = Linter(rules, options)
 
 
-def _lint_group(group: list[Input]) -> list[SlimReport]:
-    assert _worker_linter is not None
+def _lint_one(linter: Linter, group: list[Input]) -> tuple[list[SlimReport], list[str]]:
+    """The group's reports, and the files its lint read outside the group
+    (:mod:`prototxt_lint.engine.external_reads`: such a result cannot be cached)."""
     from prototxt_lint.engine import external_reads
 
+    before = len(external_reads.SEEN)
+    reports = [SlimReport.of(r) for r in linter.lint(group)]
+    return reports, external_reads.SEEN[before:]
+
+
+def _lint_group(group: list[Input]) -> tuple[list[SlimReport], list[str]]:
+    """In a worker process: the reads go back to the parent, which notes them."""
+    from prototxt_lint.engine import external_reads
+
+    assert _worker_linter is not None
     start = len(external_reads.SEEN)
-    reports = [SlimReport.of(r) for r in _worker_linter.lint(group)]
-    if reports:  # sent back to the parent, which notes them (lint_inputs)
-        reports[0].reads = external_reads.SEEN[start:]
+    result = _lint_one(_worker_linter, group)
     del external_reads.SEEN[start:]
-    return reports
+    return result
 
 
 def _lint_serially(
     rules: list[Rule], options: Options, groups: list[list[Input]]
-) -> list[SlimReport]:
+) -> list[tuple[list[SlimReport], list[str]]]:
     linter = Linter(rules, options)
-    return [SlimReport.of(r) for group in groups for r in linter.lint(group)]
+    return [_lint_one(linter, group) for group in groups]
 
 
 def lint_inputs(
     rules: list[Rule], options: Options, inputs: Sequence[Input], jobs: int
 ) -> list[SlimReport]:
     """Lint ``inputs`` with ``jobs`` processes (0: one per core)."""
-    groups = partition(inputs)
+    return [report for reports, _ in lint_groups(rules, options, partition(inputs), jobs)
+            for report in reports]
+
+
+def lint_groups(
+    rules: list[Rule], options: Options, groups: list[list[Input]], jobs: int
+) -> list[tuple[list[SlimReport], list[str]]]:
+    """Lint each group (from :func:`partition`) with ``jobs`` processes (0: one per core):
+    per group, its reports and the files its lint read outside the group (noted in this
+    process's :mod:`prototxt_lint.engine.external_reads` too, wherever the lint ran)."""
     workers = jobs or os.cpu_count() or 1
     workers = min(workers, len(groups))
     if workers <= 1 or (jobs == 0 and len(groups) < MIN_PARALLEL_GROUPS):
@@ -153,10 +173,9 @@ def lint_inputs(
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(rules, options)) as pool:
-        results = pool.map(_lint_group, groups, chunksize=chunk)
-        reports = [report for group_reports in results for report in group_reports]
+        results = list(pool.map(_lint_group, groups, chunksize=chunk))
     from prototxt_lint.engine import external_reads
 
-    for report in reports:
-        external_reads.SEEN.extend(report.reads)
-    return reports
+    for _, reads in results:
+        external_reads.SEEN.extend(reads)
+    return results

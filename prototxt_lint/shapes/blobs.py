@@ -39,6 +39,9 @@ class Failure(Record):
 class LayerShapes:
     """One layer of one phase: the shapes it reads and makes."""
 
+    # one per layer and phase: slotted, a third of the size of an instance with a __dict__
+    __slots__ = ("bottoms", "failures", "layer", "note", "tops", "weight")
+
     def __init__(self, layer: LayerView, bottoms: list[Shape | None]) -> None:
         self.layer = layer
         self.bottoms = bottoms  # None: rank unknown (or the blob does not exist)
@@ -71,12 +74,22 @@ class PhaseShapes:
         self.phase = phase
         self.layers = layers
         self.blobs = blobs
+        self._index: dict[int, LayerShapes] = {}  # id(layer view) -> its shapes, built lazily
+        self._indexed = 0  # how many of ``layers`` are in the index
 
     def __repr__(self) -> str:
         return f"PhaseShapes({self.phase.name!r}, <{len(self.layers)} layers>)"
 
     def of(self, layer: LayerView) -> LayerShapes | None:
-        return next((s for s in self.layers if s.layer is layer), None)
+        """The shapes of ``layer`` in this phase (a dict lookup: rules ask it for every layer,
+        and a scan of the list made a lint quadratic in the net's size)."""
+        if self._indexed != len(self.layers):
+            self._index = {}
+            for shapes in self.layers:
+                self._index.setdefault(id(shapes.layer), shapes)  # the first, as a scan finds
+            self._indexed = len(self.layers)
+        found = self._index.get(id(layer))
+        return found if found is not None and found.layer is layer else None
 
 
 def count_of(shape: Sequence[int | None], start: int = 0, end: int | None = None) -> int | None:
