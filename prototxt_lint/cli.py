@@ -219,7 +219,7 @@ def lint_command(
     A solver's net (net, train_net, test_net) is linted with it.
 
     Other commands: `prototxt-lint lsp` (language server), `prototxt-lint shapes NET`,
-    `prototxt-lint lr-schedule SOLVER`; each has --help.
+    `prototxt-lint lr-schedule SOLVER`, `prototxt-lint log caffe.log`; each has --help.
     """
     try:
         rules = load_rules()
@@ -270,7 +270,7 @@ def lint_command(
 
 
 #: the optional extra that provides a subcommand's third-party dependencies
-EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot"}
+EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot", "log": ""}
 
 
 def _subcommand(name: str) -> click.Command:

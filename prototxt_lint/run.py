@@ -34,6 +34,7 @@ SUBCOMMANDS = {
     "lsp": ("prototxt_lint.lsp.server", "lsp_command"),
     "shapes": ("prototxt_lint.shapes_command", "shapes_command"),
     "lr-schedule": ("prototxt_lint.lr_schedule_command", "lr_schedule_command"),
+    "log": ("prototxt_lint.log_command", "log_command"),
 }
 
 

@@ -1,0 +1,90 @@
+"""``prototxt-lint log LOG``: the training-log doctor (see :mod:`prototxt_lint.log`).
+
+Kept out of :mod:`prototxt_lint.cli` so that the linter never imports it unless this
+command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from prototxt_lint.log.diagnose import diagnose
+from prototxt_lint.log.netmap import NetText, drop_expected, join, lint, lint_file
+from prototxt_lint.log.reader import LogError, LogReader, LogSource
+from prototxt_lint.log.report import as_json, text
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _net(net: str | None, solver: str | None, reader: LogReader) -> tuple[NetText | None, list]:
+    """The net to join with, and the static findings on it (and on the solver)."""
+    findings = []
+    if solver:
+        findings += lint_file(solver)
+    if net:
+        try:
+            with open(net, encoding="utf-8", errors="replace") as handle:
+                body = handle.read()
+        except OSError as exc:
+            raise LogError(f"{net}: cannot read: {exc.strerror}") from None
+        return NetText(net, body), findings + lint_file(net)
+    run = reader.runs[-1] if reader.runs else None
+    if run is None or not run.net_texts:
+        return None, findings
+    if solver:
+        # the solver's own net was linted with it; map layers by the printed net
+        first, body = run.net_texts[0]
+        return NetText(reader.source.name, body, first - 1), findings
+    first, body = run.net_texts[0]
+    printed = NetText(reader.source.name, body, first - 1)
+    return printed, lint(printed)
+
+
+@click.command(name="log", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("log", type=click.Path(allow_dash=True))
+@click.option("--net", "net", default=None, metavar="NET",
+              help="The net the run trained (default: the net printed in the log).")
+@click.option("--solver", "solver", default=None, metavar="SOLVER",
+              help="The solver of the run: it is linted and joined too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--plot", "plot_path", default=None, metavar="OUT.png",
+              help="Also draw loss, lr and gradient norms (needs matplotlib: the 'plot' extra).")
+def log_command(log: str, net: str | None, solver: str | None, fmt: str,
+                plot_path: str | None) -> None:
+    """Say what went wrong in a Caffe training run, from its log (`caffe train` stderr;
+    '-' reads stdin; gzip'd logs are read as they are).
+
+    Exit codes: 0 a healthy run, 1 diagnoses, 2 the log (or NET/SOLVER) cannot be read.
+    """
+    for path in (net, solver):
+        if path and not os.path.isfile(path):
+            click.echo(f"prototxt-lint log: {path}: no such file", err=True)
+            sys.exit(EXIT_ERROR)
+    try:
+        reader = LogReader(LogSource.open(log))
+        diagnoses, doctor = diagnose(reader)
+        if reader.glog_lines == 0:
+            raise LogError(f"{reader.source.name}:1: no glog lines (I/W/E/F...] ...):"
+                           " not a Caffe log")
+        net_text, findings = _net(net, solver, reader)
+    except LogError as exc:
+        click.echo(f"prototxt-lint log: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    diagnoses = drop_expected(diagnoses, net_text)
+    join(diagnoses, net_text, findings)
+    name = reader.source.name
+    click.echo(as_json(name, diagnoses, doctor) if fmt == "json" else text(name, diagnoses,
+                                                                             doctor))
+    if plot_path:
+        from prototxt_lint.log.plot import PlotError, plot
+
+        try:
+            plot(log, plot_path, diagnoses)
+        except PlotError as exc:
+            click.echo(f"prototxt-lint log: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if diagnoses else EXIT_OK)
