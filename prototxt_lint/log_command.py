@@ -11,36 +11,11 @@ import sys
 
 import click
 
-from prototxt_lint.log.diagnose import diagnose
-from prototxt_lint.log.netmap import NetText, drop_expected, join, lint, lint_file
-from prototxt_lint.log.reader import LogError, LogReader, LogSource
+from prototxt_lint.log.examine import examine
+from prototxt_lint.log.reader import LogError
 from prototxt_lint.log.report import as_json, text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _net(net: str | None, solver: str | None, reader: LogReader) -> tuple[NetText | None, list]:
-    """The net to join with, and the static findings on it (and on the solver)."""
-    findings = []
-    if solver:
-        findings += lint_file(solver)
-    if net:
-        try:
-            with open(net, encoding="utf-8", errors="replace") as handle:
-                body = handle.read()
-        except OSError as exc:
-            raise LogError(f"{net}: cannot read: {exc.strerror}") from None
-        return NetText(net, body), findings + lint_file(net)
-    run = reader.runs[-1] if reader.runs else None
-    if run is None or not run.net_texts:
-        return None, findings
-    if solver:
-        # the solver's own net was linted with it; map layers by the printed net
-        first, body = run.net_texts[0]
-        return NetText(reader.source.name, body, first - 1), findings
-    first, body = run.net_texts[0]
-    printed = NetText(reader.source.name, body, first - 1)
-    return printed, lint(printed)
 
 
 @click.command(name="log", context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,20 +40,13 @@ def log_command(log: str, net: str | None, solver: str | None, fmt: str,
             click.echo(f"prototxt-lint log: {path}: no such file", err=True)
             sys.exit(EXIT_ERROR)
     try:
-        reader = LogReader(LogSource.open(log))
-        diagnoses, doctor = diagnose(reader)
-        if reader.glog_lines == 0:
-            raise LogError(f"{reader.source.name}:1: no glog lines (I/W/E/F...] ...):"
-                           " not a Caffe log")
-        net_text, findings = _net(net, solver, reader)
+        result = examine(log, net=net, solver=solver)
     except LogError as exc:
         click.echo(f"prototxt-lint log: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    diagnoses = drop_expected(diagnoses, net_text)
-    join(diagnoses, net_text, findings)
-    name = reader.source.name
-    click.echo(as_json(name, diagnoses, doctor) if fmt == "json" else text(name, diagnoses,
-                                                                             doctor))
+    diagnoses = result.diagnoses
+    render = as_json if fmt == "json" else text
+    click.echo(render(result.name, diagnoses, result.doctor))
     if plot_path:
         from prototxt_lint.log.plot import PlotError, plot
 

@@ -106,11 +106,15 @@ def join(diagnoses: list[Diagnosis], net: NetText | None, findings: list[Finding
         if span and net:
             d.where = f"{net.name}:{span[0] + offset}"
         codes: list[str] = []
+        seen: set[tuple[str, int, str]] = set()
         for f in findings:
+            if (f.code, f.line, f.message) in seen:
+                continue
             inside = span is not None and span[0] <= f.line <= span[1]
             wanted = f.code in RULES_FOR_KIND.get(d.kind, ()) or f.code in d.rules
             note = f"{f.code} ({os.path.normpath(f.file)}:{f.line + offset}: {f.message})"
-            if (inside or (wanted and span is None)) and note not in codes:
+            if inside or (wanted and span is None):
+                seen.add((f.code, f.line, f.message))
                 codes.append(note)
         d.rules = codes or [f"{c} (the rule that predicts it; it has no finding here)"
                             for c in d.rules]
