@@ -34,10 +34,9 @@ MAX_BLOCK_CHARS = 2 * 1024 * 1024
 GLOG = re.compile(
     r"([IWEF])\d{4}(?:\d{4})? +[\d:.]+ +\d+ ([\w.+\-]+:\d+)\] ?(.*)"
 )
-FORWARD_TOP = re.compile(r"\[Forward\] Layer (\S+), top blob (\S+) data: (\S+)")
-FORWARD_PARAM = re.compile(r"\[Forward\] Layer (\S+), param blob (\d+) data: (\S+)")
-BACKWARD_BOTTOM = re.compile(r"\[Backward\] Layer (\S+), bottom blob (\S+) diff: (\S+)")
-BACKWARD_PARAM = re.compile(r"\[Backward\] Layer (\S+), param blob (\d+) diff: (\S+)")
+BLOB = re.compile(
+    r"\[(Forward|Backward)\] Layer (\S+), (top|bottom|param) blob (\S+) (data|diff): (\S+)"
+)
 NORMS = re.compile(
     r"\[Backward\] All net params \(data, diff\): L1 norm = \((\S+), (\S+)\);"
     r" L2 norm = \((\S+), (\S+)\)"
@@ -173,6 +172,7 @@ class LogReader:
         self._block_line = 0
         self._block_owner = ""
         self._setting_up = ""
+        self._out: list[Event] = []
 
     # -- assembling -------------------------------------------------------------------
     def _run(self) -> Run:
@@ -200,10 +200,10 @@ class LogReader:
         test, self._test = self._test, None
         return test
 
-    def _flush(self) -> Iterator[Event]:
+    def _flush(self) -> None:
         for done in (self._finish_test(), self._finish_iteration()):
             if done is not None:
-                yield done
+                self._out.append(done)
 
     def _end_block(self) -> None:
         if self._block is None:
@@ -228,27 +228,34 @@ class LogReader:
                         self._block_size += len(line) + 1
                     continue
                 if line.startswith(LIBC_ABORT):
-                    yield from self._flush()
-                    yield Fatal(message=line.strip(), source="", line=lineno)
+                    self._flush()
+                    self._out.append(Fatal(message=line.strip(), source="", line=lineno))
+                    yield from self._out
+                    self._out = []
                 continue
             self.glog_lines += 1
             self._end_block()
             level, where, message = match.groups()
-            yield from self._glog(lineno, level, where, message)
+            self._glog(lineno, level, where, message)
+            if self._out:
+                yield from self._out
+                self._out = []
         self._end_block()
-        yield from self._flush()
+        self._flush()
+        yield from self._out
+        self._out = []
 
-    def _glog(self, lineno: int, level: str, where: str, message: str) -> Iterator[Event]:
+    def _glog(self, lineno: int, level: str, where: str, message: str) -> None:
         if level == "F":
-            yield from self._flush()
-            yield Fatal(message=message, source=where, line=lineno)
+            self._flush()
+            self._out.append(Fatal(message=message, source=where, line=lineno))
             return
         file = where.partition(":")[0]
         if file == "net.cpp" and message.startswith("    ["):
-            yield from self._debug(lineno, message.strip())
+            self._debug(lineno, message.strip())
             return
         if file == "solver.cpp" or file == "sgd_solver.cpp":
-            yield from self._solver(lineno, message)
+            self._solver(lineno, message)
             return
         if file == "net.cpp":
             if message.startswith("Initializing net from parameters"):
@@ -269,24 +276,24 @@ class LogReader:
         self._block_line = lineno + 1
         self._block_owner = owner
 
-    def _solver(self, lineno: int, message: str) -> Iterator[Event]:
+    def _solver(self, lineno: int, message: str) -> None:
         message = message.strip()
         if message.startswith("Initializing solver from parameters"):
-            yield from self._flush()
+            self._flush()
             self.runs.append(Run(index=len(self.runs), line=lineno))
             self._last_number = -1
             self._start_block("solver", lineno)
-            yield self.runs[-1]
+            self._out.append(self.runs[-1])
             return
         found = DISPLAY.match(message)
         if found:
             test = self._finish_test()
             if test is not None:
-                yield test
+                self._out.append(test)
             if self._pending is not None and self._pending.number >= 0:
                 done = self._finish_iteration()
                 if done is not None:
-                    yield done
+                    self._out.append(done)
             it = self._iteration()
             it.number = int(found.group(1))
             it.loss = number(found.group(2))
@@ -311,7 +318,7 @@ class LogReader:
             return
         found = TESTING.match(message)
         if found:
-            yield from self._flush()
+            self._flush()
             self._test = TestResult(int(found.group(1)), int(found.group(2)),
                                     self._run().index, lineno)
             return
@@ -323,42 +330,27 @@ class LogReader:
             self._run().policy = found.group(1).strip()
             return
         if message.startswith("Optimization Done"):
-            yield from self._flush()
+            self._flush()
             self._run().done_line = lineno
 
-    def _debug(self, lineno: int, message: str) -> Iterator[Event]:
+    def _debug(self, lineno: int, message: str) -> None:
         if self._test is not None:  # the test net's forward: not a training iteration
             if not self._test.outputs:
                 return
-            yield from self._flush()  # the test is over; this is the next train forward
-        if message.startswith("[Forward]"):
-            it = self._iteration()
-            if any(b.direction == "backward" for b in it.blobs[-1:]) or it.norms is not None:
-                yield from self._flush()
-                it = self._iteration()
-            found = FORWARD_TOP.match(message)
-            if found:
-                it.blobs.append(BlobStat("forward", found.group(1), "top", found.group(2),
-                                         "data", number(found.group(3)), lineno))
-                return
-            found = FORWARD_PARAM.match(message)
-            if found:
-                it.blobs.append(BlobStat("forward", found.group(1), "param", found.group(2),
-                                         "data", number(found.group(3)), lineno))
-            return
-        if message.startswith("[Backward]"):
-            it = self._iteration()
-            found = BACKWARD_BOTTOM.match(message)
-            if found:
-                it.blobs.append(BlobStat("backward", found.group(1), "bottom", found.group(2),
-                                         "diff", number(found.group(3)), lineno))
-                return
-            found = BACKWARD_PARAM.match(message)
-            if found:
-                it.blobs.append(BlobStat("backward", found.group(1), "param", found.group(2),
-                                         "diff", number(found.group(3)), lineno))
-                return
+            self._flush()  # the test is over; this is the next train forward
+        found = BLOB.match(message)
+        if found is None:
             found = NORMS.match(message)
             if found:
                 a, b, c, d = (number(g) for g in found.groups())
-                it.norms = NetNorms(a, b, c, d, lineno)
+                self._iteration().norms = NetNorms(a, b, c, d, lineno)
+            return
+        direction, layer, role, blob, kind, value = found.groups()
+        it = self._iteration()
+        if direction == "Forward":
+            if it.norms is not None or (it.blobs and it.blobs[-1].direction == "backward"):
+                self._flush()
+                it = self._iteration()
+            it.blobs.append(BlobStat("forward", layer, role, blob, kind, number(value), lineno))
+        else:
+            it.blobs.append(BlobStat("backward", layer, role, blob, kind, number(value), lineno))
