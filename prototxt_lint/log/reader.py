@@ -280,6 +280,8 @@ class LogReader:
         message = message.strip()
         if message.startswith("Initializing solver from parameters"):
             self._flush()
+            for old in self.runs:  # only the last run's texts are kept: bounded memory
+                old.solver_text, old.net_texts, old.first_top_shapes = "", [], []
             self.runs.append(Run(index=len(self.runs), line=lineno))
             self._last_number = -1
             self._start_block("solver", lineno)
