@@ -184,6 +184,9 @@ CASES: dict[str, tuple[str, str]] = {
                             + head()), solver(max_iter=3)),
     "max_pool_stride": (net(data() + conv() + relu("relu1", "conv1") + pool("MAX", 3, 5)
                             + head()), solver(max_iter=3)),
+    # trained to iteration 4 with a snapshot, then resumed from it: two runs in one log
+    "resume": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
+               solver(debug=False, extra="snapshot: 4\n")),
     "poly_no_max_iter": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
                          solver(policy="poly", max_iter=None, debug=False,
                                 extra="power: 1\n")),
@@ -206,10 +209,13 @@ def make(case: str, out: Path, binary: Path) -> Path:
     (folder / "net.prototxt").write_text(net_text)
     (folder / "solver.prototxt").write_text(solver_text)
     env = dict(os.environ, GLOG_logtostderr="1", GLOG_minloglevel="0")
+    commands = [[str(binary), "train", "--solver", "solver.prototxt"]]
+    if case == "resume":
+        commands.append([*commands[0], "--snapshot", "tiny_iter_4.solverstate"])
     with open(folder / "caffe.log", "wb") as log:
-        result = subprocess.run([str(binary), "train", "--solver", "solver.prototxt"],
-                                cwd=folder, stdout=subprocess.DEVNULL, stderr=log, env=env,
-                                timeout=300, check=False)
+        for command in commands:
+            result = subprocess.run(command, cwd=folder, stdout=subprocess.DEVNULL,
+                                    stderr=log, env=env, timeout=300, check=False)
     (folder / "caffe.exit").write_text(f"{result.returncode}\n")
     for leftover in folder.glob("tiny_iter_*"):
         leftover.unlink()

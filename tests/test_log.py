@@ -159,6 +159,21 @@ def test_max_pooling_stride_over_kernel_aborts() -> None:
     assert (LOGS / "max_pool_stride" / "caffe.exit").read_text() == "-6\n"
 
 
+def test_resumed_from_a_snapshot_in_the_same_log() -> None:
+    """Two `caffe train` runs appended to one log, the second `--snapshot tiny_iter_4`."""
+    log = str(LOGS / "resume" / "caffe.log")
+    iterations = list(read(log))
+    assert [(i.run, i.number) for i in iterations] == (
+        [(0, n) for n in range(9)] + [(1, n) for n in range(4, 9)]
+    )
+    result = examine(log)
+    assert result.diagnoses == []
+    assert [(r.line, r.restored_from) for r in result.doctor.runs] == [
+        (2, ""), (446, "tiny_iter_4.solverstate")]
+    assert result.doctor.healthy().startswith(
+        "healthy: 14 iterations displayed, loss 1.28808 -> 0.00969688 at iteration 8")
+
+
 def test_poly_without_max_iter_trains_nothing() -> None:
     assert brief(LOGS / "poly_no_max_iter" / "caffe.log") == [
         ("zero-iterations", 0, "", "", [408], ["S101"]),

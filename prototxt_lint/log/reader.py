@@ -257,6 +257,9 @@ class LogReader:
         if file == "solver.cpp" or file == "sgd_solver.cpp":
             self._solver(lineno, message)
             return
+        if file == "caffe.cpp" and message.startswith("Resuming from "):
+            self._run().restored_from = message[len("Resuming from "):].strip()
+            return
         if file == "net.cpp":
             if message.startswith("Initializing net from parameters"):
                 self._start_block("net", lineno)
