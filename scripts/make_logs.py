@@ -187,6 +187,16 @@ CASES: dict[str, tuple[str, str]] = {
     # trained to iteration 4 with a snapshot, then resumed from it: two runs in one log
     "resume": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
                solver(debug=False, extra="snapshot: 4\n")),
+    # step without stepsize: CHECK failure at the first update (sgd_solver.cpp:33)
+    "step_no_stepsize": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
+                         solver(policy="step", max_iter=4, debug=False, extra="gamma: 0.1\n")),
+    # exp without gamma: lr 0 from iteration 1
+    "exp_no_gamma": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
+                     solver(policy="exp", max_iter=4, debug=False)),
+    # multistep without stepvalue: the lr never changes
+    "multistep_no_stepvalue": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
+                               solver(policy="multistep", max_iter=4, debug=False,
+                                      extra="gamma: 0.1\n")),
     "poly_no_max_iter": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
                          solver(policy="poly", max_iter=None, debug=False,
                                 extra="power: 1\n")),

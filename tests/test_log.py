@@ -174,6 +174,34 @@ def test_resumed_from_a_snapshot_in_the_same_log() -> None:
         "healthy: 14 iterations displayed, loss 1.28808 -> 0.00969688 at iteration 8")
 
 
+def test_check_failure_is_explained() -> None:
+    assert brief(LOGS / "step_no_stepsize" / "caffe.log") == [
+        ("fatal", None, "", "", [410], ["S103"]),
+    ]
+    (fatal,) = examine(str(LOGS / "step_no_stepsize" / "caffe.log")).diagnoses
+    assert fatal.message == (
+        "Caffe aborted at sgd_solver.cpp:33: Check failed: this->param_.stepsize() > 0 (0 vs."
+        ' 0)  (lr_policy "step" without a positive stepsize: Caffe aborts at the first update)'
+    )
+    assert fatal.rules[0].startswith("S103 (the rule that predicts it")
+    solver = LOGS / "step_no_stepsize" / "solver.prototxt"
+    (joined,) = examine(str(LOGS / "step_no_stepsize" / "caffe.log"),
+                        solver=str(solver)).diagnoses
+    assert joined.rules[0].startswith(f"S103 ({solver}:5: ")
+
+
+def test_lr_zero_after_the_first_iteration() -> None:
+    assert brief(LOGS / "exp_no_gamma" / "caffe.log") == [
+        ("lr-invalid", 1, "", "", [412], ["S106"]),
+    ]
+
+
+def test_lr_never_changes_under_a_schedule() -> None:
+    assert brief(LOGS / "multistep_no_stepvalue" / "caffe.log") == [
+        ("lr-constant", None, "", "", [410], ["S108"]),
+    ]
+
+
 def test_poly_without_max_iter_trains_nothing() -> None:
     assert brief(LOGS / "poly_no_max_iter" / "caffe.log") == [
         ("zero-iterations", 0, "", "", [408], ["S101"]),

@@ -7,16 +7,16 @@ from __future__ import annotations
 #: (source file:line or file prefix, words in the message) -> (meaning, rule codes)
 FATALS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("sgd_solver.cpp:33", "stepsize", "lr_policy \"step\" without a positive stepsize:"
-     " Caffe aborts at the first update", ("S201",)),
+     " Caffe aborts at the first update", ("S103",)),
     ("sgd_solver.cpp:62", "stepsize", "lr_policy \"sigmoid\" without a positive stepsize",
-     ("S201",)),
+     ("S103",)),
     ("sgd_solver.cpp:67", "Unknown learning rate policy", "the solver's lr_policy is missing"
-     " or not one of fixed, step, exp, inv, multistep, poly, sigmoid", ("S201",)),
+     " or not one of fixed, step, exp, inv, multistep, poly, sigmoid", ("S105",)),
     ("pooling_layer.cpp:74", "pad_h_ < kernel_h_", "a Pooling pad is not smaller than its"
-     " kernel", ()),
-    ("pooling_layer.cpp:18", "Global_pooling", "global_pooling with a kernel size", ()),
+     " kernel", ("N203",)),
+    ("pooling_layer.cpp:18", "Global_pooling", "global_pooling with a kernel size", ("N204",)),
     ("insert_splits.cpp:29", "Unknown bottom blob", "a layer reads a blob no earlier layer"
-     " produces", ("N301",)),
+     " produces", ("N261",)),
     ("net.cpp:377", "produced by multiple sources", "two layers write the same top blob",
      ("N301",)),
     ("layer_factory.hpp:81", "Unknown layer type", "the layer type is not registered in"

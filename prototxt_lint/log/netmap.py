@@ -110,9 +110,11 @@ def join(diagnoses: list[Diagnosis], net: NetText | None, findings: list[Finding
         for f in findings:
             if (f.code, f.line, f.message) in seen:
                 continue
-            inside = span is not None and span[0] <= f.line <= span[1]
+            in_net = net is not None and os.path.normpath(f.file) == os.path.normpath(net.name)
+            inside = in_net and span is not None and span[0] <= f.line <= span[1]
             wanted = f.code in RULES_FOR_KIND.get(d.kind, ()) or f.code in d.rules
-            note = f"{f.code} ({os.path.normpath(f.file)}:{f.line + offset}: {f.message})"
+            shift = offset if net is not None and f.file == net.name else 0
+            note = f"{f.code} ({os.path.normpath(f.file)}:{f.line + shift}: {f.message})"
             if inside or (wanted and span is None):
                 seen.add((f.code, f.line, f.message))
                 codes.append(note)
