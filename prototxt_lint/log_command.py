@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -16,6 +17,23 @@ from prototxt_lint.log.reader import LogError
 from prototxt_lint.log.report import as_json, text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _progress_bar(log: str) -> Callable[[int], None] | None:
+    """A percentage on stderr for a log of 16 MB or more read on a terminal."""
+    if log == "-" or not sys.stderr.isatty():
+        return None
+    try:
+        size = os.path.getsize(log)
+    except OSError:
+        return None
+    if size < 16 * 1024 * 1024:
+        return None
+
+    def show(done: int) -> None:  # a gzip'd log reads more bytes than its size: capped
+        click.echo(f"\rreading {log}: {min(done / size, 1.0):4.0%}", err=True, nl=False)
+
+    return show
 
 
 @click.command(name="log", context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,11 +57,15 @@ def log_command(log: str, net: str | None, solver: str | None, fmt: str,
         if path and not os.path.isfile(path):
             click.echo(f"prototxt-lint log: {path}: no such file", err=True)
             sys.exit(EXIT_ERROR)
+    progress = _progress_bar(log)
     try:
-        result = examine(log, net=net, solver=solver)
+        result = examine(log, net=net, solver=solver, progress=progress)
     except LogError as exc:
         click.echo(f"prototxt-lint log: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    finally:
+        if progress is not None:
+            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     diagnoses = result.diagnoses
     render = as_json if fmt == "json" else text
     click.echo(render(result.name, diagnoses, result.doctor))

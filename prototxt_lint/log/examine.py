@@ -3,6 +3,7 @@ prints, as data (``examine(path, net=..., solver=...)``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -41,10 +42,13 @@ def _net(net: str | None, solver: str | None,
     return printed, findings if solver else lint(printed)
 
 
-def examine(log: str | IO[bytes], net: str | None = None,
-            solver: str | None = None) -> Examination:
-    """Raises :class:`LogError` when the log (or NET) cannot be read."""
-    reader = LogReader(LogSource.open(log))
+def examine(log: str | IO[bytes], net: str | None = None, solver: str | None = None,
+            progress: Callable[[int], None] | None = None) -> Examination:
+    """Raises :class:`LogError` when the log (or NET) cannot be read. ``progress`` is called
+    with the bytes read so far, now and then."""
+    source = LogSource.open(log)
+    source.progress = progress
+    reader = LogReader(source)
     diagnoses, doctor = diagnose(reader)
     if reader.glog_lines == 0:
         raise LogError(f"{reader.source.name}:1: no glog lines (I/W/E/F...] ...):"

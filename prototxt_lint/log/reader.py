@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
 from prototxt_lint.log.records import (
@@ -71,6 +71,8 @@ class LogSource:
         self.name = name
         self.stream = stream
         self.bytes_read = 0
+        #: called with the bytes read so far every 65,536 lines (a progress bar)
+        self.progress: Callable[[int], None] | None = None
 
     @classmethod
     def open(cls, source: str | IO[bytes] | IO[str]) -> LogSource:
@@ -120,9 +122,12 @@ class LogSource:
         return cls(name, buffered)
 
     def lines(self) -> Iterator[tuple[int, str]]:
+        progress = self.progress
         try:
             for lineno, raw in enumerate(self.stream, 1):
                 self.bytes_read += len(raw)
+                if progress is not None and not lineno & 0xFFFF:
+                    progress(self.bytes_read)
                 yield lineno, raw.decode("utf-8", "replace").rstrip("\r\n")
         except (OSError, EOFError) as exc:  # a truncated gzip member
             raise LogError(f"{self.name}: cannot read further: {exc}") from None
