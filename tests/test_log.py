@@ -103,6 +103,24 @@ def test_healthy_fixture() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("case", "index", "code", "line", "text"),
+    [
+        ("bn_global_stats", 0, "N211", 75, "    use_global_stats: true"),
+        ("ave_pool_stride", 1, "N201", 82, "    stride: 5"),
+        ("poly_no_max_iter", 0, "S101", 7, 'lr_policy: "poly"'),
+    ],
+)
+def test_net_and_solver_printed_in_the_log_are_linted(case: str, index: int, code: str,
+                                                      line: int, text: str) -> None:
+    """Without --net/--solver: what Caffe printed is linted as the solver trains the net,
+    and each finding points at its line in the log."""
+    log = LOGS / case / "caffe.log"
+    diagnosis = examine(str(log)).diagnoses[index]
+    assert diagnosis.rules[0].startswith(f"{code} ({log}:{line}: ")
+    assert log.read_text().splitlines()[line - 1] == text
+
+
 def test_huge_base_lr() -> None:
     assert brief(LOGS / "huge_lr" / "caffe.log") == [
         ("exploding-gradients", 1, "", "", [488], []),
@@ -183,7 +201,8 @@ def test_check_failure_is_explained() -> None:
         "Caffe aborted at sgd_solver.cpp:33: Check failed: this->param_.stepsize() > 0 (0 vs."
         ' 0)  (lr_policy "step" without a positive stepsize: Caffe aborts at the first update)'
     )
-    assert fatal.rules[0].startswith("S103 (the rule that predicts it")
+    # without files, the solver Caffe printed is linted: the finding is on its log line
+    assert fatal.rules[0].startswith(f"S103 ({LOGS / 'step_no_stepsize' / 'caffe.log'}:8: ")
     solver = LOGS / "step_no_stepsize" / "solver.prototxt"
     (joined,) = examine(str(LOGS / "step_no_stepsize" / "caffe.log"),
                         solver=str(solver)).diagnoses

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
-from prototxt_lint.findings import Finding
 from prototxt_lint.log.diagnose import Diagnosis, Doctor, diagnose
-from prototxt_lint.log.netmap import NetText, drop_expected, join, lint, lint_file
+from prototxt_lint.log.netmap import Flag, NetText, drop_expected, join, lint_file, lint_printed
 from prototxt_lint.log.reader import LogError, LogReader, LogSource
 
 
@@ -22,9 +21,9 @@ class Examination:
 
 
 def _net(net: str | None, solver: str | None,
-         reader: LogReader) -> tuple[NetText | None, list[Finding]]:
+         reader: LogReader) -> tuple[NetText | None, list[Flag]]:
     """The net to join with, and the static findings on it (and on the solver)."""
-    findings: list[Finding] = []
+    findings: list[Flag] = []
     if solver:
         findings += lint_file(solver)
     if net:
@@ -39,7 +38,7 @@ def _net(net: str | None, solver: str | None,
         return None, findings
     first, body = run.net_texts[0]
     printed = NetText(reader.source.name, body, first - 1)
-    return printed, findings if solver else lint(printed)
+    return printed, findings if solver else lint_printed(run, reader.source.name, printed)
 
 
 def examine(log: str | IO[bytes], net: str | None = None, solver: str | None = None,

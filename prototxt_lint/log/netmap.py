@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 
 from prototxt_lint.findings import Finding
 from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.log.diagnose import Diagnosis
+from prototxt_lint.log.records import Run
 from prototxt_lint.registry import load_rules
 
 NAME = re.compile(r"""^\s*name\s*:\s*["']([^"']*)["']""")
@@ -74,15 +76,52 @@ class NetText:
         return span[0] + self.offset if span else None
 
 
-def lint(net: NetText) -> list[Finding]:
-    linter = Linter(load_rules(), Options())
-    reports = linter.lint([Input(net.name, net.text.encode())])
-    return [f for r in reports for f in r.findings]
+@dataclass
+class Flag:
+    """A static finding, placed where the user sees it (the file, or the log line)."""
+
+    code: str
+    file: str
+    line: int
+    message: str
 
 
-def lint_file(path: str) -> list[Finding]:
+def _flags(findings: list[Finding]) -> list[Flag]:
+    return [Flag(f.code, os.path.normpath(f.file), f.line, f.message) for f in findings]
+
+
+def lint_file(path: str) -> list[Flag]:
     linter = Linter(load_rules(), Options())
-    return [f for r in linter.lint([Input(path)]) for f in r.findings]
+    return _flags([f for r in linter.lint([Input(path)]) for f in r.findings])
+
+
+SOLVER_NET = re.compile(r'^(train_net|net)\s*:\s*".*"\s*$', re.M)
+
+
+def lint_printed(run: Run, log_name: str, net: NetText) -> list[Flag]:
+    """Lint the net and solver Caffe printed, as the solver trains the net (so a TRAIN net
+    without phase rules is judged as trained), with the log's line numbers."""
+    with tempfile.TemporaryDirectory(prefix="prototxt-lint-log-") as folder:
+        net_path = os.path.join(folder, "net.prototxt")
+        with open(net_path, "w", encoding="utf-8") as out:
+            out.write(net.text)
+        target = net_path
+        if run.solver_text and "net_param" not in run.solver_text:
+            solver = SOLVER_NET.sub("", run.solver_text)
+            solver_path = os.path.join(folder, "solver.prototxt")
+            with open(solver_path, "w", encoding="utf-8") as out:
+                out.write(solver + '\nnet: "net.prototxt"\n')
+            target = solver_path
+        linter = Linter(load_rules(), Options())
+        flags = []
+        for report in linter.lint([Input(target)]):
+            for f in report.findings:
+                if os.path.basename(f.file) == "net.prototxt":
+                    flags.append(Flag(f.code, log_name, f.line + net.offset, f.message))
+                elif f.line <= run.solver_text.count("\n") + 1:
+                    flags.append(Flag(f.code, log_name, f.line + run.solver_line - 1,
+                                      f.message))
+        return flags
 
 
 #: Layers whose parameter blobs are never learned by gradient (their diffs are 0 by design).
@@ -97,7 +136,7 @@ def drop_expected(diagnoses: list[Diagnosis], net: NetText | None) -> list[Diagn
             if not (d.kind == "zero-gradients" and net.types.get(d.layer) in NO_GRADIENT_TYPES)]
 
 
-def join(diagnoses: list[Diagnosis], net: NetText | None, findings: list[Finding]) -> None:
+def join(diagnoses: list[Diagnosis], net: NetText | None, findings: list[Flag]) -> None:
     """Fill in ``where`` (net.prototxt:45) and the codes of the findings that explain each
     diagnosis: those in the diagnosis's layer, or anywhere for the rules of its kind."""
     offset = net.offset if net else 0
@@ -110,11 +149,11 @@ def join(diagnoses: list[Diagnosis], net: NetText | None, findings: list[Finding
         for f in findings:
             if (f.code, f.line, f.message) in seen:
                 continue
-            in_net = net is not None and os.path.normpath(f.file) == os.path.normpath(net.name)
-            inside = in_net and span is not None and span[0] <= f.line <= span[1]
+            in_net = net is not None and f.file == os.path.normpath(net.name)
+            inside = in_net and span is not None and (
+                span[0] + offset <= f.line <= span[1] + offset)
             wanted = f.code in RULES_FOR_KIND.get(d.kind, ()) or f.code in d.rules
-            shift = offset if net is not None and f.file == net.name else 0
-            note = f"{f.code} ({os.path.normpath(f.file)}:{f.line + shift}: {f.message})"
+            note = f"{f.code} ({f.file}:{f.line}: {f.message})"
             if inside or (wanted and span is None):
                 seen.add((f.code, f.line, f.message))
                 codes.append(note)

@@ -217,6 +217,7 @@ class LogReader:
         run = self._run()
         if self._block_owner == "solver":
             run.solver_text = text
+            run.solver_line = self._block_line
         else:
             run.net_texts.append((self._block_line, text))
         self._block = None

@@ -92,6 +92,7 @@ class Run:
     index: int
     line: int
     solver_text: str = ""
+    solver_line: int = 0  # the log line of the solver text's first line
     net_texts: list[tuple[int, str]] = field(default_factory=list)  # (first line, text)
     first_top_shapes: list[tuple[str, list[int]]] = field(default_factory=list)
     restored_from: str = ""
