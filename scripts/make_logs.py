@@ -44,6 +44,12 @@ def data(shape: str = "32 1 10 10", filler: str = 'type: "gaussian" std: 1',
 """
 
 
+def phase_data(phase: str, label: str) -> str:
+    """A DummyData layer for one phase only (TRAIN and TEST may read different data)."""
+    return data(label=label).replace('  top: "label"\n',
+                                     f'  top: "label"\n  include {{ phase: {phase} }}\n', 1)
+
+
 def conv(bottom: str = "data") -> str:
     return f"""layer {{
   name: "conv1"
@@ -197,6 +203,11 @@ CASES: dict[str, tuple[str, str]] = {
     "multistep_no_stepvalue": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
                                solver(policy="multistep", max_iter=4, debug=False,
                                       extra="gamma: 0.1\n")),
+    # the TEST net reads other labels than TRAIN: the test loss is far from the train loss
+    "test_data_differs": (net(phase_data("TRAIN", CONSTANT)
+                              + phase_data("TEST", 'type: "constant" value: 2') + conv()
+                              + relu("relu1", "conv1") + pool() + head()),
+                          solver(debug=False)),
     "poly_no_max_iter": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
                          solver(policy="poly", max_iter=None, debug=False,
                                 extra="power: 1\n")),

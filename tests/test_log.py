@@ -221,6 +221,13 @@ def test_lr_never_changes_under_a_schedule() -> None:
     ]
 
 
+def test_test_loss_far_from_train_loss() -> None:
+    """The TEST net reads other labels (2) than TRAIN (1): 5.68 against 0.00865."""
+    assert brief(LOGS / "test_data_differs" / "caffe.log") == [
+        ("test-train-gap", 8, "", "", [445, 442], ["N211", "N213"]),
+    ]
+
+
 def test_poly_without_max_iter_trains_nothing() -> None:
     assert brief(LOGS / "poly_no_max_iter" / "caffe.log") == [
         ("zero-iterations", 0, "", "", [408], ["S101"]),
