@@ -12,11 +12,11 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Finding
-from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.log.diagnose import Diagnosis
 from prototxt_lint.log.records import Run
-from prototxt_lint.registry import load_rules
 
 NAME = re.compile(r"""^\s*name\s*:\s*["']([^"']*)["']""")
 TYPE = re.compile(r"""^\s*type\s*:\s*["']?([\w]+)["']?""")

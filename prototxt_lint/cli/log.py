@@ -1,6 +1,6 @@
 """``prototxt-lint log LOG``: the training-log doctor (see :mod:`prototxt_lint.log`).
 
-Kept out of :mod:`prototxt_lint.cli` so that the linter never imports it unless this
+Kept out of :mod:`prototxt_lint.cli.command` so that the linter never imports it unless this
 command runs.
 """
 
