@@ -252,7 +252,8 @@ def lint_command(
     A solver's net (net, train_net, test_net) is linted with it.
 
     Other commands: `prototxt-lint lsp` (language server), `prototxt-lint shapes NET`,
-    `prototxt-lint lr-schedule SOLVER`, `prototxt-lint weights MODEL`; each has --help.
+    `prototxt-lint lr-schedule SOLVER`, `prototxt-lint weights MODEL`,
+    `prototxt-lint log caffe.log`; each has --help.
     """
     try:
         rules = load_rules()
@@ -307,7 +308,7 @@ def lint_command(
 
 
 #: the optional extra that provides a subcommand's third-party dependencies
-EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot", "weights": ""}
+EXTRAS = {"lsp": "lsp", "shapes": "", "lr-schedule": "plot", "weights": "", "log": ""}
 
 
 def _subcommand(name: str) -> click.Command:

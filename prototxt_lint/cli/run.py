@@ -38,6 +38,7 @@ SUBCOMMANDS = {
     "shapes": ("prototxt_lint.cli.shapes", "shapes_command"),
     "lr-schedule": ("prototxt_lint.cli.lr_schedule", "lr_schedule_command"),
     "weights": ("prototxt_lint.cli.weights", "weights_command"),
+    "log": ("prototxt_lint.cli.log", "log_command"),
 }
 
 

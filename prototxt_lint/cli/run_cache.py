@@ -52,7 +52,7 @@ UNSTORABLE: list[str] = []
 
 
 #: ``prototxt-lint NAME ...`` runs a subcommand (``run.SUBCOMMANDS``), never a lint
-SUBCOMMAND_NAMES = ("lsp", "shapes", "lr-schedule", "weights")
+SUBCOMMAND_NAMES = ("lsp", "shapes", "lr-schedule", "weights", "log")
 
 
 def _plan(args: Sequence[str]) -> tuple[list[str], str | None] | None:
