@@ -38,8 +38,9 @@ class Markers(Record):
                  types: frozenset[str]) -> None:
         self.adds = adds
         self.lacks = lacks
-        # layer types the fork has, as far as its schema tells: a parameter message named
-        # after the type (`roi_pooling_param` for ROIPooling), normalised by _norm
+        # layer types the fork has, as far as its schema tells (a parameter message named
+        # after the type: `roi_pooling_param` for ROIPooling) and its sources register
+        # (registrations.py), normalised by type_letters
         self.types = types
 
     def declares(self, key: Key) -> bool:
@@ -121,10 +122,15 @@ def markers(name: str) -> Markers:
     """What dialect ``name`` adds and lacks, from ``markers.json`` (written by
     ``scripts/gen_proto.sh`` with :func:`compute_markers`; walking every fork's descriptors
     at run time would cost a third of a second)."""
+    from prototxt_lint.dialects.registrations import registrations
+
     entry = _marker_table()[name]
+    # the layer types its sources register count like those its schema names: a type only
+    # some forks have points to them (BVLC's own types never reach detect: reading.py)
+    registered = {type_letters(t) for t in registrations(name).layers}
     return Markers(frozenset(map(tuple, entry["adds"])),  # type: ignore[arg-type]
                    frozenset(map(tuple, entry["lacks"])),  # type: ignore[arg-type]
-                   frozenset(entry["types"]))
+                   frozenset(entry["types"]) | registered)
 
 
 def marker_table() -> dict[str, Any]:
