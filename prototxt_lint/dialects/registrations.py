@@ -43,6 +43,15 @@ REGISTRATIONS: dict[str, Registrations] = {
     "rfcn": Registrations(layers=("BoxAnnotatorOHEM", "PSROIPooling")),
     # SegNet: its own batch normalisation and the unpooling by max-pooling masks.
     "segnet": Registrations(layers=("BN", "Upsample")),
+    # Cascade R-CNN: its detection data layers, the multi-stage heads (proposal targets,
+    # box decoding, grouped losses and accuracies, hard mining, routing by scale) and RoI
+    # pooling and alignment.
+    "cascade-rcnn": Registrations(layers=(
+        "BboxAccuracy", "BoxGroupOutput", "DecodeBBox", "DetectionData", "DetectionEvaluate",
+        "DetectionGroupAccuracy", "DetectionGroupLoss", "EvalData", "FrcnnOutput",
+        "HardMining", "ProposalTarget", "ROIAlign", "ROIPooling", "ScaleRoute",
+        "SmoothL1Loss",
+    )),
     # Intel Caffe: a rate lowered when the smoothed loss stops falling, and one fixed rate
     # per stage (``stagelr`` up to ``stageiter``).
     "intel": Registrations(lr_policies=("multifixed", "plateau")),
