@@ -39,8 +39,9 @@ REGISTRATIONS: dict[str, Registrations] = {
     )),
     # Fast/Faster R-CNN: pooling of regions of interest and the box-regression loss.
     "fast-rcnn": Registrations(layers=("ROIPooling", "SmoothL1Loss")),
-    # R-FCN: position-sensitive RoI pooling and online hard example mining of boxes.
-    "rfcn": Registrations(layers=("BoxAnnotatorOHEM", "PSROIPooling")),
+    # R-FCN: position-sensitive RoI pooling, online hard example mining of boxes, and
+    # Fast R-CNN's box-regression loss.
+    "rfcn": Registrations(layers=("BoxAnnotatorOHEM", "PSROIPooling", "SmoothL1Loss")),
     # SegNet: its own batch normalisation and the unpooling by max-pooling masks.
     "segnet": Registrations(layers=("BN", "Upsample")),
     # Cascade R-CNN: its detection data layers, the multi-stage heads (proposal targets,
@@ -51,6 +52,14 @@ REGISTRATIONS: dict[str, Registrations] = {
         "DetectionGroupAccuracy", "DetectionGroupLoss", "EvalData", "FrcnnOutput",
         "HardMining", "ProposalTarget", "ROIAlign", "ROIPooling", "ScaleRoute",
         "SmoothL1Loss",
+    )),
+    # MS-CNN: its image/box data layers, the detection heads (proposal targets, box
+    # decoding and output, the detection loss and accuracies), a class-weighted softmax loss,
+    # RoI pooling and Fast R-CNN's box-regression loss.
+    "mscnn": Registrations(layers=(
+        "BboxAccuracy", "BoxOutput", "DecodeBBox", "Detection", "DetectionAccuracy",
+        "DetectionLoss", "ImageGtData", "ProposalTarget", "ROIPooling", "SmoothL1Loss",
+        "SoftmaxWithWeightedLoss", "WindowPedData",
     )),
     # Intel Caffe: a rate lowered when the smoothed loss stops falling, and one fixed rate
     # per stage (``stagelr`` up to ``stageiter``).
