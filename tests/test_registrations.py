@@ -62,14 +62,27 @@ def test_a_dialect_without_evidence_declares_nothing() -> None:
     assert forks_registering_layer("Convolution") == []
 
 
-def test_a_type_only_forks_register_is_detection_evidence() -> None:
-    """SSD's Normalize without its norm_param: the type alone points to SSD (caffe-windows
-    and arcface name a normalize_param too, and tie; SSD, the original, comes first)."""
+def test_a_type_only_sources_name_does_not_decide_alone() -> None:
+    """SSD registers Normalize, but SSD's schema names it nowhere (its parameters are
+    `norm_param`): a type known only from sources is copied into many forks whose sources
+    were never read, so the forks whose schema has a `normalize_param` are chosen."""
     found = lint_fixture("dialects/ssd_normalize_only.prototxt")
     assert [(f.code, f.line, f.column, f.message) for f in found] == [
-        ("X003", 6, 3, "read as the SSD fork (weiliu89/caffe) reads it: uses `Normalize`,"
-         " which that fork declares and BVLC Caffe's schema lacks (so do: caffe-windows,"
+        ("X003", 6, 3, "read as the caffe-windows fork (happynear/caffe-windows) reads it:"
+         " uses `Normalize`, which that fork declares and BVLC Caffe's schema lacks (so do:"
          " arcface)"),
+    ]
+
+
+def test_a_registered_type_weighs_with_the_schemas_names() -> None:
+    """`permute_param` is SSD's and every fork built on it; of those only MobileNet-YOLO
+    registers DepthwiseConvolution: it fits best (without the registrations, SSD, the
+    first of the tie, was chosen)."""
+    found = lint_fixture("dialects/permute_depthwise.prototxt")
+    assert [(f.code, f.line, f.column, f.message) for f in found] == [
+        ("X003", 6, 3, "read as the MobileNet-YOLO fork (eric612/MobileNet-YOLO) reads it:"
+         " uses `permute_param`, `DepthwiseConvolution`, which that fork declares and BVLC"
+         " Caffe's schema lacks"),
     ]
 
 
@@ -92,6 +105,30 @@ def test_a_forks_lr_policies_are_known_only_to_that_fork() -> None:
 
     assert {"plateau", "multifixed"} <= set(known_policies(dialect_schema("intel")))
     assert "plateau" not in known_policies(bvlc_schema())
+
+
+@needs_corpus
+def test_a_real_ssdlite_net_is_read_as_the_fork_it_comes_from() -> None:
+    """MobileNet-YOLO's SSDLite deploy net (its manifest names MobileNet-YOLO's schema):
+    SSD's fields and MobileNet-YOLO's DepthwiseConvolution."""
+    path = CORPUS / "eric612__MobileNet-YOLO/models/mobilenetv2_voc/ssd_lite/deploy.prototxt"
+    found = lint_files(path, select=("X003", "N311", "N312"))
+    assert [(f.code, f.line, f.column, f.message) for f in found] == [
+        ("X003", 60, 3, "read as the MobileNet-YOLO fork (eric612/MobileNet-YOLO) reads it:"
+         " uses `detection_output_param`, `permute_param`, `prior_box_param`,"
+         " `DepthwiseConvolution`, which that fork declares and BVLC Caffe's schema lacks"),
+    ]
+
+
+@needs_corpus
+def test_a_parameterless_type_alone_leaves_the_file_to_bvlc() -> None:
+    """arcface-caffe's MobileNet-V2 uses only DepthwiseConvolution beyond BVLC: no fork's
+    schema tells which fork it is for, so it stays a BVLC reading with N312 (true there)."""
+    path = CORPUS / "xialuxi__arcface-caffe/landmark_and_pose/MobileNet-V2_deploy.prototxt"
+    found = lint_files(path, select=("X003", "N312"))
+    assert [(f.code, f.line, f.column) for f in found] == [("N312", 139, 3)]
+    assert found[0].message.startswith('layer type "DepthwiseConvolution" (6 layers) is not'
+                                       " registered by BVLC Caffe")
 
 
 @needs_corpus

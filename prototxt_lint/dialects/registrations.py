@@ -61,6 +61,14 @@ REGISTRATIONS: dict[str, Registrations] = {
         "DetectionLoss", "ImageGtData", "ProposalTarget", "ROIPooling", "SmoothL1Loss",
         "SoftmaxWithWeightedLoss", "WindowPedData",
     )),
+    # MobileNet-YOLO: SSD's data and output layers, depthwise convolution and ReLU6 for
+    # MobileNets, the YOLO v2/v3 losses and outputs (also Gaussian YOLOv3's), segmentation
+    # and lane heads, nearest-neighbour upsampling and assisted excitation.
+    "mobilenet-yolo": Registrations(layers=(
+        "AnnotatedData", "AssistedExcitation", "DepthwiseConvolution", "DetectionOutput",
+        "GaussianYolov3", "LaneData", "ReLU6", "RegionLoss", "SegmentationEvaluate",
+        "Upsample", "YoloDetectionOutput", "YoloSeg", "Yolov3", "Yolov3DetectionOutput",
+    )),
     # Intel Caffe: a rate lowered when the smoothed loss stops falling, and one fixed rate
     # per stage (``stagelr`` up to ``stageiter``).
     "intel": Registrations(lr_policies=("multifixed", "plateau")),
