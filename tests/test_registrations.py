@@ -139,3 +139,14 @@ def test_a_real_ssd_deploy_net_gets_no_layer_type_finding() -> None:
     by_bvlc = lint_files(path, select=("N312",), dialect="bvlc")
     assert [f.code for f in by_bvlc] == ["N312"]
     assert '"PriorBox"' in by_bvlc[0].message and '"DetectionOutput"' in by_bvlc[0].message
+
+
+def test_a_bvlc_run_never_loads_the_registrations(tmp_path: Path) -> None:
+    """The declarations are read only when a file has names BVLC lacks (start-up cost)."""
+    from test_startup import _lint_run
+
+    code, added = _lint_run(tmp_path, "pooling/bad_seed_stride.prototxt")
+    assert code == 1
+    assert "prototxt_lint.dialects.registrations" not in added
+    code, added = _lint_run(tmp_path, "dialects/permute_depthwise.prototxt")
+    assert "prototxt_lint.dialects.registrations" in added
