@@ -69,6 +69,14 @@ REGISTRATIONS: dict[str, Registrations] = {
         "GaussianYolov3", "LaneData", "ReLU6", "RegionLoss", "SegmentationEvaluate",
         "Upsample", "YoloDetectionOutput", "YoloSeg", "Yolov3", "Yolov3DetectionOutput",
     )),
+    # PSPNet (on DeepLab v2): its synchronised BN, segmentation data and accuracy, DeepLab's
+    # dense CRF, domain transform, hole (atrous) convolution, MATLAB blob I/O and label
+    # layers, and an L2 normalisation.
+    "pspnet": Registrations(layers=(
+        "AdaptiveBiasChannel", "BN", "BiasChannel", "DenseCRF", "DomainTransform",
+        "DomainTransformForwardOnly", "HoleConvolution", "ImageSegData", "MatRead",
+        "MatWrite", "Normalize", "SegAccuracy", "SpatialProduct", "UniqueLabel",
+    )),
     # Intel Caffe: a rate lowered when the smoothed loss stops falling, and one fixed rate
     # per stage (``stagelr`` up to ``stageiter``).
     "intel": Registrations(lr_policies=("multifixed", "plateau")),
