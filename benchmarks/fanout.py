@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from bench_common import Section, machine
 from google.protobuf import text_format
 
-from prototxt_lint import caffe_pb2
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.schema import caffe_pb2
 
 HEAD = ('layer { name: "data" type: "Input" top: "data"\n'
         "  input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }\n")

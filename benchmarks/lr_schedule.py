@@ -1,4 +1,4 @@
-"""Learning-rate simulation speed: the bisection of prototxt_lint.lr_schedule against a plain
+"""Learning-rate simulation speed: the bisection of prototxt_lint.caffe.lr_schedule against a plain
 loop over every iteration, and the cost of the solver rules (S2xx) per solver.
 
     .venv/bin/python benchmarks/lr_schedule.py
@@ -13,9 +13,9 @@ import argparse
 import time
 from pathlib import Path
 
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.lr_schedule import Schedule, analyse, f32, key_points
-from prototxt_lint.registry import load_rules
+from prototxt_lint.caffe.lr_schedule import Schedule, analyse, f32, key_points
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 
 CASES = {
     "googlenet step (10M iterations)": Schedule("step", f32(0.01), f32(0.96), stepsize=320000,

@@ -35,9 +35,9 @@ from google.protobuf import text_format
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from prototxt_lint.linter import Input, Linter
+from prototxt_lint.engine.linter import Input, Linter
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.lsp.positions import LineIndex
-from prototxt_lint.registry import load_rules
 from prototxt_lint.schema import bvlc_schema
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from bench_common import CORPUS, Section, largest_file, lint_command, machine, peak_rss_mb
 
-IMPORT_ONLY = "from google.protobuf import text_format\nfrom prototxt_lint import caffe_pb2\n"
+IMPORT_ONLY = ("from google.protobuf import text_format\n"
+               "from prototxt_lint.schema import caffe_pb2\n")
 PARSE = IMPORT_ONLY + (
     "import sys\n"
     "with open(sys.argv[1], encoding='utf-8') as f:\n"
@@ -27,7 +28,7 @@ PARSE = IMPORT_ONLY + (
 def run(runs: int = 3, path: Path | None = None) -> Section:
     target = path or CORPUS / largest_file()
     commands = {
-        "bare interpreter importing `prototxt_lint.caffe_pb2`": [
+        "bare interpreter importing `prototxt_lint.schema.caffe_pb2`": [
             sys.executable, "-c", IMPORT_ONLY,
         ],
         "bare interpreter + `text_format.Parse` of the file": [

@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from bench_common import Section, machine
 from google.protobuf import text_format
 
-from prototxt_lint import caffe_pb2
-from prototxt_lint.linter import Input, Linter
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.linter import Input, Linter
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.schema import caffe_pb2
 
 BLOCK = """layer {{ name: "conv{i}" type: "Convolution" bottom: "{prev}" top: "conv{i}"
   param {{ lr_mult: 1 decay_mult: 1 }}

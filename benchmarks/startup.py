@@ -35,7 +35,7 @@ from bench_common import CORPUS, REPO, SMALL_NET, Section, lint_command, machine
 BARE = (
     "import sys\n"
     "from google.protobuf import text_format\n"
-    "from prototxt_lint import caffe_pb2\n"
+    "from prototxt_lint.schema import caffe_pb2\n"
     "with open(sys.argv[1], encoding='utf-8') as f:\n"
     "    text_format.Parse(f.read(), caffe_pb2.NetParameter())\n"
 )
@@ -72,7 +72,7 @@ def slowest_imports(top: int = 12, depth: int = 2) -> list[tuple[int, str]]:
     """(cumulative microseconds, module) of the slowest imports of a lint run, down to
     ``depth`` levels of nesting (1: only what the run imports itself)."""
     net = str(small_net())
-    code = "from prototxt_lint.entry import main; main()"
+    code = "from prototxt_lint.cli.entry import main; main()"
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code, "--no-color", net],
         capture_output=True, text=True, check=False,
@@ -93,7 +93,8 @@ def run(runs: int = 21) -> Section:
     imports = slowest_imports(8)
     lines = [
         f"`prototxt-lint --no-color {shown}` (exit {code}) against"
-        f" `python -c` importing `prototxt_lint.caffe_pb2` and running `text_format.Parse` on"
+        f" `python -c` importing `prototxt_lint.schema.caffe_pb2` and running `text_format.Parse`"
+        " on"
         f" the same file; {runs} alternating runs each after 2 warm-ups, medians.",
         "",
         "| Process | Median | vs bare |",

@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from bench_common import CORPUS, Section, bvlc_parseable, machine
 from google.protobuf import text_format
 
-from prototxt_lint import caffe_pb2
-from prototxt_lint.linter import Input, Linter
-from prototxt_lint.loading import load_bytes
-from prototxt_lint.registry import load_rules
-from prototxt_lint.schema import bvlc_schema
+from prototxt_lint.engine.linter import Input, Linter
+from prototxt_lint.engine.loading import load_bytes
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.schema import bvlc_schema, caffe_pb2
 
 #: a display name the engine cannot resolve a solver's net paths against (no disk reads)
 PREFIX = "<bench>/"

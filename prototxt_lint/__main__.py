@@ -1,5 +1,5 @@
 """``python -m prototxt_lint``."""
 
-from prototxt_lint.entry import main
+from prototxt_lint.cli.entry import main
 
 main()

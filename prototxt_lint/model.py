@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import Message
 
-from prototxt_lint.parser import FieldLoc, ParseResult, Path
 from prototxt_lint.schema import Schema
-from prototxt_lint.source import InputProblem, Source
+from prototxt_lint.syntax.parser import FieldLoc, ParseResult, Path
+from prototxt_lint.syntax.source import InputProblem, Source
 
 if TYPE_CHECKING:
     from prototxt_lint.dialects.detect import Detection
@@ -190,7 +190,7 @@ class Document:
         loc = self.loc(path)
         if loc is None:
             return 0, 0, ""
-        from prototxt_lint.tokenizer import tokenize
+        from prototxt_lint.syntax.tokenizer import tokenize
 
         text = self.source.text
         start, end = loc.start, max(loc.end, loc.block_end)
@@ -222,7 +222,7 @@ class Document:
         """The ``#`` comments inside ``start..end``, each on its own line at the indent of
         ``start``'s line, for a replacement of that span to put first: a fix that rewrites
         ``name: # why`` newline ``value`` must not drop the comment."""
-        from prototxt_lint.tokenizer import tokenize
+        from prototxt_lint.syntax.tokenizer import tokenize
 
         comments = tokenize(self.source.text[start:end])[1]
         if not comments:
@@ -325,7 +325,7 @@ def values(msg: Any, name: str) -> list[Any]:
     fd = msg.DESCRIPTOR.fields_by_name.get(name)
     if fd is None:
         return []
-    from prototxt_lint.parser import is_repeated
+    from prototxt_lint.syntax.parser import is_repeated
 
     if is_repeated(fd):
         return list(getattr(msg, name))

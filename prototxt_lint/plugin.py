@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from prototxt_lint.findings import Severity
-from prototxt_lint.parser import Path
 from prototxt_lint.records import Record
+from prototxt_lint.syntax.parser import Path
 
 ENTRY_POINT_GROUP = "prototxt_lint.rules"
 Target = Literal["net", "solver", "core"]
@@ -148,14 +148,15 @@ class Rule:
         """The documentation as users read it, cleaned on first use (most runs never read it,
         and cleaning every rule's docstring up front cost a millisecond of start-up)."""
         if self._docs is None:
-            from prototxt_lint.rule_docs import visible
+            from prototxt_lint.engine.rule_docs import visible
 
             self._docs = visible(self.source_docs)
         return self._docs
 
     @property
     def source_docs(self) -> str:
-        """The documentation with its examples' setup lines (:mod:`prototxt_lint.rule_docs`)."""
+        """The documentation with its examples' setup lines
+        (:mod:`prototxt_lint.engine.rule_docs`)."""
         return _cleandoc(self._raw_docs)
 
     def __repr__(self) -> str:

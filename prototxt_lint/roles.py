@@ -35,7 +35,7 @@ from prototxt_lint.model import (
     written,
     written_message,
 )
-from prototxt_lint.parser import Path
+from prototxt_lint.syntax.parser import Path
 
 #: Layer types with no bottom that are not inputs: ``Parameter`` holds a learned blob.
 _NOT_SOURCES = frozenset({"Parameter"})

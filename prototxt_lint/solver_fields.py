@@ -4,7 +4,7 @@ a finding should point, the value as the user reads it."""
 from __future__ import annotations
 
 from prototxt_lint.model import SolverContext
-from prototxt_lint.parser import Path
+from prototxt_lint.syntax.parser import Path
 
 
 def written(ctx: SolverContext, name: str) -> bool:

@@ -24,7 +24,7 @@ def _modules() -> list[str]:
 def __getattr__(name: str) -> Any:
     if name != "BUILTIN":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from prototxt_lint.registry import rules_in
+    from prototxt_lint.engine.registry import rules_in
 
     found = []
     for module in _modules():

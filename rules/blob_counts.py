@@ -2,7 +2,7 @@
 
 Mirrors ``Layer::CheckBlobCounts`` (``include/caffe/layer.hpp``), which ``Layer::SetUp`` runs
 before ``LayerSetUp``, with the counts each BVLC layer class declares (``ExactNumBottomBlobs``,
-``MinTopBlobs``, ..., derived from the headers into ``prototxt_lint.blob_counts``), and the
+``MinTopBlobs``, ..., derived from the headers into ``prototxt_lint.caffe.blob_counts``), and the
 tops ``Net::Init`` adds by itself to a loss layer (``AutoTopBlobs``).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.blob_counts import BLOB_COUNTS
+from prototxt_lint.caffe.blob_counts import BLOB_COUNTS
 from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule

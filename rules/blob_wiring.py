@@ -16,9 +16,9 @@ from prototxt_lint.model import (
     PhaseNet,
     written,
 )
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
+from prototxt_lint.syntax.parser import Path
 from prototxt_lint.wording import phase_words
 
 

@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from prototxt_lint.model import TRAIN, LayerView, NetContext, PhaseNet
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.records import Record
 from prototxt_lint.shapes import PhaseShapes, net_shapes, param
+from prototxt_lint.syntax.parser import Path
 
 WEIGHT_PARAMS = {
     "Convolution": "convolution_param",

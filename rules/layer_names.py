@@ -11,8 +11,8 @@ from prototxt_lint.model import (
     LayerView,
     NetContext,
 )
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
+from prototxt_lint.syntax.parser import Path
 
 
 def _may_have_weights(ctx: NetContext, layer: LayerView) -> bool:

@@ -16,9 +16,9 @@ from typing import Any
 
 from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
 from prototxt_lint.model import STAGED, TRAIN, LayerView, NetContext, PhaseNet
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.schema import bvlc_schema
+from prototxt_lint.syntax.parser import Path
 
 _NUM_OUTPUT_FIELD = {
     "Convolution": "convolution_param",

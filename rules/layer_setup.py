@@ -19,9 +19,9 @@ from typing import Any
 
 from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
 from prototxt_lint.model import LayerView, NetContext
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.shapes import net_shapes, shape_string
+from prototxt_lint.syntax.parser import Path
 
 
 def _checked_layers(ctx: NetContext, *types: str) -> Iterator[tuple[LayerView, list[str]]]:

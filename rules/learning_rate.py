@@ -2,7 +2,7 @@
 end, or never set (S201-S204, S218).
 
 S201-S204 run the schedule as ``SGDSolver<Dtype>::GetLearningRate`` computes it in float
-(:mod:`prototxt_lint.lr_schedule`) and report only what the ``lr_policy`` rules (S101-S109)
+(:mod:`prototxt_lint.caffe.lr_schedule`) and report only what the ``lr_policy`` rules (S101-S109)
 do not: they stay silent wherever Caffe would abort before producing a rate (unknown policy,
 missing stepsize, negative gamma, poly without max_iter) and where S106/S108 already explain a
 constant or zero rate. The schedule simulator is imported inside the functions that use it: a
@@ -24,7 +24,7 @@ from prototxt_lint.plugin import Report, Severity, solver_rule
 from prototxt_lint.solver_fields import anchor
 
 if TYPE_CHECKING:
-    from prototxt_lint.lr_schedule import Schedule
+    from prototxt_lint.caffe.lr_schedule import Schedule
 
 
 #: A run of zero rates shorter than this share of max_iter is left alone (a poly schedule
@@ -35,7 +35,7 @@ ZERO_SHARE = 0.01
 def _schedule(ctx: SolverContext) -> tuple[Schedule, int] | None:
     """The schedule and how many iterations it runs, or None when the lr_policy rules
     already say why there is no schedule (S101, S103, S104, S105)."""
-    from prototxt_lint.lr_schedule import Schedule
+    from prototxt_lint.caffe.lr_schedule import Schedule
 
     if not has_field(ctx.solver, "lr_policy"):
         return None
@@ -111,7 +111,7 @@ def learning_rate_invalid(ctx: SolverContext) -> Iterator[Report]:
     Use a positive `base_lr`, a `gamma` below 1 and a positive `power`, so that the rate
     decays; `prototxt-lint lr-schedule SOLVER` prints the schedule.
     """
-    from prototxt_lint.lr_schedule import FORMULAS, analyse, fmt
+    from prototxt_lint.caffe.lr_schedule import FORMULAS, analyse, fmt
 
     found = _schedule(ctx)
     if found is None:
@@ -202,7 +202,7 @@ def learning_rate_underflow(ctx: SolverContext) -> Iterator[Report]:
     For `exp`, use a gamma just below 1 (0.9999); for a rate that drops every N iterations
     use `step` with `stepsize: N`. `prototxt-lint lr-schedule SOLVER` prints the schedule.
     """
-    from prototxt_lint.lr_schedule import FORMULAS, analyse
+    from prototxt_lint.caffe.lr_schedule import FORMULAS, analyse
 
     found = _schedule(ctx)
     if found is None:
@@ -304,7 +304,7 @@ def learning_rate_grows(ctx: SolverContext) -> Iterator[Report]:
     ## Fix
     Use a gamma below 1 (or a positive power).
     """
-    from prototxt_lint.lr_schedule import FORMULAS, analyse, fmt
+    from prototxt_lint.caffe.lr_schedule import FORMULAS, analyse, fmt
 
     found = _schedule(ctx)
     if found is None:

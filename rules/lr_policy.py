@@ -14,8 +14,8 @@ from typing import Any
 
 from prototxt_lint.caffe.lr_policies import known_policies
 from prototxt_lint.model import SolverContext, is_script_fed
-from prototxt_lint.parser import did_you_mean
 from prototxt_lint.plugin import Report, Severity, solver_rule
+from prototxt_lint.syntax.parser import did_you_mean
 
 
 def _policy(ctx: SolverContext) -> str | None:

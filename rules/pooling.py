@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from prototxt_lint.model import TRAIN, LayerView, NetContext
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.records import Record
 from prototxt_lint.shapes import net_shapes
+from prototxt_lint.syntax.parser import Path
 
 #: Input sizes (height or width) scanned for empty windows.
 SCAN_SIZES = range(1, 65)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from prototxt_lint.caffe.solver import has_generic_net, named_test_nets
 from prototxt_lint.model import SolverContext, values
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Report, Severity, solver_rule
+from prototxt_lint.syntax.parser import Path
 
 _ITER_MSG = "test_iter must be specified for each test network."
 _STATE_MSG = "test_state must be unspecified or specified once per test net."

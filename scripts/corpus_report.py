@@ -35,9 +35,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.plugin import Rule
-from prototxt_lint.registry import load_rules
 from prototxt_lint.schema import Schema
 
 REPO = Path(__file__).resolve().parent.parent
@@ -145,7 +145,7 @@ def manifest_rows(corpus: Path) -> list[dict[str, str]]:
 def fork_schema_loader() -> SchemaLoader | None:
     """The engine's run-time ``caffe.proto`` loader, if this version of the engine has one."""
     try:
-        module = importlib.import_module("prototxt_lint.fork_schema")
+        module = importlib.import_module("prototxt_lint.schema.fork")
     except ImportError:
         return None
     loader = getattr(module, "load_schema", None)
@@ -280,7 +280,7 @@ def render(run: Run, verdicts: Sequence[Verdict]) -> str:
         add(
             f"- Schema: each file with the schema in the manifest's `schema` column ({forked} files"
             " name a fork's `caffe.proto` under `protos/`, compiled at run time by"
-            " `prototxt_lint.fork_schema`); the others with BVLC Caffe's schema."
+            " `prototxt_lint.schema.fork`); the others with BVLC Caffe's schema."
         )
     else:
         add(

@@ -5,7 +5,7 @@ fewer or more bottoms or tops than its class declares with ``ExactNumBottomBlobs
 ``MinBottomBlobs``, ``MaxBottomBlobs`` (and the same for tops; ``EqualNumBottomTopBlobs``).
 Classes inherit these from their base (``NeuronLayer``: one and one; ``LossLayer``: two
 bottoms, one top), so the table is computed through the class hierarchy. Writes
-``prototxt_lint/blob_counts.py``.
+``prototxt_lint/caffe/blob_counts.py``.
 
 Usage: python scripts/gen_blob_counts.py CAFFE_SOURCE_DIR   (the oracle's caffe-9b891540)
 """
@@ -68,7 +68,7 @@ def main() -> int:
             lines.append(f"    {kind!r}: {values!r},"
                          + ("  # noqa: E501" if len(repr(values)) + len(kind) > 88 else ""))
     lines.append("}")
-    (REPO / "prototxt_lint" / "blob_counts.py").write_text("\n".join(lines) + "\n")
+    (REPO / "prototxt_lint" / "caffe" / "blob_counts.py").write_text("\n".join(lines) + "\n")
     print(f"{len(table)} layer types")
     return 0
 

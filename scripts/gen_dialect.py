@@ -45,13 +45,13 @@ _LABELS = {FieldDescriptorProto.LABEL_OPTIONAL: "optional",
 def compile_proto(path: Path) -> DescriptorProto:
     """The fork's schema as a FileDescriptorProto (protoc via grpcio-tools)."""
     sys.path.insert(0, str(ROOT))
-    from prototxt_lint.fork_schema import compile_schema
+    from prototxt_lint.schema.fork import compile_schema
 
     return FileDescriptorSet.FromString(compile_schema(path)).file[-1]
 
 
 def bvlc_file() -> DescriptorProto:
-    data = (ROOT / "prototxt_lint" / "caffe.desc").read_bytes()
+    data = (ROOT / "prototxt_lint" / "schema" / "caffe.desc").read_bytes()
     return FileDescriptorSet.FromString(data).file[0]
 
 

@@ -2,7 +2,7 @@
 only compare).
 
 Each built-in rule has a page ``docs/rules/<CODE>.md`` (its documentation, as ``--explain``
-prints it), which SARIF and the language server link to (``prototxt_lint.rule_pages``). The
+prints it), which SARIF and the language server link to (``prototxt_lint.engine.rule_pages``). The
 rule table lives between ``<!-- rules:start -->`` and ``<!-- rules:end -->`` in
 README.md, the table of Caffe forks (``prototxt_lint.dialects``) between
 ``<!-- dialects:start -->`` and ``<!-- dialects:end -->``; a test and CI fail when either is
@@ -15,9 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.engine.rule_pages import documented_codes, page_path
 from prototxt_lint.plugin import Rule
-from prototxt_lint.registry import load_rules
-from prototxt_lint.rule_pages import documented_codes, page_path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -36,7 +36,7 @@ def table() -> str:
 
 def _home(rule: Rule) -> str:
     """The source file that defines ``rule``, relative to the repository."""
-    module = rule.check.__module__ if rule.check is not None else "prototxt_lint.core_rules"
+    module = rule.check.__module__ if rule.check is not None else "prototxt_lint.engine.codes"
     if module.startswith("prototxt_lint.rules."):
         return f"rules/{module.rsplit('.', 1)[1]}.py"
     return module.replace(".", "/") + ".py"

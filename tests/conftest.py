@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Finding
-from prototxt_lint.fork_schema import protoc_command
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
+from prototxt_lint.schema.fork import protoc_command
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent

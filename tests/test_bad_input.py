@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, brief, lint_fixture, lint_text
 
-from prototxt_lint import source
-from prototxt_lint.cli import lint_command
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.syntax import source
 
 
 def run(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
@@ -139,8 +139,8 @@ def test_hex_float_too_big_is_out_of_range(literal: str) -> None:
 
 
 def test_hex_float_too_big_in_the_language_server() -> None:
+    from prototxt_lint.engine.registry import load_rules
     from prototxt_lint.lsp.analysis import analyse
-    from prototxt_lint.registry import load_rules
 
     text = f'layer {{ name: "d" type: "Dropout" dropout_param {{ dropout_ratio: {HUGE_HEX} }} }}\n'
     analysis = analyse("file:///nowhere/net.prototxt", 2, text, load_rules())

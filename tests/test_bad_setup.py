@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prototxt_lint.cli import lint_command
+from prototxt_lint.cli.command import lint_command
 
 SOLVER = 'base_lr: 0.1\nlr_policy: "fixed"\nmax_iter: 1\n'
 

@@ -23,8 +23,8 @@ from types import ModuleType
 import pytest
 from conftest import REPO, caffe_oracle, lint_files
 
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Severity
-from prototxt_lint.registry import load_rules
 
 
 def _script() -> ModuleType:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, REPO, brief, lint_files, lint_text
 
-from prototxt_lint.cli import lint_command, want_colour
+from prototxt_lint.cli.command import lint_command, want_colour
 
 SEED_SOLVER = FIXTURES / "lr_policy/bad_poly_no_max_iter.prototxt"
 PROJECT = FIXTURES / "project"
@@ -264,7 +264,7 @@ def test_snippet_of_a_long_line_is_a_window_around_the_column(tmp_path: Path) ->
 def test_plain_run_skips_click_and_matches_the_click_path() -> None:
     target = str(FIXTURES / "lr_policy" / "bad_step.prototxt")
     probe = (
-        "import sys\nfrom prototxt_lint.entry import main\n"
+        "import sys\nfrom prototxt_lint.cli.entry import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
         "    print('exit', exc.code, 'click' in sys.modules)\n"
     )

@@ -13,8 +13,8 @@ import sys
 import pytest
 from conftest import CORPUS, REPO, needs_protoc
 
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 
 if not CORPUS.is_dir():
     if os.environ.get("CI"):
@@ -119,7 +119,7 @@ def test_cli_over_the_whole_corpus_never_crashes() -> None:
 
 @needs_protoc
 def test_every_file_with_its_own_fork_schema_never_crashes_a_rule() -> None:
-    from prototxt_lint.fork_schema import load_schema
+    from prototxt_lint.schema.fork import load_schema
 
     by_schema: dict[str, list[str]] = {}
     for row in MANIFEST:

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 from conftest import REPO
 
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.registry import load_rules
 
 
 def _script() -> ModuleType:

@@ -35,7 +35,7 @@ def _source(name: str) -> Path | None:
 def _compile(path: Path) -> Any:
     if PROTOC is None:
         pytest.skip("compiling a fork's schema needs grpcio-tools or protoc on PATH")
-    from prototxt_lint.fork_schema import compile_schema
+    from prototxt_lint.schema.fork import compile_schema
 
     return FileDescriptorSet.FromString(compile_schema(path)).file[-1]
 
@@ -178,7 +178,7 @@ def _manifest() -> list[dict[str, str]]:
 def test_every_corpus_fork_file_is_recognised_as_its_fork() -> None:
     from prototxt_lint.dialects.detect import declaring, markers
     from prototxt_lint.dialects.reading import TYPE, read_as_dialect
-    from prototxt_lint.loading import load_path
+    from prototxt_lint.engine.loading import load_path
     from prototxt_lint.model import BVLC_LAYER_TYPES
     from prototxt_lint.schema import bvlc_schema
 
@@ -225,9 +225,9 @@ NO_EVIDENCE = {"N222", "N312", "N330", "S211"}
 @needs_corpus
 @needs_protoc
 def test_corpus_fork_files_lint_as_with_the_forks_own_schema() -> None:
-    from prototxt_lint.fork_schema import load_schema
-    from prototxt_lint.linter import Input, Linter, Options
-    from prototxt_lint.registry import load_rules
+    from prototxt_lint.engine.linter import Input, Linter, Options
+    from prototxt_lint.engine.registry import load_rules
+    from prototxt_lint.schema.fork import load_schema
 
     rules = load_rules()
     auto = Linter(rules, Options())
@@ -263,9 +263,9 @@ def test_proto_of_a_v1_only_fork_from_any_file_name(tmp_path: Path,
     name, loaded from the cache under another, and the net linted as with `--dialect`."""
     if PROTOC is None:
         pytest.skip("--proto needs grpcio-tools or protoc on PATH")
-    from prototxt_lint.fork_schema import load_schema
-    from prototxt_lint.linter import Input, Linter, Options
-    from prototxt_lint.registry import load_rules
+    from prototxt_lint.engine.linter import Input, Linter, Options
+    from prototxt_lint.engine.registry import load_rules
+    from prototxt_lint.schema.fork import load_schema
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     real = (FIXTURES / "dialects" / "facebook__C3D-v1.0.caffe.proto").read_bytes()

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
-from prototxt_lint.cli import lint_command
-from prototxt_lint.config import find_config
-from prototxt_lint.gitignore import parse_line
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.engine.config import find_config
+from prototxt_lint.engine.gitignore import parse_line
 
 POLY = REPO / "examples" / "poly_solver.prototxt"  # one S101 on line 4
 
@@ -245,7 +245,7 @@ def test_pre_commit_hook_passes_force_exclude_and_stays_on_the_fast_path(tmp_pat
     tree(tmp_path, "third_party/b.prototxt", "models/a.prototxt")
     (tmp_path / ".prototxt-lint.toml").write_text('extend-exclude = ["third_party"]\n')
     probe = (
-        "import sys\nfrom prototxt_lint.entry import main\n"
+        "import sys\nfrom prototxt_lint.cli.entry import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
         "    print('exit', exc.code, 'click' in sys.modules)\n"
     )

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
-from prototxt_lint.cli import lint_command
-from prototxt_lint.fixes import apply_edits
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.engine.fixes import apply_edits
 from prototxt_lint.plugin import Edit
 
 BN = FIXTURES / "batchnorm" / "bad_global_stats_train.prototxt"
@@ -197,7 +197,7 @@ def test_fix_refuses_to_split_hard_links(tmp_path: Path) -> None:
 
 def test_fix_goes_on_after_a_file_vanishes(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from prototxt_lint import linter
+    from prototxt_lint.engine import linter
 
     gone, kept = _n211_net(tmp_path, "a.prototxt"), _n211_net(tmp_path, "b.prototxt")
     lint = linter.Linter.lint

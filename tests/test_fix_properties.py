@@ -12,11 +12,11 @@ from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prototxt_lint.engine.fixes import apply_edits
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Finding
-from prototxt_lint.fixes import apply_edits
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
-from prototxt_lint.tokenizer import EOF, tokenize
+from prototxt_lint.syntax.tokenizer import EOF, tokenize
 
 RULES = load_rules()
 BN = (FIXTURES / "batchnorm" / "bad_global_stats_train.prototxt").read_text()

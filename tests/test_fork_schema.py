@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import CORPUS, REPO, brief, needs_protoc, needs_shared
 
-from prototxt_lint.cli import lint_command
-from prototxt_lint.fork_schema import NO_PROTOC, SchemaError, load_schema, protoc_command
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.schema.fork import NO_PROTOC, SchemaError, load_schema, protoc_command
 
 pytestmark = needs_protoc
 
@@ -68,7 +68,7 @@ def test_message_classes_outlive_garbage_collection(fork_proto: Path) -> None:
     test rather than killing pytest."""
     code = (
         "import gc, sys\n"
-        "from prototxt_lint.fork_schema import load_schema\n"
+        "from prototxt_lint.schema.fork import load_schema\n"
         "net = load_schema(sys.argv[1]).message_class('NetParameter')()\n"
         "gc.collect()\n"
         "net.input_shape.add().dim.append(1)\n"
@@ -92,7 +92,7 @@ def test_nested_message_classes_outlive_garbage_collection(
                   "  repeated Mapping mapping = 100;")
     code = (
         "import gc, sys\n"
-        "from prototxt_lint.fork_schema import load_schema\n"
+        "from prototxt_lint.schema.fork import load_schema\n"
         "net = load_schema(sys.argv[1]).message_class('NetParameter')()\n"
         "gc.collect()\n"
         "net.layer.add().pooling_param.mapping.add().src = 3\n"

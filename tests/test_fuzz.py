@@ -29,10 +29,10 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prototxt_lint import caffe_pb2
-from prototxt_lint.cli import lint_command
-from prototxt_lint.parser import is_repeated, parse
-from prototxt_lint.registry import load_rules
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.schema import caffe_pb2
+from prototxt_lint.syntax.parser import is_repeated, parse
 
 settings.register_profile(
     "ci",

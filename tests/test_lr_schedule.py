@@ -1,4 +1,4 @@
-"""The learning-rate engine (prototxt_lint/lr_schedule.py) and `prototxt-lint lr-schedule`.
+"""The learning-rate engine (prototxt_lint/caffe/lr_schedule.py) and `prototxt-lint lr-schedule`.
 
 The rates are checked against what real BVLC Caffe logged, against numpy's float32 arithmetic
 (an independent implementation of IEEE float), and the bisection against a plain loop over
@@ -21,8 +21,8 @@ from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prototxt_lint import lr_schedule
-from prototxt_lint.lr_schedule import (
+from prototxt_lint.caffe import lr_schedule
+from prototxt_lint.caffe.lr_schedule import (
     POLICIES,
     Schedule,
     analyse,
@@ -34,7 +34,7 @@ from prototxt_lint.lr_schedule import (
     invalid,
     key_points,
 )
-from prototxt_lint.lr_schedule_command import lr_schedule_command
+from prototxt_lint.cli.lr_schedule import lr_schedule_command
 
 LENET = Schedule("inv", f32(0.01), f32(0.0001), f32(0.75), max_iter=10000)
 

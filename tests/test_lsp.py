@@ -24,10 +24,10 @@ from pygls.protocol import default_converter  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # noqa: E402
 
-from prototxt_lint.fork_schema import protoc_command  # noqa: E402
-from prototxt_lint.linter import Input, Linter  # noqa: E402
+from prototxt_lint.engine.linter import Input, Linter  # noqa: E402
+from prototxt_lint.engine.registry import load_rules  # noqa: E402
 from prototxt_lint.lsp.positions import LineIndex  # noqa: E402
-from prototxt_lint.registry import load_rules  # noqa: E402
+from prototxt_lint.schema.fork import protoc_command  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "lsp"

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 
 pytest.importorskip("lsprotocol")
 
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Finding
-from prototxt_lint.linter import Input, Linter, Options
 from prototxt_lint.lsp.actions import apply_edits, disable_edit
 from prototxt_lint.lsp.analysis import analyse, uri_to_path
 from prototxt_lint.lsp.hover import hover_at
 from prototxt_lint.lsp.positions import UTF8, UTF16, UTF32, LineIndex
-from prototxt_lint.registry import load_rules
 
 RULES = load_rules()
 

@@ -25,8 +25,8 @@ import pytest
 from conftest import CORPUS, FIXTURES, REPO, SHARED, caffe_oracle
 
 from prototxt_lint.caffe.layers import is_registered
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.schema import bvlc_schema
 
 #: Rules (and parse codes) whose errors claim that Caffe aborts reading or setting up the net.

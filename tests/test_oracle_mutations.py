@@ -40,8 +40,8 @@ from conftest import CORPUS, FIXTURES
 from test_oracle import CONSTRUCT, DATA_TYPES, SETUP_ABORTS, _dummy, _nets, _replaced
 
 from prototxt_lint.caffe.layers import is_registered
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 
 #: Rules whose errors claim NaN or an abort at the first forward/backward pass of a net
 #: (N223 is about a net inside a solver, which ``construct_net`` does not read; S-rules are

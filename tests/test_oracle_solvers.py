@@ -21,9 +21,9 @@ from conftest import FIXTURES
 from test_oracle import CONSTRUCT
 from test_rule_consequence import LABELS, SECTION, sections
 
-from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.plugin import Rule
-from prototxt_lint.registry import load_rules
 
 HERE = FIXTURES / "solver_oracle"
 SOLVERS = sorted(p for p in HERE.glob("*.prototxt") if p.name != "net.prototxt")

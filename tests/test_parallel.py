@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import FIXTURES
 
-from prototxt_lint.batch import partition
-from prototxt_lint.cli import lint_command
-from prototxt_lint.linter import Input
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.engine.linter import Input
+from prototxt_lint.engine.parallel import partition
 
 
 def _run(*args: str) -> tuple[int, str]:

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from google.protobuf import text_format
 
-from prototxt_lint import caffe_pb2
-from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.schema import caffe_pb2
 
 #: Codes whose finding says Caffe cannot read the file: the parse errors, and binary input
 #: (a NUL byte, which protobuf's tokenizer refuses as "Invalid control characters").

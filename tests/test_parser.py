@@ -9,8 +9,8 @@ import pytest
 from conftest import CORPUS, brief, lint_fixture, lint_text
 from google.protobuf import text_format
 
-from prototxt_lint import caffe_pb2
-from prototxt_lint.parser import did_you_mean, parse
+from prototxt_lint.schema import caffe_pb2
+from prototxt_lint.syntax.parser import did_you_mean, parse
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir() and not os.environ.get("CI"),
@@ -144,7 +144,7 @@ def test_deep_nesting_does_not_crash() -> None:
 
 
 def test_deep_known_nesting_hits_the_limit_cleanly() -> None:
-    from prototxt_lint import parser
+    from prototxt_lint.syntax import parser
 
     # a recursive schema is the only way to nest known fields deeply; emulate with the limit
     old = parser.MAX_DEPTH

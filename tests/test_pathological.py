@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from prototxt_lint.cli import lint_command
+from prototxt_lint.cli.command import lint_command
 
 DEPTH = 10_000
 CLEAN_NET = 'input: "data"\ninput_dim: 1\n'

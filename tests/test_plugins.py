@@ -12,8 +12,8 @@ from pathlib import Path
 
 from conftest import REPO
 
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.plugin import ENTRY_POINT_GROUP
-from prototxt_lint.registry import load_rules
 
 PLUGIN = textwrap.dedent(
     '''
@@ -122,7 +122,7 @@ def test_broken_plugin_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_entry_point_scan_matches_importlib_metadata() -> None:
-    from prototxt_lint.registry import entry_points
+    from prototxt_lint.engine.registry import entry_points
 
     expected = sorted(
         (ep.name, ep.value) for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)

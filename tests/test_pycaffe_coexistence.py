@@ -24,11 +24,11 @@ CHECK = textwrap.dedent(
     from google.protobuf import descriptor_pool
     {setup}
     assert descriptor_pool.Default().FindFileByName("caffe.proto")  # pycaffe's is in place
-    from prototxt_lint.linter import Input, Linter, Options
-    from prototxt_lint.registry import load_rules
+    from prototxt_lint.engine.linter import Input, Linter, Options
+    from prototxt_lint.engine.registry import load_rules
     reports = Linter(load_rules(), Options(select=("S101",))).lint([Input(sys.argv[1])])
     print([(f.code, f.line, f.column) for r in reports for f in r.findings])
-    from prototxt_lint import caffe_pb2 as ours
+    from prototxt_lint.schema import caffe_pb2 as ours
     net = ours.NetParameter(name="x")
     print(type(net).DESCRIPTOR.file.pool is not descriptor_pool.Default())
     # the naive way (our schema into the default pool) fails next to pycaffe: the reason for
@@ -74,7 +74,7 @@ def _run(setup: str, extra_path: str | None = None) -> list[str]:
 
 def test_with_caffe_proto_already_in_default_pool() -> None:
     """What pycaffe's caffe_pb2 does at import, reproduced with any protobuf version."""
-    desc = str(REPO / "prototxt_lint" / "caffe.desc")
+    desc = str(REPO / "prototxt_lint" / "schema" / "caffe.desc")
     out = _run(REGISTER_DEFAULT_POOL.format(desc=desc))
     assert out[:3] == ["[('S101', 4, 1)]", "True", NAIVE]
 

@@ -17,7 +17,7 @@ def test_rule_table_in_sync() -> None:
 
 
 def test_readme_lists_every_rule_code() -> None:
-    from prototxt_lint.registry import load_rules
+    from prototxt_lint.engine.registry import load_rules
 
     readme = (REPO / "README.md").read_text()
     for rule in load_rules():

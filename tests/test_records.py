@@ -8,10 +8,10 @@ import pickle
 
 import pytest
 
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Finding, Severity
 from prototxt_lint.plugin import Edit, Fix
 from prototxt_lint.records import Record
-from prototxt_lint.registry import load_rules
 
 
 def _finding(**changes: object) -> Finding:

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, REPO
 
-from prototxt_lint.cli import lint_command
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Finding, Severity
-from prototxt_lint.registry import load_rules
 from prototxt_lint.reporters import REPORTERS
 from prototxt_lint.reporters.github import annotation
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS, FIXTURES, brief, needs_corpus
 
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
 
 RULES = load_rules()
 
@@ -70,7 +70,7 @@ def test_role_in_json() -> None:
 
     from click.testing import CliRunner
 
-    from prototxt_lint.cli import lint_command
+    from prototxt_lint.cli.command import lint_command
 
     path = FIXTURES / "batchnorm" / "good_evaluation_no_phase_rules.prototxt"
     result = CliRunner().invoke(lint_command, ["--format", "json", str(path)])

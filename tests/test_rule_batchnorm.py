@@ -3,9 +3,9 @@ from pathlib import Path
 
 from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text, needs_corpus
 
-from prototxt_lint.fixes import apply_edits
-from prototxt_lint.linter import Input, Linter
-from prototxt_lint.registry import load_rules
+from prototxt_lint.engine.fixes import apply_edits
+from prototxt_lint.engine.linter import Input, Linter
+from prototxt_lint.engine.registry import load_rules
 
 SEL = ("N21",)
 

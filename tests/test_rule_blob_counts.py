@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import brief, lint_fixture
 
-from prototxt_lint.blob_counts import BLOB_COUNTS
+from prototxt_lint.caffe.blob_counts import BLOB_COUNTS
 
 SEL = ("N314",)
 

@@ -14,9 +14,9 @@ import re
 
 import pytest
 
+from prototxt_lint.engine.registry import load_rules
 from prototxt_lint.findings import Severity
 from prototxt_lint.plugin import Rule
-from prototxt_lint.registry import load_rules
 
 #: The class labels, and the severity each belongs to.
 LABELS: dict[str, Severity] = {

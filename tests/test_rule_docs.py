@@ -1,6 +1,6 @@
 """Docs that run: every rule's ``## Example`` triggers it, and its ``## Use instead`` does not.
 
-Fragments are completed by their setup lines (``~ ``, see prototxt_lint/rule_docs.py); what
+Fragments are completed by their setup lines (``~ ``, see prototxt_lint/engine/rule_docs.py); what
 users read (``--explain``) never shows them.
 """
 
@@ -10,9 +10,9 @@ import pytest
 from conftest import _RULES, lint_text
 from test_rule_infogain import old_caffe
 
+from prototxt_lint.engine.rule_docs import outer_setup, runnable, section_blocks, visible
 from prototxt_lint.findings import Finding
 from prototxt_lint.plugin import Rule
-from prototxt_lint.rule_docs import outer_setup, runnable, section_blocks, visible
 
 #: Rules whose cause cannot be written as a text example, and why.
 NO_TEXT_EXAMPLE = {

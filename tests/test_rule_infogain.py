@@ -19,10 +19,10 @@ from conftest import (
 )
 from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
-from prototxt_lint.descriptors import load_file_descriptor
 from prototxt_lint.findings import Finding
-from prototxt_lint.fork_schema import compile_schema
 from prototxt_lint.schema import Schema
+from prototxt_lint.schema.descriptors import load_file_descriptor
+from prototxt_lint.schema.fork import compile_schema
 
 SELECT = ("N24",)
 
@@ -42,7 +42,7 @@ def schema_from(serialized_set: bytes, name: str, drop_axis: bool = False) -> Sc
 @cache
 def old_caffe() -> Schema:
     """BVLC's schema without InfogainLossParameter.axis: a Caffe before PR #3855 (or a fork)."""
-    desc = (REPO / "prototxt_lint" / "caffe.desc").read_bytes()
+    desc = (REPO / "prototxt_lint" / "schema" / "caffe.desc").read_bytes()
     return schema_from(desc, "old Caffe", drop_axis=True)
 
 

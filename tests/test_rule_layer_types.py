@@ -7,12 +7,11 @@ import re
 from conftest import CORPUS, FIXTURES, brief, lint_files, lint_fixture, lint_text, needs_corpus
 from google.protobuf import descriptor_pb2
 
-from prototxt_lint import caffe_pb2
 from prototxt_lint.caffe.layers import BVLC_LAYER_TYPES, near_miss
-from prototxt_lint.descriptors import load_file_descriptor
-from prototxt_lint.linter import Input, Linter, Options
-from prototxt_lint.registry import load_rules
-from prototxt_lint.schema import Schema
+from prototxt_lint.engine.linter import Input, Linter, Options
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.schema import Schema, caffe_pb2
+from prototxt_lint.schema.descriptors import load_file_descriptor
 
 SELECT = ("N311", "N312", "N313")
 

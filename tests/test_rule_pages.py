@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import REPO
 
-from prototxt_lint.registry import load_rules
-from prototxt_lint.rule_pages import base_from_direct_url, documented_codes, page_uri
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.engine.rule_pages import base_from_direct_url, documented_codes, page_uri
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, SHARED, needs_shared
 from google.protobuf.descriptor_pb2 import DescriptorProto, FileDescriptorSet
 
-DESC = REPO / "prototxt_lint" / "caffe.desc"
+DESC = REPO / "prototxt_lint" / "schema" / "caffe.desc"
 FINGERPRINT = Path(__file__).with_name("schema.sha256")
 UPSTREAM = SHARED / "caffe-upstream" / "caffe.proto"
 has_protoc = importlib.util.find_spec("grpc_tools") is not None

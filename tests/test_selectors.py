@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
-from prototxt_lint.cli import lint_command
-from prototxt_lint.registry import load_rules
-from prototxt_lint.selectors import unknown_selector
+from prototxt_lint.cli.command import lint_command
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.engine.selectors import unknown_selector
 
 SOLVER = str(FIXTURES / "lr_policy/bad_poly_no_max_iter.prototxt")
 RULES = load_rules()

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import CORPUS, FIXTURES, needs_corpus, needs_protoc
 
-from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.cli.shapes import shapes_command
+from prototxt_lint.engine.linter import Input, Linter, Options
 from prototxt_lint.model import NetContext
 from prototxt_lint.shapes import format_shape, infer_shapes, net_shapes, shape_string
-from prototxt_lint.shapes_command import shapes_command
 
 GOOGLENET = CORPUS / "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt"
 RESNET = CORPUS / "KaimingHe__deep-residual-networks/prototxt"
@@ -328,7 +328,7 @@ def test_command_bad_schema(tmp_path: Path) -> None:
 
 
 def test_dispatched_from_the_main_command(capsys: pytest.CaptureFixture[str]) -> None:
-    from prototxt_lint.cli import main
+    from prototxt_lint.cli.command import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(["shapes", str(FIXTURES / "shapes/bad_eltwise.prototxt"), "--phase", "deploy"])

@@ -24,13 +24,13 @@ NOT_ON_LINT_PATH = {
     "json": "only for --format json",
     "pygls": "the language server",
     "concurrent.futures": "only for a parallel run of many files",
-    "prototxt_lint.cli": "the click command",
+    "prototxt_lint.cli.command": "the click command",
 }
 
 _PROBE = """
 import json, sys
 before = set(sys.modules)
-from prototxt_lint.entry import main
+from prototxt_lint.cli.entry import main
 try:
     main()
 except SystemExit as exc:
@@ -59,11 +59,11 @@ def test_a_net_run_imports_nothing_heavy(tmp_path: Path) -> None:
     loaded = {name: why for name, why in NOT_ON_LINT_PATH.items() if name in added}
     assert loaded == {}
     # the learning-rate simulator is only for solvers
-    assert "prototxt_lint.lr_schedule" not in added
+    assert "prototxt_lint.caffe.lr_schedule" not in added
 
 
 def test_a_solver_run_loads_the_schedule_simulator(tmp_path: Path) -> None:
     code, added = _lint_run(tmp_path, "lr_policy/bad_poly_no_max_iter.prototxt")
     assert code == 1
-    assert "prototxt_lint.lr_schedule" in added
+    assert "prototxt_lint.caffe.lr_schedule" in added
     assert not {"dataclasses", "click", "pathlib"} & added

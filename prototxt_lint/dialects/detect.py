@@ -27,8 +27,8 @@ from google.protobuf.message import Message
 from prototxt_lint.dialects import DIALECTS, Dialect
 from prototxt_lint.dialects.reading import TYPE
 from prototxt_lint.model import type_letters
-from prototxt_lint.parser import is_repeated
 from prototxt_lint.records import Record
+from prototxt_lint.syntax.parser import is_repeated
 
 Key = tuple[str, str]
 

@@ -20,12 +20,12 @@ from google.protobuf.descriptor_pb2 import (
     FileDescriptorSet,
 )
 
-from prototxt_lint.descriptors import load_file_descriptor
 from prototxt_lint.schema import Schema
+from prototxt_lint.schema.descriptors import load_file_descriptor
 
 OVERLAYS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "overlays.desc")
 _BVLC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                          "caffe.desc")
+                          "schema", "caffe.desc")
 
 
 @cache

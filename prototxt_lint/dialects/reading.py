@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prototxt_lint.loading import load_text
+from prototxt_lint.engine.loading import load_text
 from prototxt_lint.model import BVLC_LAYER_TYPES, Document, written
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def absent_fields_written(doc: Document) -> list[tuple[tuple[str | int, ...], st
     absent = doc.schema.absent
     if not absent or doc.message is None:
         return []
-    from prototxt_lint.parser import is_repeated
+    from prototxt_lint.syntax.parser import is_repeated
 
     out: list[tuple[tuple[str | int, ...], str, str]] = []
     todo: list[tuple[tuple[str | int, ...], object]] = [((), doc.message)]

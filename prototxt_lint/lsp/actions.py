@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from prototxt_lint.engine.suppressions import _DIRECTIVE
 from prototxt_lint.findings import Finding
 from prototxt_lint.lsp.analysis import Analysis
 from prototxt_lint.plugin import Edit
-from prototxt_lint.suppressions import _DIRECTIVE
-from prototxt_lint.tokenizer import tokenize
+from prototxt_lint.syntax.tokenizer import tokenize
 
 #: findings a line suppression cannot silence: unused suppressions are judged after
 #: suppressions are applied

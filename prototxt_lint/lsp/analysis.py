@@ -18,20 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prototxt_lint.config import (
+from prototxt_lint.engine.config import (
     Config,
     ConfigError,
     find_config,
     ignores_finding,
     per_file_codes,
 )
+from prototxt_lint.engine.linter import FileReport, Input, Linter, Options
 from prototxt_lint.findings import Finding
-from prototxt_lint.linter import FileReport, Input, Linter, Options
 from prototxt_lint.lsp.positions import UTF16, LineIndex
 from prototxt_lint.model import NetContext
 from prototxt_lint.plugin import Rule
 from prototxt_lint.schema import Schema
-from prototxt_lint.source import DEFAULT_MAX_BYTES
+from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES
 
 
 @dataclass
@@ -124,7 +124,7 @@ def schema_for(config: Config) -> tuple[Schema | None, str | None]:
         return None, f"configuration error: {config.path}: proto {proto}: {exc.strerror or exc}"
     if key not in _SCHEMAS:
         try:
-            from prototxt_lint.fork_schema import load_schema
+            from prototxt_lint.schema.fork import load_schema
 
             _SCHEMAS[key] = load_schema(proto)
         except Exception as exc:  # SchemaError, or no grpcio-tools to compile it
@@ -134,7 +134,7 @@ def schema_for(config: Config) -> tuple[Schema | None, str | None]:
 
 def exclusion(path: str) -> str | None:
     """Why the configuration (or ``.gitignore``) excludes ``path`` from a lint, or None."""
-    from prototxt_lint.discovery import Discovery
+    from prototxt_lint.engine.discovery import Discovery
 
     def nearest(directory: str) -> Config:
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from prototxt_lint.config import CONFIG_FILES, find_config
+from prototxt_lint.engine.config import CONFIG_FILES, find_config
 
 #: glob patterns for workspace/didChangeWatchedFiles
 WATCH_GLOBS = tuple(f"**/{name}" for name in CONFIG_FILES)

@@ -1,7 +1,7 @@
 """Findings as LSP diagnostics.
 
 The rule code goes in ``code``, with ``codeDescription`` linking to the rule's page where its
-address is known (``prototxt_lint.rule_pages``); the rule's name travels in ``data`` and its
+address is known (``prototxt_lint.engine.rule_pages``); the rule's name travels in ``data`` and its
 full documentation is shown by hover on the diagnostic's span.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from prototxt_lint.engine.rule_pages import page_uri
 from prototxt_lint.findings import Finding, Severity
 from prototxt_lint.lsp.analysis import Analysis
-from prototxt_lint.rule_pages import page_uri
 
 SOURCE = "prototxt-lint"
 

@@ -33,13 +33,13 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument, Workspace
 
+from prototxt_lint.engine.registry import RuleLoadError, load_rules
 from prototxt_lint.lsp.actions import Action, actions_for
 from prototxt_lint.lsp.analysis import Analysis, analyse, uri_to_path
 from prototxt_lint.lsp.config_watch import WATCH_GLOBS, ConfigWatch, is_config_path
 from prototxt_lint.lsp.diagnostics import SOURCE, diagnostics, lsp_range
 from prototxt_lint.lsp.hover import hover_at
 from prototxt_lint.plugin import Rule
-from prototxt_lint.registry import RuleLoadError, load_rules
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import importlib
 from collections.abc import Sequence
 from typing import Protocol
 
-from prototxt_lint.output import Reported
 from prototxt_lint.plugin import Rule
 from prototxt_lint.records import Record
+from prototxt_lint.reporters.shared import Reported
 
 #: format name -> module under prototxt_lint.reporters
 REPORTERS = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prototxt_lint.output import Reported, summary_line
 from prototxt_lint.reporters import Context
+from prototxt_lint.reporters.shared import Reported, summary_line
 
 
 def render(reports: Sequence[Reported], context: Context) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from prototxt_lint.findings import Finding, Severity
-from prototxt_lint.output import Reported
 from prototxt_lint.reporters import Context
+from prototxt_lint.reporters.shared import Reported
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

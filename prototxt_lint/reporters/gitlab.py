@@ -8,8 +8,8 @@ import json
 from collections.abc import Sequence
 
 from prototxt_lint.findings import Severity
-from prototxt_lint.output import Reported
 from prototxt_lint.reporters import Context
+from prototxt_lint.reporters.shared import Reported
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 

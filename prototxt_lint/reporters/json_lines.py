@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from prototxt_lint.output import Reported
 from prototxt_lint.reporters import Context
+from prototxt_lint.reporters.shared import Reported
 
 
 def render(reports: Sequence[Reported], context: Context) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from prototxt_lint.findings import Severity
-from prototxt_lint.output import Reported, counts
 from prototxt_lint.reporters import Context
+from prototxt_lint.reporters.shared import Reported, counts
 
 
 def render_json(reports: Sequence[Reported]) -> str:

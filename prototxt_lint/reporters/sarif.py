@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from prototxt_lint.engine.rule_pages import page_uri, readme_uri
 from prototxt_lint.findings import Finding, Severity
-from prototxt_lint.output import Reported
 from prototxt_lint.plugin import Rule
 from prototxt_lint.reporters import Context
-from prototxt_lint.rule_pages import page_uri, readme_uri
+from prototxt_lint.reporters.shared import Reported
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from prototxt_lint.findings import Finding, Severity
-from prototxt_lint.output import Reported, summary_line
 from prototxt_lint.reporters import Context
+from prototxt_lint.reporters.shared import Reported, summary_line
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

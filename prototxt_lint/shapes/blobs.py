@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from prototxt_lint.model import LayerView, PhaseNet
-from prototxt_lint.parser import Path
 from prototxt_lint.records import Record
+from prototxt_lint.syntax.parser import Path
 
 #: A blob shape; ``None`` for a dimension that cannot be known statically.
 Shape = tuple[int | None, ...]

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from prototxt_lint.model import LayerView, NetContext
-from prototxt_lint.parser import Path
 from prototxt_lint.shapes.blobs import (
     Failure,
     LayerShapes,
@@ -17,6 +16,7 @@ from prototxt_lint.shapes.blobs import (
     shape_string,
 )
 from prototxt_lint.shapes.params import V0_FIELDS, field_param
+from prototxt_lint.syntax.parser import Path
 
 
 class NotThisLayer(Exception):

@@ -1,7 +1,7 @@
 """One lint run of the command line, without click.
 
-``cli.py`` parses options with click and calls :func:`run_lint`; for the plain
-``prototxt-lint FILE...`` (the pre-commit hook, editors' on-save commands) ``cli.main`` calls
+``command.py`` parses options with click and calls :func:`run_lint`; for the plain
+``prototxt-lint FILE...`` (the pre-commit hook, editors' on-save commands) ``entry.main`` calls
 it directly and never imports click, which is a third of the start-up time.
 """
 
@@ -13,17 +13,17 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from prototxt_lint.config import Config, ConfigError, find_config
-from prototxt_lint.discovery import EXTENSIONS as EXTENSIONS  # re-exported (cli)
+from prototxt_lint.engine.config import Config, ConfigError, find_config
+from prototxt_lint.engine.discovery import EXTENSIONS as EXTENSIONS  # re-exported (cli)
+from prototxt_lint.engine.linter import Input, Options
 from prototxt_lint.findings import Finding, Severity
-from prototxt_lint.linter import Input, Options
 from prototxt_lint.plugin import Rule
 from prototxt_lint.records import Record
 from prototxt_lint.schema import Schema
-from prototxt_lint.source import DEFAULT_MAX_BYTES
+from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
-    from prototxt_lint.batch import SlimReport
+    from prototxt_lint.engine.parallel import SlimReport
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -32,8 +32,8 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: names, write ``./lsp``.)
 SUBCOMMANDS = {
     "lsp": ("prototxt_lint.lsp.server", "lsp_command"),
-    "shapes": ("prototxt_lint.shapes_command", "shapes_command"),
-    "lr-schedule": ("prototxt_lint.lr_schedule_command", "lr_schedule_command"),
+    "shapes": ("prototxt_lint.cli.shapes", "shapes_command"),
+    "lr-schedule": ("prototxt_lint.cli.lr_schedule", "lr_schedule_command"),
 }
 
 
@@ -123,8 +123,8 @@ class LintRequest(Record):
 
 def iter_files(path: str) -> Iterator[str]:
     """Files to lint under ``path`` with the nearest configurations (see
-    :mod:`prototxt_lint.discovery`)."""
-    from prototxt_lint.discovery import Discovery
+    :mod:`prototxt_lint.engine.discovery`)."""
+    from prototxt_lint.engine.discovery import Discovery
 
     yield from Discovery(find_config).files(path)
 
@@ -133,7 +133,7 @@ def config_finder(request: LintRequest) -> Callable[[str], Config]:
     """The configuration of a folder: the nearest one, or --config's file for every folder.
     Raises :class:`SetupProblem` for a bad one."""
     if request.config_path:
-        from prototxt_lint.config import load_config_file
+        from prototxt_lint.engine.config import load_config_file
 
         if not os.path.isfile(request.config_path):
             raise SetupProblem(f"--config {request.config_path}: no such file")
@@ -212,8 +212,8 @@ def _apply_fixes(rules: list[Rule], options: Options, items: list[Input],
     cannot be rewritten is reported on stderr and the others are still fixed. Returns
     (applied, unsafe ones held back, files that could not be fixed); the findings whose fixes
     were applied are added to ``applied``."""
-    from prototxt_lint.fixes import FixError, fix_file
-    from prototxt_lint.linter import Linter
+    from prototxt_lint.engine.fixes import FixError, fix_file
+    from prototxt_lint.engine.linter import Linter
 
     named = {_real(i.path) for i in items if i.data is None}
     count = held = failed = 0
@@ -249,8 +249,8 @@ def _real(path: str) -> str:
 def _diffs(rules: list[Rule], options: Options, items: list[Input],
            unsafe: bool, ignores: PerFileIgnores) -> list[str]:
     """--diff: the unified diff of what --fix would change, per file that would change."""
-    from prototxt_lint.fix_preview import fixable, unified_diff
-    from prototxt_lint.linter import Linter
+    from prototxt_lint.cli.fix_preview import fixable, unified_diff
+    from prototxt_lint.engine.linter import Linter
 
     out = []
     for report in Linter(rules, options).lint(items):
@@ -269,14 +269,14 @@ class PerFileIgnores:
 
     def codes(self, path: str) -> tuple[str, ...]:
         if path not in self._codes:
-            from prototxt_lint.config import per_file_codes
+            from prototxt_lint.engine.config import per_file_codes
 
             config = self.config_for(os.path.dirname(os.path.abspath(path)))
             self._codes[path] = per_file_codes(config, path) if config.per_file_ignores else ()
         return self._codes[path]
 
     def keep(self, findings: Sequence[Finding]) -> list[Finding]:
-        from prototxt_lint.config import ignores_finding
+        from prototxt_lint.engine.config import ignores_finding
 
         return [f for f in findings if not ignores_finding(self.codes(f.file), f.code, f.name)]
 
@@ -316,7 +316,7 @@ def output_format(request: LintRequest, env: Mapping[str, str]) -> str:
 
 def check_request_selectors(request: LintRequest, rules: list[Rule]) -> None:
     """--select/--ignore must name rules: a typo would otherwise run no rule at all."""
-    from prototxt_lint.selectors import check_selectors
+    from prototxt_lint.engine.selectors import check_selectors
 
     try:
         check_selectors(request.select, rules, "--select")
@@ -326,7 +326,7 @@ def check_request_selectors(request: LintRequest, rules: list[Rule]) -> None:
 
 
 def check_config_selectors(config: Config, rules: list[Rule]) -> None:
-    from prototxt_lint.selectors import check_selectors
+    from prototxt_lint.engine.selectors import check_selectors
 
     try:
         check_selectors(config.select, rules, f"{config.path}: select")
@@ -345,11 +345,11 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
     check_request_selectors(request, rules)
     config_for = config_finder(request)
     if request.show_settings:
-        from prototxt_lint.settings import show_settings
+        from prototxt_lint.cli.show_settings import show_settings
 
         out.write(show_settings(request, config_for))
         return EXIT_CLEAN
-    from prototxt_lint.discovery import Discovery
+    from prototxt_lint.engine.discovery import Discovery
 
     discovery = Discovery(config_for, request.respect_gitignore, request.force_exclude)
     inputs: list[tuple[str, Input]] = []  # (config directory, input)
@@ -375,7 +375,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
             return EXIT_CLEAN
         return EXIT_ERROR
 
-    from prototxt_lint.batch import lint_inputs, partition
+    from prototxt_lint.engine.parallel import lint_inputs, partition
 
     # a solver and the nets it names are linted together, with the solver's settings: grouped
     # by configuration first, a net beside its own configuration would be linted twice
@@ -398,7 +398,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
         schema = None
         if schema_path:
             if schema_path not in schemas:
-                from prototxt_lint.fork_schema import SchemaError, load_schema
+                from prototxt_lint.schema.fork import SchemaError, load_schema
 
                 try:
                     schemas[schema_path] = load_schema(schema_path)
@@ -475,7 +475,7 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
 def _render(reports: list[SlimReport], rules: list[Rule], request: LintRequest, fmt: str,
             out: TextIO) -> str:
     if request.statistics:
-        from prototxt_lint.statistics import render_statistics
+        from prototxt_lint.reporters.statistics import render_statistics
 
         return render_statistics(reports, as_json=fmt in ("json", "json-lines"))
     from prototxt_lint.reporters import Context, reporter
@@ -487,7 +487,7 @@ def _render(reports: list[SlimReport], rules: list[Rule], request: LintRequest, 
 
 def _show_fixes(reports: list[SlimReport], applied: list[Finding], request: LintRequest) -> str:
     """--show-fixes: the fixes --fix applied, or (without --fix) the ones it would apply."""
-    from prototxt_lint.fix_preview import fix_line, fixable
+    from prototxt_lint.cli.fix_preview import fix_line, fixable
 
     if request.fix:
         title, shown = "Fixed", applied

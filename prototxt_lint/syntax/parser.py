@@ -18,7 +18,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from google.protobuf.message import Message
 
 from prototxt_lint.records import Record
-from prototxt_lint.tokenizer import (
+from prototxt_lint.syntax.tokenizer import (
     BAD_STRING,
     EOF,
     IDENT,

@@ -2,7 +2,7 @@
 
 The plain ``prototxt-lint PATH...`` (what pre-commit and editors run, once per save) is linted
 without importing click, a third of the start-up time; everything else (options, --help,
-subcommands) goes through the click command in :mod:`prototxt_lint.cli`.
+subcommands) goes through the click command in :mod:`prototxt_lint.cli.command`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from prototxt_lint.run import (
+from prototxt_lint.cli.run import (
     EXIT_ERROR,
     SUBCOMMANDS,
     SetupProblem,
@@ -24,11 +24,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     request = None if args and args[0] in SUBCOMMANDS else fast_request(args)
     if request is None:
-        from prototxt_lint.cli import click_main
+        from prototxt_lint.cli.command import click_main
 
         click_main(args)
         return
-    from prototxt_lint.registry import RuleLoadError, load_rules
+    from prototxt_lint.engine.registry import RuleLoadError, load_rules
 
     try:
         code = run_lint(request, load_rules())

@@ -10,10 +10,11 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from prototxt_lint import core_rules
 from prototxt_lint.dialects.reading import read_as_dialect
+from prototxt_lint.engine import codes as core_rules
+from prototxt_lint.engine.loading import load_bytes, load_path
+from prototxt_lint.engine.suppressions import find_suppressions, matches
 from prototxt_lint.findings import Finding, Related, Severity
-from prototxt_lint.loading import load_bytes, load_path
 from prototxt_lint.model import (
     BVLC_LAYER_TYPES,
     TEST,
@@ -25,13 +26,12 @@ from prototxt_lint.model import (
     values,
     written,
 )
-from prototxt_lint.parser import Path
 from prototxt_lint.plugin import Fix, Report, Rule
 from prototxt_lint.records import Record
 from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema, bvlc_schema
-from prototxt_lint.source import DEFAULT_MAX_BYTES, InputProblem, Source, mib
-from prototxt_lint.suppressions import find_suppressions, matches
+from prototxt_lint.syntax.parser import Path
+from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES, InputProblem, Source, mib
 
 FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
 

@@ -22,7 +22,7 @@ from urllib.request import url2pathname
 PAGES = "docs/rules"
 #: ``git+https://github.com/org/repo.git`` and the like: (host, owner/repo)
 _FORGE = re.compile(r"^(?:git\+)?https://(github\.com|gitlab\.com)/([^/]+/[^/]+?)(?:\.git)?/?$")
-_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def page_path(root: Path, code: str) -> Path:
@@ -68,7 +68,7 @@ def pages_base() -> str | None:
 @functools.cache
 def documented_codes() -> frozenset[str]:
     """The codes that have a page: the engine's and the built-in rules'."""
-    from prototxt_lint.core_rules import CORE_RULES
+    from prototxt_lint.engine.codes import CORE_RULES
     from prototxt_lint.rules import BUILTIN
 
     return frozenset(rule.code for rule in (*CORE_RULES, *BUILTIN))

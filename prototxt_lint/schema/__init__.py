@@ -11,8 +11,8 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FileDescriptor
 
-from prototxt_lint.descriptors import message_class
 from prototxt_lint.records import Record
+from prototxt_lint.schema.descriptors import message_class
 
 
 class Schema(Record):
@@ -43,7 +43,7 @@ class Schema(Record):
     def scalar_test_iter(self) -> bool:
         """The fork's solver has one ``test_iter`` (and one ``test_net``), as Caffe had
         before test nets became lists (C3D v1.0): none of BVLC's checks on their counts."""
-        from prototxt_lint.parser import is_repeated
+        from prototxt_lint.syntax.parser import is_repeated
 
         field = self.descriptor("SolverParameter").fields_by_name.get("test_iter")
         return field is not None and not is_repeated(field)
@@ -91,7 +91,7 @@ class Schema(Record):
 
 @cache
 def _declares_like_bvlc(schema: Schema, message: str) -> bool:
-    from prototxt_lint.parser import is_repeated
+    from prototxt_lint.syntax.parser import is_repeated
 
     bvlc = bvlc_schema()
     if schema.file is bvlc.file or not bvlc.has_message(message):
@@ -110,6 +110,6 @@ def _declares_like_bvlc(schema: Schema, message: str) -> bool:
 
 @cache
 def bvlc_schema() -> Schema:
-    from prototxt_lint import caffe_pb2
+    from prototxt_lint.schema import caffe_pb2
 
     return Schema("BVLC Caffe", caffe_pb2.DESCRIPTOR)

@@ -10,12 +10,7 @@ from collections.abc import Sequence
 
 import click
 
-from prototxt_lint.config import max_file_size_problem
-from prototxt_lint.dialects import dialect_choices
-from prototxt_lint.plugin import Rule
-from prototxt_lint.registry import RuleLoadError, load_rules
-from prototxt_lint.reporters import REPORTERS
-from prototxt_lint.run import (
+from prototxt_lint.cli.run import (
     EXIT_ERROR,
     EXTENSIONS,
     SUBCOMMANDS,
@@ -26,7 +21,12 @@ from prototxt_lint.run import (
     run_lint,
     want_colour,
 )
-from prototxt_lint.run import split_codes as _split
+from prototxt_lint.cli.run import split_codes as _split
+from prototxt_lint.dialects import dialect_choices
+from prototxt_lint.engine.config import max_file_size_problem
+from prototxt_lint.engine.registry import RuleLoadError, load_rules
+from prototxt_lint.plugin import Rule
+from prototxt_lint.reporters import REPORTERS
 
 __all__ = ["EXTENSIONS", "iter_files", "lint_command", "main", "want_colour"]
 
@@ -329,8 +329,8 @@ def _run_click(command: click.Command, args: list[str], prog_name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point (see :mod:`prototxt_lint.entry`)."""
-    from prototxt_lint.entry import main as entry_main
+    """Console entry point (see :mod:`prototxt_lint.cli.entry`)."""
+    from prototxt_lint.cli.entry import main as entry_main
 
     entry_main(argv)
 

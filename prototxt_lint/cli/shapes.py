@@ -1,7 +1,7 @@
 """``prototxt-lint shapes NET``: every layer's output shapes per phase, as Caffe computes them
 while it sets the net up (what Netscope shows), from :mod:`prototxt_lint.shapes`.
 
-Kept out of :mod:`prototxt_lint.cli` so that linting never imports it.
+Kept out of :mod:`prototxt_lint.cli.command` so that linting never imports it.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 
 import click
 
-from prototxt_lint.config import ConfigError, find_config
-from prototxt_lint.fork_schema import SchemaError
-from prototxt_lint.linter import Input, Linter, Options
+from prototxt_lint.engine.config import ConfigError, find_config
+from prototxt_lint.engine.linter import Input, Linter, Options
 from prototxt_lint.model import TEST, TRAIN, NetContext
 from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema
+from prototxt_lint.schema.fork import SchemaError
 from prototxt_lint.shapes import PhaseShapes, format_shape, net_shapes
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -130,7 +130,7 @@ def _schema(net: str, proto: str | None) -> Schema | None:
         proto = find_config(os.path.dirname(os.path.abspath(net))).proto
     if not proto:
         return None
-    from prototxt_lint.fork_schema import load_schema
+    from prototxt_lint.schema.fork import load_schema
 
     return load_schema(proto)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from prototxt_lint.output import Reported
+from prototxt_lint.reporters.shared import Reported
 
 
 def rows(reports: Sequence[Reported]) -> list[dict[str, Any]]:

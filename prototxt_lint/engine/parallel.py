@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from prototxt_lint.engine.linter import FileReport, Input, Linter, Options, resolve_net_path
 from prototxt_lint.findings import Finding
-from prototxt_lint.linter import FileReport, Input, Linter, Options, resolve_net_path
 from prototxt_lint.plugin import Rule
 
 #: top-level net references in a solver; nets have no such fields, so this finds solvers too

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-from prototxt_lint.descriptors import load_file_descriptor, module_namespace
+from prototxt_lint.schema.descriptors import load_file_descriptor, module_namespace
 
 # os.path, not pathlib: importing pathlib would add ~6 ms to every run's start-up.
 DESCRIPTOR_SET_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "caffe.desc")

@@ -12,8 +12,8 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 
-from prototxt_lint.config import Config, matches_glob
-from prototxt_lint.gitignore import GitIgnore
+from prototxt_lint.engine.config import Config, matches_glob
+from prototxt_lint.engine.gitignore import GitIgnore
 
 EXTENSIONS = (".prototxt", ".pbtxt")
 

@@ -7,10 +7,10 @@ top-level field names, so a file is never parsed as the wrong message (a wall of
 from __future__ import annotations
 
 from prototxt_lint.model import Document
-from prototxt_lint.parser import parse, top_level_names
 from prototxt_lint.schema import Schema
-from prototxt_lint.source import InputProblem, Source, decode, read_source
-from prototxt_lint.tokenizer import tokenize
+from prototxt_lint.syntax.parser import parse, top_level_names
+from prototxt_lint.syntax.source import InputProblem, Source, decode, read_source
+from prototxt_lint.syntax.tokenizer import tokenize
 
 
 def classify(names: list[str], schema: Schema) -> str:

@@ -8,10 +8,10 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from prototxt_lint.config import Config, per_file_codes
+from prototxt_lint.engine.config import Config, per_file_codes
 
 if TYPE_CHECKING:
-    from prototxt_lint.run import LintRequest
+    from prototxt_lint.cli.run import LintRequest
 
 
 def _toml(value: object) -> str:
@@ -28,8 +28,8 @@ def _toml(value: object) -> str:
 
 def show_settings(request: LintRequest, config_for: Callable[[str], Config]) -> str:
     """For the first path named: the settings as TOML-like ``key = value`` lines."""
-    from prototxt_lint.discovery import Discovery
-    from prototxt_lint.source import DEFAULT_MAX_BYTES
+    from prototxt_lint.engine.discovery import Discovery
+    from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES
 
     path = request.paths[0] if request.paths else "."
     if path == "-":

@@ -6,8 +6,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
+from prototxt_lint.engine.fixes import apply_edits
 from prototxt_lint.findings import Finding
-from prototxt_lint.fixes import apply_edits
 
 
 def fixable(findings: Sequence[Finding], unsafe: bool) -> list[Finding]:

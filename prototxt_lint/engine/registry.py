@@ -11,7 +11,7 @@ import types
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from prototxt_lint.core_rules import CORE_RULES
+from prototxt_lint.engine.codes import CORE_RULES
 from prototxt_lint.plugin import ENTRY_POINT_GROUP, Rule
 
 

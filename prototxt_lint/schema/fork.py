@@ -18,10 +18,10 @@ from pathlib import Path
 
 from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
-from prototxt_lint.descriptors import load_file_descriptor
 from prototxt_lint.dialects.overlay import engine_field_conflicts, restore_bvlc_fields
 from prototxt_lint.extras import install_hint
 from prototxt_lint.schema import Schema
+from prototxt_lint.schema.descriptors import load_file_descriptor
 
 
 class SchemaError(Exception):

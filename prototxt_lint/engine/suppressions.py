@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from prototxt_lint.source import Source
-from prototxt_lint.tokenizer import Comment
+from prototxt_lint.syntax.source import Source
+from prototxt_lint.syntax.tokenizer import Comment
 
 _DIRECTIVE = re.compile(r"prototxt-lint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_\-, ]+)")
 

@@ -1,7 +1,7 @@
 """``prototxt-lint lr-schedule SOLVER``: print (and optionally plot) the learning rate Caffe
-will use, computed as :mod:`prototxt_lint.lr_schedule` does (``GetLearningRate`` in float).
+will use, computed as :mod:`prototxt_lint.caffe.lr_schedule` does (``GetLearningRate`` in float).
 
-Kept out of :mod:`prototxt_lint.cli` so that the linter never imports it (nor matplotlib)
+Kept out of :mod:`prototxt_lint.cli.command` so that the linter never imports it (nor matplotlib)
 unless this command runs.
 """
 
@@ -14,9 +14,7 @@ from typing import Any
 
 import click
 
-from prototxt_lint.extras import install_hint
-from prototxt_lint.loading import load_path
-from prototxt_lint.lr_schedule import (
+from prototxt_lint.caffe.lr_schedule import (
     FORMULAS,
     Point,
     Schedule,
@@ -25,8 +23,10 @@ from prototxt_lint.lr_schedule import (
     fmt,
     key_points,
 )
+from prototxt_lint.engine.loading import load_path
+from prototxt_lint.extras import install_hint
 from prototxt_lint.schema import bvlc_schema
-from prototxt_lint.source import DEFAULT_MAX_BYTES
+from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES
 
 EXIT_OK, EXIT_NO_SCHEDULE, EXIT_ERROR = 0, 1, 2
 PLOT_EXTRA = install_hint("plot")
@@ -228,7 +228,7 @@ def lr_schedule_command(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m prototxt_lint.lr_schedule_command SOLVER`` (the same as the subcommand)."""
+    """``python -m prototxt_lint.cli.lr_schedule SOLVER`` (the same as the subcommand)."""
     lr_schedule_command.main(args=argv, prog_name="prototxt-lint lr-schedule")
 
 
