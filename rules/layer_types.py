@@ -140,7 +140,13 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
     have `WITH_PYTHON_LAYER`), and V1 enum types always map to registered ones. When the
     file is linted with a fork's schema (`--proto`), nothing is reported: a schema does not
     list the layers a fork registers (R-FCN's `SmoothL1LossOHEM` has no parameters at all),
-    so the fork is taken to provide them. Misspellings of BVLC types (N311) are still errors.
+    so the fork is taken to provide them. The same holds when the file is read as a known
+    fork (recognised, or `--dialect`): the types its schema or its sources provide
+    (`prototxt_lint/dialects/registrations.py`, from its `REGISTER_LAYER_CLASS` lines) are
+    known, and a type it is not known to have is not claimed missing either, since the
+    declarations hold what the fork's sources were seen to register, not all it has. With
+    `--dialect bvlc` every type BVLC lacks is listed. Misspellings of BVLC types (N311) are
+    still errors.
 
     ## Why is this bad?
     It is not, in the Caffe build that registers the type. In any other build,

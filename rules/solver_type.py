@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from prototxt_lint.caffe.solver import (
     SOLVER_TYPES,
     built_solver_type,
+    fork_solver_types,
     has_field,
 )
 from prototxt_lint.model import SolverContext
@@ -185,7 +186,8 @@ def unknown_solver_type(ctx: SolverContext) -> Iterator[Report]:
     if not has_field(ctx.solver, "type") or not ctx.schema.has_field("SolverParameter", "type"):
         return
     name = ctx.solver.type
-    guess = _near_type(name) if name not in SOLVER_TYPES else None
+    known = name in SOLVER_TYPES or name in fork_solver_types(ctx)
+    guess = _near_type(name) if not known else None
     if guess:
         yield Report(
             ("type",),
@@ -234,8 +236,8 @@ def fork_solver_type(ctx: SolverContext) -> Iterator[Report]:
     if not has_field(ctx.solver, "type") or not ctx.schema.has_field("SolverParameter", "type"):
         return
     name = ctx.solver.type
-    if name in SOLVER_TYPES or _near_type(name):
-        return
+    if name in SOLVER_TYPES or name in fork_solver_types(ctx) or _near_type(name):
+        return  # BVLC's, the fork's own (registrations.py), or a slip (S213)
     yield Report(
         ("type",),
         f'`type: "{name}"` is not a solver type BVLC Caffe registers: BVLC'

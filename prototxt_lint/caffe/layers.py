@@ -117,12 +117,26 @@ def layer_intact(ctx: NetContext, layer: LayerView) -> bool:
     return not any(loc.start <= e.start <= end for e in parsed.errors)
 
 
+def registered_in(ctx: NetContext, type_name: str) -> bool:
+    """The dialect the file is read as (detected, or given with ``--dialect``) is declared
+    to register ``type_name`` (``prototxt_lint.dialects.registrations``, from the fork's
+    ``REGISTER_LAYER_CLASS`` lines)."""
+    if ctx.schema.dialect is None:
+        return False
+    from prototxt_lint.dialects.registrations import registrations
+
+    return type_name in registrations(ctx.schema.dialect).layers
+
+
 def fork_provides(ctx: NetContext, type_name: str) -> bool:
     """The schema in use is a fork's whose LayerParameter has a parameter message named
     after the type (``roi_pooling_param`` for ``ROIPooling``, ``bn_param`` for ``BN``) that
-    BVLC's lacks: the fork the user runs has that layer."""
+    BVLC's lacks, or the fork is declared to register the type (:func:`registered_in`):
+    the fork the user runs has that layer."""
     if ctx.schema.file is bvlc_schema().file:
         return False
+    if registered_in(ctx, type_name):
+        return True
     key = _norm(type_name) + "param"
     desc = ctx.schema.descriptor("LayerParameter")
     bvlc = bvlc_schema()

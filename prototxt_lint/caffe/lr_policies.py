@@ -22,6 +22,10 @@ def known_policies(schema: Schema) -> list[str]:
     """The policies the Caffe whose schema is ``schema`` knows."""
     extra = [p for p, field in FORK_POLICIES.items()
              if schema.has_field("SolverParameter", field)]
+    if schema.dialect is not None:  # what the fork's GetLearningRate is declared to know
+        from prototxt_lint.dialects.registrations import registrations
+
+        extra += sorted(registrations(schema.dialect).lr_policies - set(extra))
     return [*BVLC_POLICIES, *extra]
 
 

@@ -50,6 +50,16 @@ def test_net_instances(solver: Any, scalar_test_iter: bool = False) -> int | Non
 SOLVER_TYPES = ("AdaDelta", "AdaGrad", "Adam", "Nesterov", "RMSProp", "SGD")
 
 
+def fork_solver_types(ctx: SolverContext) -> frozenset[str]:
+    """Solver types the dialect the file is read as is declared to register beyond BVLC's
+    (``prototxt_lint.dialects.registrations``); none for BVLC or a user's schema."""
+    if ctx.schema.dialect is None:
+        return frozenset()
+    from prototxt_lint.dialects.registrations import registrations
+
+    return registrations(ctx.schema.dialect).solvers
+
+
 #: ``UpgradeSolverType``: the deprecated ``solver_type`` enum and the ``type`` it becomes.
 UPGRADED_TYPES = {
     "SGD": "SGD",

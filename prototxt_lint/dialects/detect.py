@@ -7,6 +7,11 @@ declares the most of them, then lacks the fewest BVLC fields the file uses (an o
 without ``input_param``). Forks built on another declare its names too (RefineDet, TextBoxes
 and MobileNet-YOLO have SSD's): of those that fit equally, the first in the registry (the
 original) is chosen, and the report names the others.
+
+Layer types count as names too: those a fork's schema has a parameter message for, and those
+its sources register (``registrations.py``). A fork is a candidate only when its schema
+declares at least one of the names: a parameter-less type (DepthwiseConvolution) copied into
+many forks adds weight to a fork, but does not pick one on its own.
 """
 
 from __future__ import annotations
@@ -32,17 +37,29 @@ class Markers(Record):
     """What a dialect adds to BVLC's schema, keyed as the parser keys unknown names, and the
     BVLC fields it does not have."""
 
-    __slots__ = ("adds", "lacks", "types")
+    __slots__ = ("adds", "lacks", "registered", "types")
 
     def __init__(self, adds: frozenset[Key], lacks: frozenset[Key],
-                 types: frozenset[str]) -> None:
+                 types: frozenset[str], registered: frozenset[str] = frozenset()) -> None:
         self.adds = adds
         self.lacks = lacks
         # layer types the fork has, as far as its schema tells: a parameter message named
-        # after the type (`roi_pooling_param` for ROIPooling), normalised by _norm
+        # after the type (`roi_pooling_param` for ROIPooling), normalised by type_letters
         self.types = types
+        # layer types its sources register (registrations.py) beyond those, normalised
+        self.registered = registered - types
 
     def declares(self, key: Key) -> bool:
+        if key[0] == TYPE:
+            letters = type_letters(key[1])
+            return letters in self.types or letters in self.registered
+        return key in self.adds
+
+    def names_in_schema(self, key: Key) -> bool:
+        """Declared by the fork's schema (a field, an enum value, a parameter message named
+        after the type), not only by its sources: a parameter-less layer such as
+        DepthwiseConvolution or ReLU6 is copied into many forks, most of whose sources were
+        never read, so on its own it does not tell which fork a file is for."""
         if key[0] == TYPE:
             return type_letters(key[1]) in self.types
         return key in self.adds
@@ -121,10 +138,15 @@ def markers(name: str) -> Markers:
     """What dialect ``name`` adds and lacks, from ``markers.json`` (written by
     ``scripts/gen_proto.sh`` with :func:`compute_markers`; walking every fork's descriptors
     at run time would cost a third of a second)."""
+    from prototxt_lint.dialects.registrations import registrations
+
     entry = _marker_table()[name]
+    # the layer types its sources register count like those its schema names: a type only
+    # some forks have points to them (BVLC's own types never reach detect: reading.py)
+    registered = frozenset(type_letters(t) for t in registrations(name).layers)
     return Markers(frozenset(map(tuple, entry["adds"])),  # type: ignore[arg-type]
                    frozenset(map(tuple, entry["lacks"])),  # type: ignore[arg-type]
-                   frozenset(entry["types"]))
+                   frozenset(entry["types"]), registered)
 
 
 def marker_table() -> dict[str, Any]:
@@ -204,9 +226,9 @@ def detect(unknown: Iterable[Key], message: Message | None,
     used: set[Key] | None = None
     for order, dialect in enumerate(DIALECTS if candidates is None else candidates):
         mark = markers(dialect.name)
+        if not any(mark.names_in_schema(key) for key in names):
+            continue  # only types its sources register: they add weight, never decide
         fits = sum(1 for key in names if mark.declares(key))
-        if not fits:
-            continue
         if used is None:
             used = used_fields(message) if message is not None else set()
         conflicts = len(used & mark.lacks)
