@@ -21,7 +21,7 @@ from typing import Any
 
 from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
 from prototxt_lint.model import LayerView, NetContext
-from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.shapes import net_shapes, shape_string
 from prototxt_lint.syntax.parser import Path
 
@@ -378,6 +378,19 @@ def _filler_problems(ctx: NetContext) -> Iterator[tuple[LayerView, list[str], Pa
             yield layer, phases, (*at, "type"), name, close[0] if close else None
 
 
+def _by_filler(ctx: NetContext, slips: bool
+               ) -> dict[tuple[str, str | None, str], list[tuple[LayerView, Path]]]:
+    """The fillers of one unknown name, per phase, in file order: one cause (Caffe aborts
+    at the first), however many layers repeat it. ``slips``: the names close to a BVLC
+    filler (N328), else the others (N330)."""
+    found: dict[tuple[str, str | None, str], list[tuple[LayerView, Path]]] = {}
+    for layer, phases, at, name, close in _filler_problems(ctx):
+        if (close is not None) == slips:
+            for phase in phases:
+                found.setdefault((name, close, phase), []).append((layer, at))
+    return found
+
+
 @net_rule("N328", "misspelled-filler-type", Severity.ERROR,
           "A filler `type` that is a slip of one of Caffe's (names are case-sensitive): aborts.")
 def misspelled_filler_type(ctx: NetContext) -> Iterator[Report]:
@@ -424,10 +437,13 @@ def misspelled_filler_type(ctx: NetContext) -> Iterator[Report]:
     ## Fix
     Use Caffe's filler name exactly, in lower case.
     """
-    for layer, phases, at, name, close in _filler_problems(ctx):
-        if close is not None:
-            yield from _reports(layer, phases, at, f"false Unknown filler name: {name}",
-                                f'write `type: "{close}"`')
+    for (name, close, phase), places in _by_filler(ctx, slips=True).items():
+        layer = places[0][0]
+        yield one_per_cause(
+            [(at, f"layer '{v.name}'") for v, at in places],
+            f"{layer.type} layer '{layer.name}': Caffe aborts at net setup with"
+            f' "Check failed: false Unknown filler name: {name}"',
+            "layers", hint=f'write `type: "{close}"`', phase=phase)
 
 
 @net_rule("N330", "custom-filler-type", Severity.WARNING,
@@ -472,18 +488,15 @@ def custom_filler_type(ctx: NetContext) -> Iterator[Report]:
     Run the net with the fork that has the filler (`--dialect NAME` says so, and silences
     this), or use one of BVLC's fillers.
     """
-    for layer, phases, at, name, close in _filler_problems(ctx):
-        if close is None:
-            for phase in phases:
-                yield Report(
-                    at,
-                    f"{layer.type} layer '{layer.name}': BVLC Caffe has no filler '{name}'"
-                    f' and aborts at net setup with "Check failed: false Unknown filler name:'
-                    f' {name}"; only a fork or custom build that registers it can set this'
-                    " net up",
-                    hint=f"use one of {', '.join(FILLER_TYPES)}, or name the fork with"
-                    " --dialect",
-                    phase=phase)
+    for (name, _, phase), places in _by_filler(ctx, slips=False).items():
+        layer = places[0][0]
+        yield one_per_cause(
+            [(at, f"layer '{v.name}'") for v, at in places],
+            f"{layer.type} layer '{layer.name}': BVLC Caffe has no filler '{name}'"
+            f' and aborts at net setup with "Check failed: false Unknown filler name:'
+            f' {name}"; only a fork or custom build that registers it can set this net up',
+            "layers", hint=f"use one of {', '.join(FILLER_TYPES)}, or name the fork with"
+            " --dialect", phase=phase)
 
 
 # --- N329: Net::AppendParam --------------------------------------------------------------------

@@ -334,3 +334,17 @@ def test_a_list_of_messages_is_not_portable_to_old_protobuf() -> None:
     # scalar lists and one block per message are not reported
     assert lint_text('layer { name: "c" type: "ReLU" bottom: ["a", "b"]\n'
                      "  param { lr_mult: 1 } param { lr_mult: 2 } }\n", select=("P",)) == []
+
+
+def test_a_separator_after_a_skipped_field_is_no_syntax_error() -> None:
+    """Text format allows `;` or `,` after any field; after an unknown field (skipped) the
+    separator used to be read as the next field name: a false `Expected identifier, got: ;`
+    (found on an unseen real file)."""
+    text = ('base_lr: 0.01;\nfoo_bar: 3;\nlr_policy: "fixed",\nbaz { a: 1 };\nmax_iter: 10;\n'
+            'net: "n.prototxt";\n')
+    result = parse(text, caffe_pb2.SolverParameter())
+    assert [(e.code, e.message) for e in result.errors] == [
+        ("P002", 'Message type "caffe.SolverParameter" has no field named "foo_bar".'),
+        ("P002", 'Message type "caffe.SolverParameter" has no field named "baz".'),
+    ]
+    assert result.message.max_iter == 10 and result.message.net == "n.prototxt"

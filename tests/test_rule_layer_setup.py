@@ -220,3 +220,16 @@ def test_good_layers_and_forks_are_silent() -> None:
     )
     # read as SSD reads it (recognised from prior_box_param): BVLC's checks are not the fork's
     assert [f.code for f in lint_text(text)] == ["X003"]
+
+
+def test_one_unknown_filler_name_is_one_finding_however_many_layers_use_it() -> None:
+    """Caffe aborts at the first layer; the others are related places, not more findings
+    (an unseen real net got 15 warnings for one `type: "prelu"`)."""
+    (finding,) = lint_fixture("layer_setup/bad_custom_filler_repeated.prototxt",
+                              select=("N328", "N330"))
+    assert (finding.code, finding.line, finding.column) == ("N330", 6, 74)
+    assert finding.message == (
+        "Convolution layer 'conv1': BVLC Caffe has no filler 'prelu' and aborts at net setup"
+        ' with "Check failed: false Unknown filler name: prelu"; only a fork or custom build'
+        " that registers it can set this net up (and 2 more layers like it in this net)")
+    assert [r.line for r in finding.related] == [8, 10]

@@ -308,12 +308,13 @@ class _Parser:
             fd = fields_by_name.get(name)
             if fd is None:
                 self.unknown_field(tok, msg, desc, path)
-                continue
-            self.quiet = False
-            if fd.cpp_type == _CPP.CPPTYPE_MESSAGE:
-                self.parse_message_field(msg, fd, tok, path, depth)
             else:
-                self.parse_scalar_field(msg, fd, tok, path)
+                self.quiet = False
+                if fd.cpp_type == _CPP.CPPTYPE_MESSAGE:
+                    self.parse_message_field(msg, fd, tok, path, depth)
+                else:
+                    self.parse_scalar_field(msg, fd, tok, path)
+            # the optional `;` or `,` after any field, a skipped one too (text format allows it)
             nxt = tokens[self.pos]
             if nxt[0] == PUNCT and nxt[1] in ",;":
                 self.pos += 1
