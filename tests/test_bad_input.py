@@ -170,3 +170,12 @@ def test_device_is_refused_before_reading() -> None:
     # refused by the file discovery, before anything opens it
     assert "prototxt-lint: /dev/zero: not a regular file (a character device); refused" \
         " without reading it" in out
+
+
+def test_another_programs_config_sharing_a_name_with_caffe_is_not_a_solver() -> None:
+    """One shared name (`momentum`) among many foreign ones: P009, not a solver with four
+    errors about what a solver lacks (found on an unseen real file)."""
+    findings = lint_fixture("parse/bad_foreign_config.prototxt")
+    assert [(f.code, f.line, f.column, f.message) for f in findings] == [
+        ("P009", 1, 1, "not a Caffe net or solver: only 1 of its 7 top-level fields are"
+                       " Caffe's (`momentum`); the others are another program's")]

@@ -560,12 +560,30 @@ def _input_findings(doc: Document) -> list[_Raw]:
                 core_rules.UNRECOGNISED,
                 0,
                 0,
-                "not a Caffe net or solver: no top-level field of NetParameter or SolverParameter",
+                _unrecognised_message(doc),
                 "",
                 (),
             )
         )
     return out
+
+
+def _unrecognised_message(doc: Document) -> str:
+    """Why a file is neither a net nor a solver: no Caffe field at all, or too few of them
+    (another program's configuration that shares ``momentum`` with Caffe's solver)."""
+    from prototxt_lint.syntax.parser import top_level_names
+    from prototxt_lint.syntax.tokenizer import tokenize
+
+    fields = {*doc.schema.descriptor("NetParameter").fields_by_name,
+              *doc.schema.descriptor("SolverParameter").fields_by_name}
+    names = top_level_names(tokenize(doc.source.text)[0])
+    known = sorted({n for n in names if n in fields})
+    if not known:
+        return "not a Caffe net or solver: no top-level field of NetParameter or SolverParameter"
+    caffe = sum(1 for n in names if n in fields)
+    return (f"not a Caffe net or solver: only {caffe} of its {len(names)} top-level fields are"
+            f" Caffe's ({', '.join(f'`{n}`' for n in known[:3])}); the others are another"
+            " program's")
 
 
 #: Parse errors that are one cause when they repeat in a file: (kind, what the others are).

@@ -13,6 +13,22 @@ from prototxt_lint.syntax.source import InputProblem, Source, decode, read_sourc
 from prototxt_lint.syntax.tokenizer import tokenize
 
 
+def _mostly_foreign(names: list[str], fields: set[str]) -> bool:
+    """Another program's configuration in text format that shares a name or two with Caffe
+    (``momentum``, ``batch_size``): at least four of its top-level fields are neither Caffe's
+    nor a slip of one, and fewer than a third are. Counted per field written, so a fork's net
+    (93 ``layer`` blocks and five fork settings) or solver keeps most of it BVLC's."""
+    import difflib
+
+    unknown = [n for n in names if n not in fields]
+    if len(unknown) < 4:
+        return False
+    slips = {n for n in set(unknown)
+             if difflib.get_close_matches(n, sorted(fields), n=1, cutoff=0.75)}
+    caffe_like = len(names) - len(unknown) + sum(1 for n in unknown if n in slips)
+    return 3 * caffe_like < len(names)
+
+
 def classify(names: list[str], schema: Schema) -> str:
     """``net``, ``solver``, ``labelmap`` or ``unrecognised`` from top-level field names."""
     net_fields = set(schema.descriptor("NetParameter").fields_by_name)
@@ -20,6 +36,8 @@ def classify(names: list[str], schema: Schema) -> str:
     shared = net_fields & solver_fields  # e.g. debug_info
     net_score = sum(1 for n in names if n in net_fields and n not in shared)
     solver_score = sum(1 for n in names if n in solver_fields and n not in shared)
+    if (net_score or solver_score) and _mostly_foreign(names, net_fields | solver_fields):
+        return "unrecognised"
     if solver_score > net_score:
         return "solver"
     if net_score:
