@@ -221,6 +221,59 @@ def _empty_window_effect(method: str) -> str:
     return "AVE pooling divides by the empty window's size"
 
 
+#: Layers that multiply a blob by weights and sum: -FLT_MAX in their input overflows to inf
+#: (and inf - inf to NaN) in the first forward pass (measured: an InnerProduct after MAX
+#: pooling with an empty window, tests/fixtures/logs/max_pool_stride/net.prototxt, TEST).
+_WEIGHTED = frozenset({"InnerProduct", "Convolution", "Deconvolution"})
+#: Layers that pass values through unchanged in a net that is not trained.
+_PASS_THROUGH = frozenset({"Dropout", "Flatten", "Reshape", "Split", "Concat", "Slice"})
+
+
+def _overflowing_reader(ctx: NetContext, pool: _Pool) -> LayerView | None:
+    """The weighted layer (InnerProduct, Convolution, Deconvolution) that reads MAX pooling's
+    -FLT_MAX output, directly or through layers that pass it on unchanged, in ``pool``'s
+    phase; None when a ReLU, Sigmoid, TanH or anything else is in between, or no layer
+    reads it."""
+    phase = ctx.phase(pool.phase)
+    if phase is None or pool.layer not in phase.layers:
+        return None
+    carrying = set(pool.layer.tops)
+    for layer in phase.layers[phase.layers.index(pool.layer) + 1:]:
+        read = [b for b in layer.bottoms if b in carrying]
+        if not read:
+            continue
+        if layer.type in _WEIGHTED:
+            return layer
+        if layer.type in _PASS_THROUGH:
+            carrying.update(layer.tops)
+        else:  # clamped (ReLU: 0; Sigmoid, TanH: finite) or not followed: no claim
+            carrying.difference_update(layer.tops)
+            carrying.difference_update(b for b in read if b in layer.tops)
+    return None
+
+
+def _max_effect(ctx: NetContext, pool: _Pool) -> str:
+    """What MAX pooling's empty window does in this net, the same words in every phase (so
+    that one layer is one finding): an overflowing reader, the training backward pass, or
+    nothing worse than a constant."""
+    reader = _overflowing_reader(ctx, pool)
+    train = ctx.phase(TRAIN)
+    trained = train is not None and pool.layer in train.layers
+    if reader is None and not trained:
+        return _untrained_effect("MAX")
+    effect = "MAX pooling outputs -FLT_MAX (-3.40282e+38) for it"
+    if reader is not None:
+        effect += (f", which {reader.type} layer '{reader.name}' multiplies by its weights and"
+                   " sums: the result overflows to inf (NaN where infinities of both signs"
+                   " meet) in the first forward pass (measured on BVLC Caffe)")
+    if trained:
+        effect += ("; and" if reader is not None else ", and") + (
+            " in training its CPU backward pass writes before the gradient buffer"
+            " (bottom_diff[-1], heap corruption): the loss turns NaN or the run aborts at exit"
+            ' with "double free or corruption (out)"')
+    return effect
+
+
 def _untrained_effect(method: str) -> str:
     value = "-FLT_MAX (-3.40282e+38)" if method == "MAX" else "0"
     return (f"{method} pooling outputs {value} for it, a finite value: this net is not"
@@ -267,12 +320,14 @@ def _empty_windows(ctx: NetContext, mode: str) -> Iterator[Report]:
             sizes_here = _known_sizes(ctx, pool, axis, what)
             if sizes_here is None:
                 if mode == "unknown":
-                    yield _empty_window_report(pool, axis, what, at_end, past_end, None)
+                    yield _empty_window_report(ctx, pool, axis, what, at_end, past_end, None)
                 continue
             nan = [size for size in sizes_here if size in at_end]
             hit = nan or [size for size in sizes_here if size in past_end]
             if hit:
-                fatal = bool(nan) if pool.method == "AVE" else pool.phase == TRAIN
+                fatal = bool(nan) if pool.method == "AVE" else (
+                    pool.phase == TRAIN
+                    or (pool.method == "MAX" and _overflowing_reader(ctx, pool) is not None))
                 known.setdefault(id(pool.layer), []).append(
                     (fatal, pool, axis, what, at_end, past_end, hit[0]))
     for found in known.values():
@@ -282,13 +337,15 @@ def _empty_windows(ctx: NetContext, mode: str) -> Iterator[Report]:
             continue
         for is_fatal, pool, axis, what, at_end, past_end, size in found:
             if is_fatal == fatal:
-                yield _empty_window_report(pool, axis, what, at_end, past_end, size)
+                yield _empty_window_report(ctx, pool, axis, what, at_end, past_end, size)
 
 
-def _empty_window_report(pool: _Pool, axis: _Axis, what: str, at_end: list[int],
-                         past_end: list[int], size: int | None) -> Report:
+def _empty_window_report(ctx: NetContext, pool: _Pool, axis: _Axis, what: str,
+                         at_end: list[int], past_end: list[int], size: int | None) -> Report:
     effect = _empty_window_effect(pool.method)
-    if size is not None and pool.method != "AVE" and pool.phase != TRAIN:
+    if size is not None and pool.method == "MAX":
+        effect = _max_effect(ctx, pool)
+    elif size is not None and pool.method != "AVE" and pool.phase != TRAIN:
         effect = _untrained_effect(pool.method)
     name = _NOUN[what]
     if size is not None:
@@ -327,9 +384,11 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
     height or width the net gives it (from `input_shape`, an Input layer, a data layer's
     `crop_size`, through the layers before it) is one that makes the last window empty, and
     the empty window is fatal: with AVE pooling when it starts exactly at the input's end
-    (0/0), with MAX or STOCHASTIC pooling in a TRAIN net. Where it gives a finite value (AVE
-    past the end: -0; MAX or STOCHASTIC in a net that is not trained) N207 says so, as a
-    warning.
+    (0/0), with MAX or STOCHASTIC pooling in a TRAIN net, and with MAX pooling whose -FLT_MAX
+    output reaches an InnerProduct, Convolution or Deconvolution (through layers that pass
+    it on unchanged, not through a ReLU): the weighted sum overflows to inf in the first
+    forward pass, in any net. Where it gives a finite value (AVE past the end: -0; MAX or
+    STOCHASTIC otherwise in a net that is not trained) N207 says so, as a warning.
     When the input size is not known here (a Data layer without `crop_size`), N206 says the
     same as a warning, with the sizes that would break; when it is known and none breaks,
     nothing is reported (N202 may still say that input is skipped).
@@ -364,7 +423,11 @@ def pooling_stride_exceeds_kernel(ctx: NetContext) -> Iterator[Report]:
     `tests/fixtures/pooling/bad_stride_past_input_train.prototxt`: loss 87.3365 at iteration
     0, `-nan` from iteration 1). With STOCHASTIC pooling (GPU only) the output of an empty
     window is stale memory in TRAIN (read from `pooling_layer.cu`). In a net that is not
-    trained MAX and STOCHASTIC give a finite value (N207). Other input sizes are not hit.
+    trained MAX and STOCHASTIC give a finite value (N207), unless MAX's -FLT_MAX goes into a
+    weighted layer: `InnerProductLayer::Forward_cpu` sums it times the weights, which
+    overflows to inf (measured: construct_net on
+    `tests/fixtures/pooling/bad_max_window_into_inner_product.prototxt`, 6 of 16 outputs
+    inf). Other input sizes are not hit.
 
     ## Example
     ```
@@ -437,7 +500,8 @@ def pooling_window_past_input(ctx: NetContext) -> Iterator[Report]:
     `round_mode: CEIL`, no pad, and an input height or width (known from the file) that
     empties the last window, where that window gives a finite value: AVE pooling whose last
     window starts past the end of the input (not exactly at it), or MAX or STOCHASTIC
-    pooling in a net that is not trained (deploy, evaluation).
+    pooling in a net that is not trained (deploy, evaluation) whose output does not go
+    straight into a weighted layer (that is N201: it overflows to inf).
 
     ## Why is this bad?
     `PoolingLayer::Reshape` (`src/caffe/layers/pooling_layer.cpp`) rounds the output size up,

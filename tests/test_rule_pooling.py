@@ -218,3 +218,17 @@ def test_an_empty_max_window_in_training_is_an_error() -> None:
         "N201", 10, 35, ("TRAIN",))
     assert "in training its CPU backward pass writes before the gradient buffer" in (
         max_pool.message)
+
+
+def test_max_empty_window_into_an_inner_product_is_fatal_in_any_net() -> None:
+    """-FLT_MAX times the weights, summed, overflows: real Caffe's first forward pass of this
+    deploy net gives ip1 inf (construct_net TEST 1: 6 of 16), so N201, not N207."""
+    findings = lint_fixture("pooling/bad_max_window_into_inner_product.prototxt",
+                            select=("N201", "N207"))
+    assert [(f.code, f.line, f.column, f.message) for f in findings] == [(
+        "N201", 11, 50,
+        "`stride: 5` is larger than the kernel (3) with pad 0 and round_mode CEIL: for this"
+        " net's input size 10 the last pooling window starts at the end of the input and is"
+        " empty; MAX pooling outputs -FLT_MAX (-3.40282e+38) for it, which InnerProduct layer"
+        " 'ip1' multiplies by its weights and sums: the result overflows to inf (NaN where"
+        " infinities of both signs meet) in the first forward pass (measured on BVLC Caffe)")]
