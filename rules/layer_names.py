@@ -15,9 +15,12 @@ from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.syntax.parser import Path
 
 
-def _may_have_weights(ctx: NetContext, layer: LayerView) -> bool:
+def _has_weights(ctx: NetContext, layer: LayerView) -> bool:
+    """The layer's ``LayerSetUp`` creates parameter blobs, as far as is known: a Python or
+    fork layer (unknown) does not count, so two same-named layers of which one is a Python
+    loss and one a SoftmaxWithLoss are no claim (their snapshot reloads, measured)."""
     blobs = param_blobs(layer, ctx)
-    return blobs is None or blobs > 0
+    return blobs is not None and blobs > 0
 
 
 @net_rule("N303", "duplicate-layer-name", Severity.WARNING,
@@ -26,10 +29,11 @@ def duplicate_layer_name(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a layer whose `name` an earlier layer of the same phase already uses, when one of
-    them has (or may have) learnable parameters. Layers of the same name in *different*
-    phases (a TRAIN and a TEST data layer both named `mnist`) are normal: they are never in
-    one net. Same-name layers without parameters (two `relu` layers) are left alone: they
-    carry no weights, so nothing is loaded into them.
+    them has learnable parameters (a BVLC layer whose set-up creates them; a Python or fork
+    layer, whose parameters are not known here, does not count). Layers of the same name in
+    *different* phases (a TRAIN and a TEST data layer both named `mnist`) are normal: they
+    are never in one net. Same-name layers without parameters (two `relu` layers) are left
+    alone: they carry no weights, so nothing is loaded into them.
 
     ## Why is this bad?
     Caffe accepts the net and trains it (measured, row 6c). But weights are matched by
@@ -73,7 +77,7 @@ def duplicate_layer_name(ctx: NetContext) -> Iterator[Report]:
                 seen.setdefault(layer.name, []).append(layer)
         clashes = [(name, same) for name, same in seen.items()
                    if len(same) >= 2 and all(v.type for v in same)  # not a lost type
-                   and any(_may_have_weights(ctx, v) for v in same)]
+                   and any(_has_weights(ctx, v) for v in same)]
         if not clashes:
             continue
         # one cause per net (names written twice, usually by a generator): the first clash,
