@@ -256,3 +256,21 @@ def test_top_produced_twice_is_linear_in_a_blobs_fan_out() -> None:
     assert brief(findings) == [("N301", readers + 2, 50)]
     assert "'data' is also read by layers 'r0', 'r1', 'r2', so Caffe's" in findings[0].message
     assert peak / len(text) < 150
+
+
+def test_n303_needs_a_layer_known_to_have_weights() -> None:
+    """A Python loss and a SoftmaxWithLoss both named 'loss' (neither has parameter blobs as
+    far as is known): no claim about reloading snapshots (found on an unseen real net)."""
+    text = """
+input: "x" input_shape { dim: 2 dim: 4 }
+input: "label" input_shape { dim: 2 }
+layer { name: "ip" type: "InnerProduct" bottom: "x" top: "ip"
+        inner_product_param { num_output: 3 } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "l1" }
+layer { name: "loss" type: "Python" bottom: "ip" top: "l2"
+        python_param { module: "m" layer: "L" } }
+"""
+    assert [f for f in lint_text(text, select=("N303",))] == []
+    with_weights = text.replace('name: "loss" type: "Python"', 'name: "ip" type: "Python"')
+    assert [(f.code, f.line) for f in lint_text(with_weights, select=("N303",))] == [
+        ("N303", 7)]
