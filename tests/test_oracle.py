@@ -42,6 +42,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("tests/fixtures/layer_setup/filler_custom_bias.prototxt", "deploy"):
         "a filler name BVLC lacks and that is no slip of one of its names: BVLC aborts, the"
         " linter warns (N330), since a fork may register it (Intel Caffe's gabor)",
+    ("tests/fixtures/layer_setup/bad_custom_filler_repeated.prototxt", "deploy"):
+        "the same N330 case (`prelu` is no BVLC filler and no slip of one), on three layers:"
+        " one warning for the cause",
 }
 
 DATA_TYPES = ("Data", "ImageData", "HDF5Data", "WindowData", "MemoryData")
