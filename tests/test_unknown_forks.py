@@ -76,3 +76,17 @@ def test_a_slip_in_a_forks_message_joins_the_unknown_fork() -> None:
     assert [(f.code, f.line, f.column) for f in findings] == [("X004", 3, 53)]
     assert "`pooled_l` (did you mean `pooled_h`?), `temporal_scale` (2 names) are" in (
         findings[0].message)
+
+
+def test_stray_words_are_an_error_of_the_file_not_an_unknown_forks_names() -> None:
+    """A name followed by no value (no `:`, no block) is no field of any Caffe: with a fork
+    detected it stays a P002 error (once, counted) and is no evidence of an unknown fork."""
+    findings = lint_fixture("dialects/stray_words_in_fork_net.prototxt")
+    assert [(f.code, f.line, f.column, f.message) for f in findings if f.code != "X003"] == [
+        ("P002", 7, 1, 'Message type "caffe.NetParameter" has no field named "A". (found 3'
+                       " times in this file; reported once)")]
+    (x003,) = [f for f in findings if f.code == "X003"]
+    assert "DeepLab v2" in x003.message and "unknown name" not in x003.message
+    (p002,) = [f for f in findings if f.code == "P002"]
+    assert p002.hint == ("no value follows `A` (no `:`, no `{`): a stray word, which no Caffe"
+                         " reads; delete it")

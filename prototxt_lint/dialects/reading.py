@@ -26,7 +26,7 @@ def read_as_dialect(doc: Document, wanted: str) -> Document:
     if doc.kind not in ("net", "solver") or doc.parsed is None:
         return doc
     if wanted == "auto":
-        unknown = set(doc.parsed.key_counts)
+        unknown = set(doc.parsed.key_counts) - doc.parsed.bare_keys
         if doc.kind == "net":
             unknown.update((TYPE, layer.type) for layer in written(doc.message, "layer")
                            if layer.type not in BVLC_LAYER_TYPES)

@@ -15,13 +15,14 @@ from prototxt_lint.syntax.tokenizer import tokenize
 
 def _mostly_foreign(names: list[str], fields: set[str]) -> bool:
     """Another program's configuration in text format that shares a name or two with Caffe
-    (``momentum``, ``batch_size``): at least four of its top-level fields are neither Caffe's
-    nor a slip of one, and fewer than a third are. Counted per field written, so a fork's net
-    (93 ``layer`` blocks and five fork settings) or solver keeps most of it BVLC's."""
+    (``momentum``, ``batch_size``): at least four different top-level names are neither
+    Caffe's nor a slip of one, and fewer than a third of the fields written are Caffe's
+    (counted per field written: a fork's net of 93 ``layer`` blocks and five fork settings,
+    or a fork's solver, is mostly BVLC's)."""
     import difflib
 
     unknown = [n for n in names if n not in fields]
-    if len(unknown) < 4:
+    if len(set(unknown)) < 4:  # a few strange names, however often: a broken Caffe file
         return False
     slips = {n for n in set(unknown)
              if difflib.get_close_matches(n, sorted(fields), n=1, cutoff=0.75)}

@@ -117,6 +117,7 @@ class ParseResult:
         key_counts: dict[tuple[str, str], int] | None = None,
         key_spans: dict[tuple[str, str], tuple[int, int]] | None = None,
         message_lists: list[tuple[int, int]] | None = None,
+        bare_keys: set[tuple[str, str]] | None = None,
     ) -> None:
         self.message = message
         self.locs = locs
@@ -133,6 +134,9 @@ class ParseResult:
         self.key_spans: dict[tuple[str, str], tuple[int, int]] = key_spans or {}
         #: ``(start, end)`` of each ``field: [{...}, ...]`` list of messages (protobuf >= 2.6)
         self.message_lists: list[tuple[int, int]] = message_lists or []
+        #: unknown names followed by no value at all (no `:`, no block): stray words, not
+        #: fields of any Caffe, so no evidence of a fork
+        self.bare_keys: set[tuple[str, str]] = bare_keys or set()
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
@@ -208,6 +212,7 @@ class _Parser:
         self.duplicates: dict[tuple[Path, str], int] = {}  # (message path, field): times written
         self.key_spans: dict[tuple[str, str], tuple[int, int]] = {}
         self.message_lists: list[tuple[int, int]] = []
+        self.bare_keys: set[tuple[str, str]] = set()
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -320,6 +325,23 @@ class _Parser:
                 self.pos += 1
 
     def unknown_field(self, tok: Token, msg: Message, desc: Descriptor, path: Path) -> None:
+        nxt = self.tokens[self.pos]
+        if not (nxt[0] == PUNCT and nxt[1] in ":{<"):
+            # no value follows: not a field of any Caffe (every field has `: value` or a
+            # block), a stray word; its next token is read as what it is, not as its value
+            key = (desc.full_name, tok[1])
+            self.bare_keys.add(key)
+            self.incomplete.add(path)
+            self.error(
+                "P002",
+                f'Message type "{desc.full_name}" has no field named "{tok[1]}".',
+                tok,
+                hint=f"no value follows `{tok[1]}` (no `:`, no `{{`): a stray word, which no"
+                " Caffe reads; delete it",
+                key=key,
+            )
+            self.quiet = False
+            return
         hint = ""
         if (desc.full_name, tok[1]) not in self.key_counts:  # reported once: guess once
             # only fields of the same kind: a `foo { ... }` block is no typo of a number
@@ -806,6 +828,7 @@ def parse(
         key_spans=parser.key_spans,
         key_counts=parser.key_counts,
         message_lists=parser.message_lists,
+        bare_keys=parser.bare_keys,
     )
 
 
