@@ -442,20 +442,11 @@ def run_lint(request: LintRequest, rules: list[Rule]) -> int:
                 except SchemaError as exc:
                     raise SetupProblem(str(exc)) from None
             schema = schemas[schema_path]
-        size_mb = (
-            request.max_file_size if request.max_file_size is not None else config.max_file_size_mb
-        )
-        options = Options(
-            select=tuple(request.select) or config.select,
-            ignore=(*request.ignore, *config.ignore),
-            max_bytes=int(size_mb * 1024 * 1024) if size_mb else DEFAULT_MAX_BYTES,
+        options = Options.resolve(
+            config, schema, select=request.select, ignore=request.ignore,
+            max_file_size=request.max_file_size, dialect=request.dialect,
+            weights=request.weights, data_root=request.data_root,
             debug=bool(os.environ.get("PROTOTXT_LINT_DEBUG")),
-            schema=schema,
-            dialect=request.dialect or config.dialect or "auto",
-            weights=request.weights,
-            file_weights=config.weights,
-            config_folder=config.folder(),
-            data_root=request.data_root or config.data_root,
         )
         if request.fail_on:
             threshold = Severity.parse(request.fail_on)

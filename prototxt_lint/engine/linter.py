@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prototxt_lint.dialects.reading import read_as_dialect
 from prototxt_lint.engine import codes as core_rules
@@ -35,6 +35,9 @@ from prototxt_lint.roles import build_net_context
 from prototxt_lint.schema import Schema, bvlc_schema
 from prototxt_lint.syntax.parser import Path
 from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES, InputProblem, Source, mib
+
+if TYPE_CHECKING:
+    from prototxt_lint.engine.config import Config
 
 FATAL_KINDS = frozenset({"unreadable", "unrecognised", "empty"})
 
@@ -69,6 +72,36 @@ class Options(Record):
         self.schema = schema
         self.debug = debug
         self.dialect = dialect
+
+    @classmethod
+    def resolve(
+        cls,
+        config: Config,
+        schema: Schema | None = None,
+        *,
+        select: Sequence[str] = (),  # the command line's, which win over the configuration's
+        ignore: Sequence[str] = (),  # added to the configuration's
+        max_file_size: float | None = None,  # MiB
+        dialect: str | None = None,
+        weights: Sequence[str] = (),
+        data_root: str | None = None,
+        debug: bool = False,
+    ) -> Options:
+        """The options for a file under ``config``, with what the command line says on top:
+        the one place configuration becomes options, for the command line and the editor."""
+        size = max_file_size if max_file_size is not None else config.max_file_size_mb
+        return cls(
+            select=tuple(select) or config.select,
+            ignore=(*ignore, *config.ignore),
+            max_bytes=int(size * 1024 * 1024) if size else DEFAULT_MAX_BYTES,
+            debug=debug,
+            schema=schema,
+            dialect=dialect or config.dialect or "auto",
+            weights=weights,
+            file_weights=config.weights,
+            config_folder=config.folder(),
+            data_root=data_root or config.data_root,
+        )
 
     def enabled(self, rule: Rule) -> bool:
         def hit(patterns: Sequence[str]) -> bool:

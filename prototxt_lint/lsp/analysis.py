@@ -31,7 +31,6 @@ from prototxt_lint.lsp.positions import UTF16, LineIndex
 from prototxt_lint.model import NetContext
 from prototxt_lint.plugin import Rule
 from prototxt_lint.schema import Schema
-from prototxt_lint.syntax.source import DEFAULT_MAX_BYTES
 
 
 @dataclass
@@ -146,17 +145,8 @@ def exclusion(path: str) -> str | None:
 
 
 def options_for(config: Config, schema: Schema | None = None) -> Options:
-    size = config.max_file_size_mb
-    return Options(
-        select=list(config.select),
-        ignore=list(config.ignore),
-        max_bytes=int(size * 1024 * 1024) if size else DEFAULT_MAX_BYTES,
-        schema=schema,
-        dialect=config.dialect or "auto",
-        file_weights=config.weights,
-        config_folder=config.folder(),
-        data_root=config.data_root,
-    )
+    """The options the command line would use for a file under ``config`` (no options)."""
+    return Options.resolve(config, schema)
 
 
 def analyse(
