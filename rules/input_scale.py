@@ -200,12 +200,19 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
         if layer.type == "Data":
             hint += "; if this database holds already-normalised float data, suppress this"
             hint += " warning"
+        if ctx.role.finetuning:  # the measurement is of a net trained from scratch
+            effect = (" This net looks fine-tuned from pretrained weights"
+                      f" ({ctx.role.finetuning[0]}); if those were trained on normalised input"
+                      " (BVLC's reference models subtract the ImageNet mean), every input is"
+                      " off by that offset and the pretrained features do not fit it")
+        else:
+            effect = (" Measured on BVLC Caffe, such a net's loss jumps by multiples of 87.3365"
+                      " for a few iterations, then every ReLU dies and the loss stays at"
+                      " chance")
         yield Report(
             layer.at("transform_param"),
             f"`{layer.type}` layer \"{layer.name}\" has no scale and no mean{note}: it feeds"
-            " raw 0-255 pixel values to the net. Measured on BVLC Caffe, such a net's loss"
-            " jumps by multiples of 87.3365 for a few iterations, then every ReLU dies and the"
-            " loss stays at chance",
+            f" raw 0-255 pixel values to the net.{effect}",
             hint=hint,
             phase=TRAIN,
         )

@@ -78,3 +78,27 @@ layer { name: "bn" type: "BatchNorm" bottom: "data" top: "data" }
 layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
 """
     assert brief(lint_text(text, select=SELECT)) == [("N231", 2, 1)]
+
+
+def test_a_fine_tuning_net_is_told_what_raw_pixels_do_to_pretrained_weights() -> None:
+    """The from-scratch measurement is not quoted for a net that fine-tunes (frozen layers
+    without fillers: a pretrained trunk); the message says what it assumes instead."""
+    text = """
+layer { name: "data" type: "ImageData" top: "data" top: "label"
+        image_data_param { source: "train.txt" batch_size: 4 shuffle: true new_height: 32
+                           new_width: 32 }
+        include { phase: TRAIN } }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+        param { lr_mult: 0 } param { lr_mult: 0 }
+        convolution_param { num_output: 8 kernel_size: 3 } }
+layer { name: "conv2" type: "Convolution" bottom: "conv1" top: "conv2"
+        param { lr_mult: 0 } param { lr_mult: 0 }
+        convolution_param { num_output: 8 kernel_size: 3 } }
+layer { name: "fc" type: "InnerProduct" bottom: "conv2" top: "fc"
+        inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" }
+"""
+    (finding,) = lint_text(text, select=("N231",))
+    assert finding.line == 2
+    assert "This net looks fine-tuned from pretrained weights (" in finding.message
+    assert "87.3365" not in finding.message
