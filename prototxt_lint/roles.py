@@ -58,6 +58,12 @@ def is_source(layer: LayerView) -> bool:
     return not layer.bottoms and bool(layer.tops) and layer.type not in _NOT_SOURCES
 
 
+def _asks_for(layer: LayerView, phase: int) -> bool:
+    """``include { phase: ... }`` written on the layer (0: TRAIN, 1: TEST)."""
+    return layer.syntax != "v0" and any(
+        r.HasField("phase") and r.phase == phase for r in layer.msg.include)
+
+
 def _phase_rules(layers: list[LayerView]) -> bool:
     """Does any layer select a phase (``include``/``exclude`` with ``phase``)?"""
     return any(
@@ -258,6 +264,13 @@ def _decide_role(
                 f" ({', '.join(staged)}) that the solver or the caller sets",), ())
         return NetRole(FRAGMENT, _unfed_phases(layers, has_loss),
                        ("no data source is active in TRAIN or in TEST",), ())
+    if not has_loss and fed == [TRAIN, TEST] and any(
+            is_source(v) and v.type != "Input" and _asks_for(v, 0) for v in layers):
+        # a data layer written for TRAIN (`include { phase: TRAIN }`) says the author builds
+        # a TRAIN net from this file: a train/val net whose loss is missing (N305 says so)
+        return NetRole(TRAIN_VAL, (TRAIN, TEST), (
+            "data layers for TRAIN and for TEST, one of them written for TRAIN, and no loss",),
+            finetuning)
     if not has_loss and TEST in fed:
         # nothing to train: an evaluation, feature-extraction or benchmark net
         return NetRole(EVALUATION, (TEST,),

@@ -135,7 +135,8 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
     reference ImageNet models train that way), and so is a data blob whose first reader
     normalises it (`BatchNorm`, `MVN`, or `Power` with a scale), as in the cvjena models. A
     template whose data layers name no source (DIGITS' networks) is left alone: DIGITS adds
-    the dataset's mean when it writes the net Caffe reads.
+    the dataset's mean when it writes the net Caffe reads. So is a data layer no layer
+    reads (a labels layer whose loss was removed): it feeds nothing.
 
     ## Why is this bad?
     `DataTransformer::Transform` (`src/caffe/data_transformer.cpp`) computes
@@ -167,6 +168,8 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
     layer { name: "mnist" type: "Data" top: "data" top: "label"
             include { phase: TRAIN }
             data_param { source: "mnist_train_lmdb" backend: LMDB batch_size: 64 } }
+    ~ layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+    ~         inner_product_param { num_output: 10 } }
     ```
 
     ## Use instead
@@ -175,6 +178,8 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
             include { phase: TRAIN }
             transform_param { scale: 0.00390625 }
             data_param { source: "mnist_train_lmdb" backend: LMDB batch_size: 64 } }
+    ~ layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+    ~         inner_product_param { num_output: 10 } }
     ```
 
     ## Fix
@@ -192,7 +197,10 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
         normalised, ignored = _normalisation(layer)
         if normalised or _normalised_in_net(ctx, phase, layer) or _labels_only(ctx, phase, layer):
             continue
-        if any(not is_registered(v) for v in ctx.next_consumers(phase, layer)):
+        readers = ctx.next_consumers(phase, layer)
+        if not readers:
+            continue  # no layer reads what it loads (a labels layer whose loss is gone)
+        if any(not is_registered(v) for v in readers):
             continue  # a fork's layer reads it first (DetectNetTransformation): unknown
         note = (f" ({' and '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} written"
                 " but not read by Caffe for this layer)") if ignored else ""

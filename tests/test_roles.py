@@ -7,7 +7,7 @@ findings the linter then gives (code, line, column), all rules on.
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS, FIXTURES, brief, needs_corpus
+from conftest import CORPUS, FIXTURES, brief, lint_text, needs_corpus
 
 from prototxt_lint.engine.linter import Input, Linter, Options
 from prototxt_lint.engine.registry import load_rules
@@ -102,3 +102,21 @@ def test_a_digits_template_is_completed_by_digits() -> None:
     (report,) = Linter(RULES, Options(dialect="bvlc")).lint([Input("n.prototxt", text.encode())])
     assert report.net is not None and report.net.role.template == ()
     assert [f.code for f in report.findings] == ["N231", "N252", "N321"]
+
+
+def test_a_train_val_net_whose_loss_is_missing_is_still_a_train_val_net() -> None:
+    """Data layers written for TRAIN and for TEST and no loss (commented out): the author
+    builds a TRAIN net from it, so N305 says it trains nothing (it was taken for an
+    evaluation net: found on an unseen real file)."""
+    text = """
+layer { name: "data" type: "Data" top: "data" include { phase: TRAIN }
+        transform_param { scale: 0.0078125 } data_param { source: "train" batch_size: 8 } }
+layer { name: "labels" type: "Data" top: "labels" include { phase: TRAIN }
+        data_param { source: "train_labels" batch_size: 8 } }
+layer { name: "data" type: "Data" top: "data" include { phase: TEST }
+        transform_param { scale: 0.0078125 } data_param { source: "val" batch_size: 8 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+        inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }
+"""
+    assert [(f.code, f.line) for f in lint_text(text, select=("N305", "N231"))] == [
+        ("N305", 2)]
