@@ -110,11 +110,14 @@ def no_loss_in_train(ctx: NetContext) -> Iterator[Report]:
         hint = f"add `loss_weight: 1` to layer '{python.name}'"
     first = phase.layers[0]
     at = ctx.at("name") if ctx.doc.loc(ctx.at("name")) else first.path
+    # the assumption stated: a solver trains it, or only the file's data layers say so
+    trained = "a solver trains this net" if ctx.phases_from_solver else (
+        "this file has data for a TRAIN net; if that net is trained")
     yield Report(
         at,
-        "the TRAIN net has no loss layer: Caffe trains it without complaint (measured:"
-        " \"Initial loss: 0\"), but no gradient reaches any weight, so nothing is learned"
-        f"{extra}",
+        f"the TRAIN net has no loss layer: {trained}, Caffe trains it without complaint"
+        " (measured: \"Initial loss: 0\"), but no gradient reaches any weight, so nothing is"
+        f" learned{extra}",
         hint=hint,
         phase=TRAIN,
     )

@@ -115,8 +115,9 @@ def test_no_loss_in_train() -> None:
     assert loss.severity.label == "warning"
     assert loss.phases == ("TRAIN",)
     assert loss.message == (
-        "the TRAIN net has no loss layer: Caffe trains it without complaint (measured:"
-        " \"Initial loss: 0\"), but no gradient reaches any weight, so nothing is learned"
+        "the TRAIN net has no loss layer: this file has data for a TRAIN net; if that net is"
+        " trained, Caffe trains it without complaint (measured: \"Initial loss: 0\"), but no"
+        " gradient reaches any weight, so nothing is learned"
     )
     assert loss.hint == "add a loss layer (e.g. SoftmaxWithLoss on the scores and the labels)"
 
