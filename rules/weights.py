@@ -4,6 +4,7 @@ them: see :mod:`prototxt_lint.caffe.weights`."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from prototxt_lint.caffe.layers import param_blobs
@@ -435,8 +436,8 @@ def weights_unreadable(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Reports a model named by the solver's `weights` or the configuration's `weights` that is
-    missing, truncated, corrupt or not a caffemodel (`--weights` files are checked before
-    linting: a bad one stops the run with exit code 2).
+    truncated, corrupt or not a caffemodel; a missing one is W107 (`--weights` files are
+    checked before linting: a bad one stops the run with exit code 2).
 
     ## Why is this bad?
     `Net::CopyTrainedLayersFromBinaryProto` (`src/caffe/net.cpp`) aborts in
@@ -455,4 +456,41 @@ def weights_unreadable(ctx: NetContext) -> Iterator[Report]:
     Point to the right file, or download it again (a truncated download is common).
     """
     for path, why in ctx.weights_errors:
-        yield Report(ctx.at(), f"cannot read the weights {path}: {why.removeprefix(path + ': ')}")
+        if os.path.lexists(path):  # missing here is W107: it may be there where caffe runs
+            yield Report(ctx.at(),
+                         f"cannot read the weights {path}: {why.removeprefix(path + ': ')}")
+
+
+@net_rule("W107", "weights-not-found", Severity.INFO,
+          "A model named for this net is not where this lint looks: its weights are not checked.")
+def weights_not_found(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Notes a model named by the solver's `weights` or the configuration's `weights` that does
+    not exist where the linter looks (relative to the current folder, or `--data-root`).
+
+    ## Why is this bad?
+    `Net::CopyTrainedLayersFrom` (`src/caffe/net.cpp`) aborts if the file is missing where
+    `caffe` runs. But models are often downloaded later or kept elsewhere (a script fetches
+    them, a cluster has them), so a model missing here says nothing certain about the run.
+
+    ## Consequence
+    Reminder. None of the W checks (shapes against the model, BatchNorm statistics, layers
+    that get no weights) ran for this net; Caffe aborts at load if the file is missing where
+    it runs too.
+
+    ## Example (a solver)
+    ```
+    net: "train_val.prototxt"
+    weights: "models/bvlc_reference_caffenet.caffemodel"  # not downloaded yet
+    ```
+
+    ## Fix
+    Download the model, or lint with `--data-root` where `caffe` runs, so that the weights
+    are checked.
+    """
+    for path, _ in ctx.weights_errors:
+        if not os.path.lexists(path):
+            yield Report(ctx.at(), f"the weights {path} are not found from here, so the net is"
+                         " not checked against them; Caffe aborts at load if they are missing"
+                         " where it runs too")

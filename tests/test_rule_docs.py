@@ -22,6 +22,7 @@ NO_TEXT_EXAMPLE = {
     "P010": "an empty file: the example would be an empty block",
     "W102": "needs the solver that trains the net (its base_lr and weights) and a binary model",
     "W106": "needs a solver naming a binary model that cannot be read",
+    "W107": "needs a solver and the net file it names: a net rule on the solver's train net",
 }
 
 RULES = {rule.code: rule for rule in _RULES}

@@ -248,9 +248,12 @@ def test_a_new_classifier_at_the_fine_tuning_rate() -> None:
 
 
 def test_a_missing_solver_model() -> None:
+    """Missing here is no certain abort (models are often fetched later, or kept where caffe
+    runs): a W107 reminder, not W106's error."""
     assert _found(W / "solver_missing.prototxt") == [
-        ("W106", 1, 1, "cannot read the weights missing.caffemodel: cannot open: No such file"
-         " or directory")]
+        ("W107", 1, 1, "the weights missing.caffemodel are not found from here, so the net is"
+         " not checked against them; Caffe aborts at load if they are missing where it runs"
+         " too")]
 
 
 def test_weights_from_the_configuration(tmp_path: Path) -> None:
