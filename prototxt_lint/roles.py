@@ -264,13 +264,15 @@ def _decide_role(
                 f" ({', '.join(staged)}) that the solver or the caller sets",), ())
         return NetRole(FRAGMENT, _unfed_phases(layers, has_loss),
                        ("no data source is active in TRAIN or in TEST",), ())
-    if not has_loss and fed == [TRAIN, TEST] and any(
+    if not has_loss and fed == [TRAIN, TEST] and not any(
+            v.type == "Accuracy" for v in layers) and any(
             is_source(v) and v.type != "Input" and _asks_for(v, 0) for v in layers):
         # a data layer written for TRAIN (`include { phase: TRAIN }`) says the author builds
-        # a TRAIN net from this file: a train/val net whose loss is missing (N305 says so)
+        # a TRAIN net from this file, and nothing in it evaluates (no Accuracy, which an
+        # evaluation or net-surgery file keeps): a train/val net whose loss is missing (N305)
         return NetRole(TRAIN_VAL, (TRAIN, TEST), (
-            "data layers for TRAIN and for TEST, one of them written for TRAIN, and no loss",),
-            finetuning)
+            "data layers for TRAIN and for TEST, one of them written for TRAIN, no loss and"
+            " no Accuracy",), finetuning)
     if not has_loss and TEST in fed:
         # nothing to train: an evaluation, feature-extraction or benchmark net
         return NetRole(EVALUATION, (TEST,),

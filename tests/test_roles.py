@@ -120,3 +120,19 @@ layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
 """
     assert [(f.code, f.line) for f in lint_text(text, select=("N305", "N231"))] == [
         ("N305", 2)]
+
+
+def test_data_for_both_phases_an_accuracy_and_no_loss_is_an_evaluation_net() -> None:
+    """Keeping Accuracy and dropping the loss is what an evaluation or net-surgery file does
+    (an unseen real file: 'This file is for the net_surgery example'): no N305."""
+    text = """
+layer { name: "data" type: "HDF5Data" top: "data" top: "label" include { phase: TRAIN }
+        hdf5_data_param { source: "train.txt" batch_size: 8 } }
+layer { name: "data" type: "HDF5Data" top: "data" top: "label" include { phase: TEST }
+        hdf5_data_param { source: "test.txt" batch_size: 8 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+        inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }
+layer { name: "accuracy" type: "Accuracy" bottom: "ip" bottom: "label" top: "accuracy"
+        include { phase: TEST } }
+"""
+    assert [f.code for f in lint_text(text, select=("N305",))] == []
