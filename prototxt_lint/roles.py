@@ -58,8 +58,9 @@ def is_source(layer: LayerView) -> bool:
     return not layer.bottoms and bool(layer.tops) and layer.type not in _NOT_SOURCES
 
 
-def _asks_for(layer: LayerView, phase: int) -> bool:
-    """``include { phase: ... }`` written on the layer (0: TRAIN, 1: TEST)."""
+def asks_for(layer: LayerView, phase: int) -> bool:
+    """``include { phase: ... }`` written on the layer (0: TRAIN, 1: TEST): it is in that
+    phase on purpose."""
     return layer.syntax != "v0" and any(
         r.HasField("phase") and r.phase == phase for r in layer.msg.include)
 
@@ -266,7 +267,7 @@ def _decide_role(
                        ("no data source is active in TRAIN or in TEST",), ())
     if not has_loss and fed == [TRAIN, TEST] and not any(
             v.type == "Accuracy" for v in layers) and any(
-            is_source(v) and v.type != "Input" and _asks_for(v, 0) for v in layers):
+            is_source(v) and v.type != "Input" and asks_for(v, 0) for v in layers):
         # a data layer written for TRAIN (`include { phase: TRAIN }`) says the author builds
         # a TRAIN net from this file, and nothing in it evaluates (no Accuracy, which an
         # evaluation or net-surgery file keeps): a train/val net whose loss is missing (N305)

@@ -13,18 +13,11 @@ from prototxt_lint.model import (
     DEPLOY,
     TRAIN,
     TRAIN_VAL,
-    LayerView,
     NetContext,
     PhaseNet,
 )
 from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
-from prototxt_lint.roles import train_net
-
-
-def _asks_for_train(layer: LayerView) -> bool:
-    """``include { phase: TRAIN }`` written on the layer: it is in TRAIN on purpose."""
-    return layer.syntax != "v0" and any(
-        r.HasField("phase") and r.phase == 0 for r in layer.msg.include)
+from prototxt_lint.roles import asks_for, train_net
 
 
 @net_rule("N306", "accuracy-in-train", Severity.INFO,
@@ -80,7 +73,7 @@ def accuracy_in_train(ctx: NetContext) -> Iterator[Report]:
         return
     if ctx.role.kind != TRAIN_VAL:
         return  # no TEST net to move it to: a training file reports training accuracy
-    found = [v for v in phase.layers if v.type == "Accuracy" and not _asks_for_train(v)]
+    found = [v for v in phase.layers if v.type == "Accuracy" and not asks_for(v, 0)]
     if not found:
         return
     yield one_per_cause(

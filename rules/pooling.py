@@ -235,10 +235,10 @@ def _overflowing_reader(ctx: NetContext, pool: _Pool) -> LayerView | None:
     phase; None when a ReLU, Sigmoid, TanH or anything else is in between, or no layer
     reads it."""
     phase = ctx.phase(pool.phase)
-    if phase is None or pool.layer not in phase.layers:
+    if phase is None or pool.layer not in phase:
         return None
     carrying = set(pool.layer.tops)
-    for layer in phase.layers[phase.layers.index(pool.layer) + 1:]:
+    for layer in phase.layers[phase.position(pool.layer) + 1:]:
         read = [b for b in layer.bottoms if b in carrying]
         if not read:
             continue
@@ -258,7 +258,7 @@ def _max_effect(ctx: NetContext, pool: _Pool) -> str:
     nothing worse than a constant."""
     reader = _overflowing_reader(ctx, pool)
     train = ctx.phase(TRAIN)
-    trained = train is not None and pool.layer in train.layers
+    trained = train is not None and pool.layer in train
     if reader is None and not trained:
         return _untrained_effect("MAX")
     effect = "MAX pooling outputs -FLT_MAX (-3.40282e+38) for it"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from prototxt_lint.dialects.reading import read_as_dialect
-from prototxt_lint.engine import codes as core_rules
+from prototxt_lint.engine import codes
 from prototxt_lint.engine.loading import load_bytes, load_path
 from prototxt_lint.engine.suppressions import find_suppressions, matches
 from prototxt_lint.findings import Finding, Related, Severity
@@ -156,7 +156,7 @@ class Linter:
     def __init__(self, rules: Iterable[Rule], options: Options | None = None) -> None:
         self.options = options or Options()
         self.all_rules = {rule.code: rule for rule in rules}
-        for rule in core_rules.CORE_RULES:
+        for rule in codes.CORE_RULES:
             self.all_rules.setdefault(rule.code, rule)
         active = [r for r in self.all_rules.values() if r.check and self.options.enabled(r)]
         self.net_rules = [r for r in active if r.target == "net"]
@@ -336,7 +336,7 @@ class Linter:
         return links
 
     def _link_notes(self, links: list[NetLink]) -> list[tuple[Rule, Report]]:
-        rule = core_rules.NET_NOT_FOUND
+        rule = codes.NET_NOT_FOUND
         if not self.options.enabled(rule):
             return []
         return [
@@ -435,7 +435,7 @@ class Linter:
                 hit[0].used.add(hit[1])
             else:
                 kept.append(finding)
-        rule = core_rules.UNUSED_SUPPRESSION
+        rule = codes.UNUSED_SUPPRESSION
         for sup in sups:
             for wanted in sup.codes:
                 if wanted in sup.used:
@@ -560,7 +560,7 @@ def _make(
     )
 
 
-_INPUT_RULES = {r.code: r for r in core_rules.CORE_RULES}
+_INPUT_RULES = {r.code: r for r in codes.CORE_RULES}
 
 
 _Raw = tuple[Rule, int, int, str, str, tuple[str, ...]] | tuple[
@@ -574,11 +574,11 @@ def _input_findings(doc: Document) -> list[_Raw]:
             (_INPUT_RULES[problem.code], problem.offset, problem.offset, problem.message, "", ())
         )
     if doc.kind == "empty":
-        out.append((core_rules.EMPTY_FILE, 0, 0, "empty file: no net or solver to lint", "", ()))
+        out.append((codes.EMPTY_FILE, 0, 0, "empty file: no net or solver to lint", "", ()))
     elif doc.kind == "labelmap":
         out.append(
             (
-                core_rules.NOT_A_NET,
+                codes.NOT_A_NET,
                 0,
                 0,
                 "SSD LabelMap file (`item { name label display_name }`), not a net or"
@@ -590,7 +590,7 @@ def _input_findings(doc: Document) -> list[_Raw]:
     elif doc.kind == "unrecognised":
         out.append(
             (
-                core_rules.UNRECOGNISED,
+                codes.UNRECOGNISED,
                 0,
                 0,
                 _unrecognised_message(doc),
@@ -715,7 +715,7 @@ def _unknown_fork_finding(doc: Document, foreign: list[Any]) -> _Raw:
                f" {'are' if many else 'is'} in neither BVLC Caffe's schema {read_as}; BVLC"
                " Caffe refuses the file at load on the first")
     related = tuple(_place(doc, e.start, e.end, f"`{_folded_name(doc, e)}`") for e in others)
-    return (core_rules.UNKNOWN_FORK, first.start, first.end, message,
+    return (codes.UNKNOWN_FORK, first.start, first.end, message,
             "lint with the fork's own schema: --proto path/to/caffe.proto", (), related)
 
 
@@ -747,7 +747,7 @@ def _dialect_findings(doc: Document) -> list[_Raw]:
                     f" name{'s are' if found.unexplained > 1 else ' is'} in no known fork"
                     " (reported below)")
     hint = f"to name the fork yourself: --dialect {found.dialect.name} (or --dialect bvlc)"
-    return [(core_rules.DIALECT, found.span[0], found.span[1], message, hint, ())]
+    return [(codes.DIALECT, found.span[0], found.span[1], message, hint, ())]
 
 
 def _absent_findings(doc: Document) -> list[_Raw]:
@@ -766,7 +766,7 @@ def _absent_findings(doc: Document) -> list[_Raw]:
         count = f" (found {len(spans)} times in this file; reported once)" if len(spans) > 1 else ""
         related = tuple(_place(doc, a, b, f"`{field}`") for a, b in spans[1:])
         out.append((
-            core_rules.UNKNOWN_FIELD, start, end,
+            codes.UNKNOWN_FIELD, start, end,
             f'Message type "{owner}" has no field named "{field}" in {doc.schema.name}.{count}',
             f"BVLC Caffe has `{field}`, this fork does not: its Caffe refuses the file. Remove"
             " it, or lint with --dialect bvlc if you run BVLC Caffe",
@@ -836,13 +836,13 @@ def _parse_findings(doc: Document, chosen: bool = False) -> list[_Raw]:
     out.extend(_absent_findings(doc))
     out.extend(_dialect_findings(doc))
     for start, end in doc.parsed.message_lists:
-        out.append((core_rules.MESSAGE_LIST, start, end,
+        out.append((codes.MESSAGE_LIST, start, end,
                     "a list of messages (`field [{...}, {...}]`): protobuf before 2.6.0 cannot"
                     " read it", "write the field once per message: `field { ... }`", ()))
     if doc.parsed.too_many_errors:
         out.append(
             (
-                core_rules.SYNTAX_ERROR,
+                codes.SYNTAX_ERROR,
                 len(doc.source.text),
                 len(doc.source.text),
                 "too many errors; the rest of the file was not checked",

@@ -24,8 +24,8 @@ def _mostly_foreign(names: list[str], fields: set[str]) -> bool:
     unknown = [n for n in names if n not in fields]
     if len(set(unknown)) < 4:  # a few strange names, however often: a broken Caffe file
         return False
-    slips = {n for n in set(unknown)
-             if difflib.get_close_matches(n, sorted(fields), n=1, cutoff=0.75)}
+    known = sorted(fields)
+    slips = {n for n in set(unknown) if difflib.get_close_matches(n, known, n=1, cutoff=0.75)}
     caffe_like = len(names) - len(unknown) + sum(1 for n in unknown if n in slips)
     return 3 * caffe_like < len(names)
 
