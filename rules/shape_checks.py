@@ -451,3 +451,47 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     negative one counted from the end.
     """
     yield from _failures(ctx, "axis")
+
+
+@net_rule("N420", "argmax-top-k-too-large", Severity.ERROR,
+          "ArgMax `top_k` larger than the values it picks from: Caffe aborts at set-up.")
+def argmax_top_k_too_large(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an ArgMax layer whose `top_k` is larger than the number of values it chooses
+    from: the size of its `axis`, or, without `axis`, the values per item (every axis after
+    the first multiplied), wherever that size is known.
+
+    ## Why is this bad?
+    `ArgMaxLayer::LayerSetUp` (`src/caffe/layers/argmax_layer.cpp`) checks `CHECK_LE(top_k_,
+    bottom[0]->shape(axis_)) << "top_k must be less than or equal to the dimension of the
+    axis."` with `axis`, and `CHECK_LE(top_k_, bottom[0]->count(1))` without. A `top_k: 5`
+    kept from a 1000-class net on a 2- or 3-class head is the usual cause. (`top_k: 0` is
+    N342.)
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: top_k_ <= bottom[0]->shape(axis_) (5 vs. 3)
+    top_k must be less than or equal to the dimension of the axis.` (or the `count(1)` one)
+    while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "score"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "top5" type: "ArgMax" bottom: "score" top: "top5"
+            argmax_param { top_k: 5 axis: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "score"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "top5" type: "ArgMax" bottom: "score" top: "top5"
+            argmax_param { top_k: 3 axis: 1 } }
+    ```
+
+    ## Fix
+    Use a `top_k` no larger than the number of classes (`prototxt-lint shapes` prints the
+    input's shape).
+    """
+    yield from _failures(ctx, "argmax")

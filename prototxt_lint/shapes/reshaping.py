@@ -41,12 +41,24 @@ def reshape(env: Env) -> list[Shape | None]:
     -1 is inferred from the count; the counts must match."""
     bottom = env.bottoms[0] if env.bottoms else None
     p = env.p("reshape_param")
-    if bottom is None:
-        return env.unknown("input shape unknown")
     dims = [int(d) for d in p.shape.dim]
     copy_axes = [i for i, d in enumerate(dims) if d == 0]
     inferred = [i for i, d in enumerate(dims) if d == -1]
-    if len(inferred) > 1 or any(d < -1 for d in dims):
+    if len(inferred) > 1:
+        env.fail(
+            "reshape",
+            env.layer.at("reshape_param", "shape", "dim", inferred[1]),
+            f"Reshape layer '{env.layer.name}': `shape` has {len(inferred)} dims of -1:"
+            ' Caffe aborts while setting the net up with "Check failed: inferred_axis_ =='
+            f' -1 ({inferred[0]} vs. -1) new shape contains multiple -1 dims; at most a'
+            ' single (1) value of -1 may be specified"',
+            "keep one -1 (the dimension to infer) and write the others, or 0 to copy the"
+            " input's",
+        )
+        return env.unknown("reshape failed")
+    if bottom is None:
+        return env.unknown("input shape unknown")
+    if any(d < -1 for d in dims):
         return env.unknown("reshape_param rejected by Caffe")
     constant = 1
     for d in dims:
@@ -54,11 +66,16 @@ def reshape(env: Env) -> list[Shape | None]:
             constant *= d
     rank = len(bottom)
     start = p.axis if p.axis >= 0 else rank + p.axis + 1
-    if start < 0 or start > rank or p.num_axes < -1:
-        return env.unknown("reshape_param rejected by Caffe")
     end = rank if p.num_axes == -1 else start + p.num_axes
-    if end > rank:
-        return env.unknown("reshape_param rejected by Caffe")
+    check = _reshape_axes(start, end, rank, p.axis, p.num_axes)
+    if check is not None:
+        field, text, hint = check
+        env.fail("axis", env.layer.at("reshape_param", field),
+                 f"Reshape layer '{env.layer.name}': axis {p.axis} with num_axes"
+                 f" {p.num_axes} does not fit `{env.layer.bottoms[0]}` ({format_shape(bottom)},"
+                 f" {rank} ax{'is' if rank == 1 else 'es'}): Caffe aborts while setting the net up"
+                 f' with "Check failed: {text}"', hint)
+        return env.unknown("reshape failed")
     top: list[int | None] = [*bottom[:start], *dims, *bottom[end:]]
     at = env.layer.at("reshape_param", "shape")
     for i in copy_axes:
@@ -113,6 +130,28 @@ def reshape(env: Env) -> list[Shape | None]:
         )
         return env.unknown("reshape failed")
     return env.all_tops(tuple(top))
+
+
+def _reshape_axes(start: int, end: int, rank: int, axis: int, num_axes: int
+                  ) -> tuple[str, str, str] | None:
+    """The first of ``ReshapeLayer::Reshape``'s checks of ``axis`` and ``num_axes`` that
+    fails on a ``rank``-D input (kind ``axis``, N410): (field, the check, hint)."""
+    span = f"from {-rank - 1} to {rank}"
+    if start < 0:
+        return "axis", f"start_axis >= 0 ({start} vs. 0) axis {axis} out of range", (
+            f"use an axis {span} (-1 is after the last axis)")
+    if start > rank:
+        return "axis", (f"start_axis <= bottom[0]->num_axes() ({start} vs. {rank}) axis"
+                        f" {axis} out of range for {rank}-D input blob"), (
+            f"use an axis {span} (-1 is after the last axis)")
+    if num_axes < -1:
+        return "num_axes", (f"num_axes >= -1 ({num_axes} vs. -1) num_axes must be >= 0, or"
+                            " -1 for all"), "use -1 to replace every axis from `axis` on"
+    if end > rank:
+        return "num_axes", (f"end_axis <= bottom[0]->num_axes() ({end} vs. {rank}) end_axis"
+                            " = axis + num_axes is out of range"), (
+            f"use a num_axes of at most {rank - start} here, or -1 for all the rest")
+    return None
 
 
 def crop(env: Env) -> list[Shape | None]:
@@ -185,15 +224,34 @@ def argmax(env: Env) -> list[Shape | None]:
     1 or 2, top_k) padded to at least 3 axes."""
     bottom = env.bottoms[0] if env.bottoms else None
     p = env.p("argmax_param")
-    if bottom is None:
+    if bottom is None or p.top_k < 1:  # top_k 0: N342
         return env.unknown("input shape unknown")
     if p.HasField("axis"):
         axis = env.axis("argmax_param", "axis", bottom)
         if axis is None:
             return env.unknown("argmax axis out of range")
+        if bottom[axis] is not None and p.top_k > bottom[axis]:
+            env.fail("argmax", env.layer.at("argmax_param", "top_k"),
+                     f"ArgMax layer '{env.layer.name}': `top_k: {p.top_k}` is more than the"
+                     f" {bottom[axis]} entries of axis {axis} of `{env.layer.bottoms[0]}`"
+                     f' ({format_shape(bottom)}): Caffe aborts while setting the net up with'
+                     f' "Check failed: top_k_ <= bottom[0]->shape(axis_) ({p.top_k} vs.'
+                     f' {bottom[axis]}) top_k must be less than or equal to the dimension of'
+                     ' the axis."', f"use a top_k of at most {bottom[axis]}")
+            return env.unknown("argmax failed")
         shape = list(bottom)
         shape[axis] = p.top_k
         return env.all_tops(tuple(shape))
+    per_item = count_of(bottom, 1)
+    if per_item is not None and p.top_k > per_item:
+        env.fail("argmax", env.layer.at("argmax_param", "top_k"),
+                 f"ArgMax layer '{env.layer.name}': `top_k: {p.top_k}` is more than the"
+                 f" {per_item} values per item of `{env.layer.bottoms[0]}`"
+                 f' ({format_shape(bottom)}): Caffe aborts while setting the net up with'
+                 f' "Check failed: top_k_ <= bottom[0]->count(1) ({p.top_k} vs. {per_item})'
+                 ' top_k must be less than or equal to the dimension of the flattened bottom'
+                 ' blob per instance."', f"use a top_k of at most {per_item}")
+        return env.unknown("argmax failed")
     dims: list[int | None] = [1] * max(len(bottom), 3)
     dims[0] = bottom[0]
     dims[2] = p.top_k
