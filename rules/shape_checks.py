@@ -495,3 +495,54 @@ def argmax_top_k_too_large(ctx: NetContext) -> Iterator[Report]:
     input's shape).
     """
     yield from _failures(ctx, "argmax")
+
+
+@net_rule("N424", "input-axes-rejected", Severity.ERROR,
+          "An input with a number of axes the layer refuses (LRN, Pooling, SPP, PReLU, ...).")
+def input_axes_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a layer whose input has a number of axes the layer's set-up refuses, wherever
+    that number is known: LRN, Pooling and SPP on an input that is not 4-D (num, channels,
+    height, width), PReLU on a 1-D input, BatchReindex indices that are not 1-D; and an SPP
+    input of height or width 0.
+
+    ## Why is this bad?
+    `LRNLayer::Reshape`, `PoolingLayer::Reshape` and `SPPLayer::Reshape`
+    (`src/caffe/layers/lrn_layer.cpp`, `pooling_layer.cpp`, `spp_layer.cpp`) check
+    `CHECK_EQ(4, bottom[0]->num_axes()) << "Input must have 4 axes, corresponding to (num,
+    channels, height, width)"`; global pooling and SPP read `bottom[0]->height()` in
+    `LayerSetUp` first, which refuses more than 4 axes (`Blob::LegacyShape`,
+    `include/caffe/blob.hpp`: `Cannot use legacy accessors on Blobs with > 4 axes.`).
+    `SPPLayer::LayerSetUp` also checks `CHECK_GT(bottom_h_, 0) << "Input dimensions cannot
+    be zero."`. `PReLULayer::LayerSetUp` checks `CHECK_GE(bottom[0]->num_axes(), 2)` (its
+    slopes are per channel, axis 1), and `BatchReindexLayer::Reshape` `CHECK_EQ(1,
+    bottom[1]->num_axes())`. The usual cause is pooling or LRN after an InnerProduct, whose
+    output is 2-D (N, C), or on 5-D (video) blobs.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: 4 == bottom[0]->num_axes() (4 vs. 2) Input
+    must have 4 axes, corresponding to (num, channels, height, width)` (or the check quoted
+    for the other layers) while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "fc"
+    input_shape { dim: 2 dim: 6 }
+    layer { name: "pool" type: "Pooling" bottom: "fc" top: "pool"
+            pooling_param { pool: MAX kernel_size: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "fc"
+    input_shape { dim: 2 dim: 6 dim: 1 dim: 1 }
+    layer { name: "pool" type: "Pooling" bottom: "fc" top: "pool"
+            pooling_param { pool: MAX kernel_size: 1 } }
+    ```
+
+    ## Fix
+    Reshape the input to the axes the layer takes (`prototxt-lint shapes` prints every
+    blob's shape), or use a layer that takes any number of axes.
+    """
+    yield from _failures(ctx, "rank")

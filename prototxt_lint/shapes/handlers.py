@@ -15,7 +15,7 @@ from prototxt_lint.shapes.data_layers import (
 from prototxt_lint.shapes.env import Handler
 from prototxt_lint.shapes.joining import concat, eltwise, slice_
 from prototxt_lint.shapes.losses import accuracy, loss
-from prototxt_lint.shapes.pooling import pooling
+from prototxt_lint.shapes.pooling import lrn, pooling, spp
 from prototxt_lint.shapes.reshaping import (
     argmax,
     batch_reindex,
@@ -23,6 +23,7 @@ from prototxt_lint.shapes.reshaping import (
     flatten,
     identity,
     no_tops,
+    prelu,
     normalize,
     padding_v0,
     permute,
@@ -34,8 +35,8 @@ from prototxt_lint.shapes.reshaping import (
 from prototxt_lint.shapes.weighted import embed, inner_product, parameter, recurrent
 
 IDENTITY_TYPES = frozenset({
-    "AbsVal", "BatchNorm", "Bias", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "LRN",
-    "MVN", "Power", "PReLU", "ReLU", "Scale", "Sigmoid", "Split", "Swish", "TanH",
+    "AbsVal", "BatchNorm", "Bias", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log",
+    "MVN", "Power", "ReLU", "Scale", "Sigmoid", "Split", "Swish", "TanH",
     "Threshold",
 })
 
@@ -59,6 +60,9 @@ HANDLERS: dict[str, Handler] = {
     "Convolution": convolution,
     "Deconvolution": convolution,
     "Pooling": pooling,
+    "LRN": lrn,
+    "SPP": spp,
+    "PReLU": prelu,
     "InnerProduct": inner_product,
     "Embed": embed,
     "Concat": concat,

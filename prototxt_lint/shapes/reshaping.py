@@ -9,9 +9,27 @@ from prototxt_lint.shapes.env import Env
 
 def identity(env: Env) -> list[Shape | None]:
     """``NeuronLayer::Reshape`` (``top[0]->ReshapeLike(*bottom[0])``) and the other layers
-    whose tops are shaped like their first bottom: Softmax, LRN, MVN, BatchNorm, Scale, Bias,
+    whose tops are shaped like their first bottom: Softmax, MVN, BatchNorm, Scale, Bias,
     Dropout, Split (every top), ..."""
     return env.all_tops(env.bottoms[0] if env.bottoms else None)
+
+
+def prelu(env: Env) -> list[Shape | None]:
+    """``PReLULayer::LayerSetUp`` (``src/caffe/layers/prelu_layer.cpp``): an input of 2 or
+    more axes (the second is the channels), whose shape the top keeps."""
+    bottom = env.bottoms[0] if env.bottoms else None
+    if bottom is not None and len(bottom) < 2:
+        rank = len(bottom)
+        layer = env.layer
+        env.fail("rank", layer.bottom_path(0),
+                 f"PReLU layer '{layer.name}' learns a slope per channel (axis 1), but"
+                 f" `{layer.bottoms[0]}` is {format_shape(bottom)} ({rank}"
+                 f" ax{'is' if rank == 1 else 'es'}): Caffe aborts while setting the net up"
+                 f' with "Check failed: bottom[0]->num_axes() >= 2 ({rank} vs. 2) Number of'
+                 ' axes of bottom blob must be >=2."',
+                 "give PReLU an input with a channel axis, or use ReLU/ELU")
+        return env.unknown("PReLU needs 2 axes")
+    return env.all_tops(bottom)
 
 
 def softmax(env: Env) -> list[Shape | None]:
@@ -164,8 +182,22 @@ def crop(env: Env) -> list[Shape | None]:
     rank = len(big)
     start = env.axis("crop_param", "axis", big)
     offsets = list(p.offset)
-    if start is None or (len(offsets) > 1 and start + len(offsets) != rank):
+    if start is None:
         return env.unknown("crop_param rejected by Caffe")
+    if len(offsets) > 1 and start + len(offsets) != rank:
+        env.fail(
+            "crop",
+            env.layer.at("crop_param", "offset", 0),
+            f"Crop layer '{env.layer.name}': {len(offsets)} `offset`s from axis {start} of"
+            f" `{env.layer.bottoms[0]}` ({format_shape(big)}, {rank} axes), which has"
+            f" {rank - start} ax{'is' if rank - start == 1 else 'es'} from there: Caffe aborts"
+            ' while setting the net up with "Check failed: start_axis + param.offset_size()'
+            f" == input_dim ({start + len(offsets)} vs. {rank}) number of offset values"
+            ' specified must be equal to the number of dimensions following axis."',
+            f"give one offset for all the cropped axes, or {rank - start} (one per axis from"
+            f" axis {start} on)",
+        )
+        return env.unknown("crop failed")
     top = list(big)
     for i in range(start, rank):
         if ref is None or i >= len(ref):
@@ -264,6 +296,15 @@ def batch_reindex(env: Env) -> list[Shape | None]:
     """``BatchReindexLayer::Reshape``: one row per index of bottom 1."""
     data = env.bottoms[0] if env.bottoms else None
     index = env.bottoms[1] if len(env.bottoms) > 1 else None
+    if index is not None and len(index) != 1:
+        layer = env.layer
+        env.fail("rank", layer.bottom_path(1),
+                 f"BatchReindex layer '{layer.name}' takes a 1-D list of indices as its second"
+                 f" bottom, but `{layer.bottoms[1]}` is {format_shape(index)} ({len(index)}"
+                 f" ax{'is' if len(index) == 1 else 'es'}): Caffe aborts while setting the net"
+                 f' up with "Check failed: 1 == bottom[1]->num_axes() (1 vs. {len(index)})"',
+                 "flatten the indices to one axis (a Reshape with `dim: -1`)")
+        return env.unknown("BatchReindex failed")
     if data is None or index is None or not data:
         return env.unknown("input shape unknown")
     return env.all_tops((count_of(index), *data[1:]))
