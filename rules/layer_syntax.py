@@ -373,7 +373,7 @@ def v0_upgrade_rejected(ctx: NetContext) -> Iterator[Report]:
     name: " << type`. Both run before any layer is built, in every phase.
 
     ## Consequence
-    Aborts at load time. Caffe fails `Check failed: (layer_param.type() == "conv") ||
+    Aborts at load. Caffe fails `Check failed: (layer_param.type() == "conv") ||
     (layer_param.type() == "pool") Padding layer input to non-convolutional / non-pooling
     layer type relu` or `Unknown layer name: ReLU` while it reads the file (measured with
     construct_net).

@@ -9,6 +9,9 @@ quotes the ``CHECK`` Caffe fails, as glog prints it (``Check failed: a == b (x v
 message``); measured on a real BVLC build where shared/caffe-behaviour has the case (row 6i).
 A layer that fails one check makes its tops unknown for the layers after it, so one mistake
 gives one finding.
+
+Length: one rule per kind of failure the shape inference records; the checks themselves
+live in ``prototxt_lint/shapes/``, so most of the module is the rules' documentation.
 """
 
 from __future__ import annotations
@@ -207,12 +210,14 @@ def reshape_count_mismatch(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Applies a Reshape layer's `shape` (with `axis` and `num_axes`) to its input and flags one
-    whose element count cannot match: a `-1` that cannot be inferred, a `0` with no input
-    axis to copy, or fixed dimensions whose product differs from the input's count.
+    whose element count cannot match: more than one `-1` (read from the layer alone), a
+    `-1` that cannot be inferred, a `0` with no input axis to copy, or fixed dimensions
+    whose product differs from the input's count.
 
     ## Why is this bad?
-    `ReshapeLayer::Reshape` (`src/caffe/layers/reshape_layer.cpp`) aborts with `new shape
-    contains a 0, but there was no corresponding bottom axis to copy`, `bottom count (N)
+    `ReshapeLayer::LayerSetUp` (`src/caffe/layers/reshape_layer.cpp`) aborts with `new
+    shape contains multiple -1 dims; at most a single (1) value of -1 may be specified`, and
+    `ReshapeLayer::Reshape` with `new shape contains a 0, but there was no corresponding bottom axis to copy`, `bottom count (N)
     must be divisible by the product of the specified dimensions (M)`, or `output count must
     match input count`. In py-faster-rcnn style nets this is the `rpn_cls_prob_reshape`
     layer after changing the number of anchors without changing its `dim`.
@@ -329,12 +334,17 @@ def conv_group_mismatch(ctx: NetContext) -> Iterator[Report]:
 def slice_mismatch(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a Slice layer whose last `slice_point` is not inside the sliced axis, or which
-    splits an axis into equal parts (no `slice_point`) that the number of tops does not
-    divide.
+    Flags a Slice layer whose `slice_point`s are not one fewer than its tops or not
+    strictly ascending from above 0 (both read from the layer alone, whatever the input),
+    which has more tops than the sliced axis has entries, whose last `slice_point` is not
+    inside the sliced axis, or which splits an axis into equal parts (no `slice_point`)
+    that the number of tops does not divide.
 
     ## Why is this bad?
-    `SliceLayer::Reshape` (`src/caffe/layers/slice_layer.cpp`) gives the last top
+    `SliceLayer::Reshape` (`src/caffe/layers/slice_layer.cpp`) checks, in this order,
+    `CHECK_EQ(slice_point_.size(), top.size() - 1)`, `CHECK_LE(top.size(),
+    bottom_slice_axis)` and `CHECK_GT(slice_point_[i], prev)` for each point. It gives the
+    last top
     `axis_size - last_slice_point` entries (0 or negative when the point is at or past the
     end: an empty blob, or `Check failed: shape[i] >= 0`), and without slice points checks
     `CHECK_EQ(bottom_slice_axis % top.size(), 0) << "Number of top blobs (N) should evenly
@@ -373,10 +383,14 @@ def crop_out_of_bounds(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a Crop layer whose first bottom, minus the offset, is smaller than the second
-    bottom (the reference size) on an axis at or after `axis` (default 2).
+    bottom (the reference size) on an axis at or after `axis` (default 2), or with several
+    `offset`s that are not one per axis from `axis` on.
 
     ## Why is this bad?
-    `CropLayer::Reshape` (`src/caffe/layers/crop_layer.cpp`) checks for every cropped axis
+    `CropLayer::LayerSetUp` (`src/caffe/layers/crop_layer.cpp`) checks that several offsets
+    are one per cropped axis (`number of offset values specified must be equal to the
+    number of dimensions following axis.`); `CropLayer::Reshape` checks for every cropped
+    axis
     `CHECK_GE(bottom[0]->shape(i) - crop_offset, bottom[1]->shape(i)) << "the crop for
     dimension " << i << " is out-of-bounds with size ..."`. In FCN-style nets this happens
     when the bottoms are swapped (the reference must come second) or the offset is too large
@@ -416,7 +430,10 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     least the input's number of axes, or below minus that number. Checked for Convolution,
     Deconvolution, InnerProduct, Softmax, SoftmaxWithLoss (`softmax_param`), Concat, Slice,
     Flatten, Crop, Accuracy, ArgMax (when `axis` is written), Tile and Reduction, wherever the
-    input's number of axes is known.
+    input's number of axes is known. Also the old uint32 `slice_dim` / `concat_dim` (0 up to
+    the number of axes; a value of 2^31 or more is negative as a C++ int, whatever the
+    input), and Reshape's `axis` (-(axes+1) to axes), `num_axes` (-1 or more) and `axis +
+    num_axes` (at most the input's axes).
 
     ## Why is this bad?
     Each of these layers turns its axis into an index with `Blob::CanonicalAxisIndex`
@@ -424,6 +441,11 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     `CHECK_GE(axis_index, -num_axes())` and `CHECK_LT(axis_index, num_axes())`. Negative
     axes count from the end (-1 is the last axis). A typical slip is an axis meant for a 4-D
     blob used on the 2-D output of an InnerProduct, or `axis: 1` on a scalar loss.
+    `SliceLayer::Reshape` and `ConcatLayer::Reshape` check the old fields themselves
+    (`slice_dim out of range.`, `casting slice_dim from uint32 to int32 produced negative
+    result`), and `ReshapeLayer::Reshape` its `axis` and `num_axes` (`axis 5 out of range
+    for 4-D input blob`, `num_axes must be >= 0, or -1 for all`, `end_axis = axis + num_axes
+    is out of range`).
 
     ## Consequence
     Aborts at set-up. `Blob::CanonicalAxisIndex` fails `Check failed: axis_index < num_axes()`

@@ -226,8 +226,8 @@ def _slice_points_fit(env: Env, points: list[int], tops: int, bottom: Shape | No
                  f"{head}: {len(points)} `slice_point`s for {tops} tops: Caffe aborts while"
                  ' setting the net up with "Check failed: slice_point_.size() == top.size() -'
                  f' 1 ({len(points)} vs. {tops - 1})"',
-                 f"give {tops - 1} slice points (one between each two tops), or"
-                 f" {len(points) + 1} tops")
+                 f"give {tops - 1} slice point{'s' if tops != 2 else ''} (one between each"
+                 f" two tops), or {len(points) + 1} tops")
         return False
     size = bottom[axis] if bottom is not None and axis is not None else None
     if bottom is not None and size is not None and tops > size:

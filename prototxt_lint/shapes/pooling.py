@@ -133,8 +133,10 @@ def four_axes(env: Env, bottom: Shape, legacy: bool = False) -> None:
              f" input, but `{layer.bottoms[0]}` is {format_shape(bottom)} ({rank}"
              f" ax{'is' if rank == 1 else 'es'}): Caffe aborts while setting the net up with"
              f' "Check failed: {check}"',
-             "reshape the input to 4 axes first (a Reshape layer with `dim: 0 dim: 0 dim: 1"
-             " dim: -1`, say), or use a layer that takes any number of axes")
+             "add the missing axes first (a Reshape with `shape {"
+             + " dim: 0" * rank + " dim: 1" * (4 - rank) + " }`)" if rank < 4 else
+             "fold the extra axes into the batch or the channels first (a Reshape), or use a"
+             " layer made for 5-D blobs (a Convolution)")
 
 
 def lrn(env: Env) -> list[Shape | None]:
