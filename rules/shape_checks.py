@@ -219,8 +219,9 @@ def reshape_count_mismatch(ctx: NetContext) -> Iterator[Report]:
     shape contains multiple -1 dims; at most a single (1) value of -1 may be specified`, and
     `ReshapeLayer::Reshape` with `new shape contains a 0, but there was no corresponding
     bottom axis to copy`, `bottom count (N) must be divisible by the product of the
-    specified dimensions (M)`, or `output count must match input count`. In py-faster-rcnn style nets this is the `rpn_cls_prob_reshape`
-    layer after changing the number of anchors without changing its `dim`.
+    specified dimensions (M)`, or `output count must match input count`. In py-faster-rcnn
+    style nets this is the `rpn_cls_prob_reshape` layer after changing the number of
+    anchors without changing its `dim`.
 
     ## Consequence
     Aborts at set-up. `ReshapeLayer::Reshape` aborts with one of the messages above while the
