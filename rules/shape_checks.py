@@ -569,3 +569,62 @@ def input_axes_rejected(ctx: NetContext) -> Iterator[Report]:
     blob's shape), or use a layer that takes any number of axes.
     """
     yield from _failures(ctx, "rank")
+
+
+@net_rule("N425", "bottom-shapes-disagree", Severity.ERROR,
+          "A Convolution's bottoms, or a Filter's selector and data, of shapes that disagree.")
+def bottom_shapes_disagree(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Convolution or Deconvolution with several bottoms whose shapes differ, and a
+    Filter layer whose selector (its last bottom) is not one value per item, or has another
+    number of items than a bottom it filters, wherever the shapes are known.
+
+    ## Why is this bad?
+    A convolution with several bottoms applies the same weights to each and makes one top
+    per bottom; `BaseConvolutionLayer::Reshape` (`src/caffe/layers/base_conv_layer.cpp`)
+    requires `CHECK(bottom[0]->shape() == bottom[bottom_id]->shape()) << "shape mismatch -
+    bottom[0]: " ...`. `FilterLayer::Reshape` (`src/caffe/layers/filter_layer.cpp`) keeps
+    the items whose selector value is not 0: `CHECK_EQ(bottom[selector_index]->shape(i), 1)
+    << "Selector blob dimensions must be singletons (1), except the first"` and
+    `CHECK_EQ(bottom[selector_index]->shape(0), bottom[i]->shape(0)) << "Each bottom should
+    have the same 0th dimension as the selector blob"`. (A top count that is not one fewer
+    than the bottoms is N314.)
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[0]->shape() ==
+    bottom[bottom_id]->shape() shape mismatch - bottom[0]: 2 3 8 8 (384) vs. bottom[1]: 2 3
+    4 4 (96)` (or a Filter check quoted above) while the net is built (measured with
+    construct_net).
+
+    ## Example
+    ```
+    input: "big"
+    input_shape { dim: 2 dim: 3 dim: 8 dim: 8 }
+    input: "small"
+    input_shape { dim: 2 dim: 3 dim: 4 dim: 4 }
+    layer { name: "conv" type: "Convolution" bottom: "big" bottom: "small"
+            top: "conv_big" top: "conv_small"
+            convolution_param { num_output: 4 kernel_size: 3 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "big"
+    input_shape { dim: 2 dim: 3 dim: 8 dim: 8 }
+    input: "small"
+    input_shape { dim: 2 dim: 3 dim: 4 dim: 4 }
+    layer { name: "conv_big" type: "Convolution" bottom: "big" top: "conv_big"
+            param { name: "w" } param { name: "b" }
+            convolution_param { num_output: 4 kernel_size: 3 } }
+    layer { name: "conv_small" type: "Convolution" bottom: "small" top: "conv_small"
+            param { name: "w" } param { name: "b" }
+            convolution_param { num_output: 4 kernel_size: 3 } }
+    ```
+
+    ## Fix
+    Give a multi-input convolution inputs of one shape (or one layer per input, sharing the
+    weights by `param` name); give a Filter a selector of shape (N) or (N, 1) from the same
+    batch as the blobs it filters.
+    """
+    yield from _failures(ctx, "bottoms")

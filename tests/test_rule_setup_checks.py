@@ -1,5 +1,5 @@
-"""The construction checks of BVLC's layers added for issue 11 (N340-N344, N420, N424, and
-the new checks of N405, N408, N409 and N410): one fixture with one mistake per check, in
+"""The construction checks of BVLC's layers added for issue 11 (N340-N345, N420, N424, N425,
+and the new checks of N314, N405, N408, N409 and N410): one fixture with one mistake per check, in
 tests/fixtures/layer_setup/, and the one finding it gets, exactly.
 
 Every quoted ``Check failed`` (or ``LOG(FATAL)``) text is compared with real Caffe's in
@@ -214,6 +214,43 @@ CASES = [
     ('v0_unknown_type', 'N344', 9, 32,
      'V0 layer \'relu1\': Caffe aborts when it reads the file with "Unknown layer name: ReLU"',
      'write `type: "relu"` (V0 names are lower case)'),
+    ('transform_mean_file_and_values', 'N345', 7, 51,
+     'MemoryData layer \'mem\': Caffe aborts at net setup with "Check failed: '
+     'param_.mean_value_size() == 0 (3 vs. 0) Cannot specify mean_file and mean_value at '
+     'the same time"',
+     'keep either `mean_file` or the `mean_value`s'),
+    ('transform_on_hdf5_data', 'N345', 7, 3,
+     'HDF5Data layer \'data\': Caffe aborts at net setup with "Check failed: '
+     '!this->layer_param_.has_transform_param() HDF5Data does not transform data."',
+     'delete `transform_param` and write the HDF5 files already scaled, cropped and '
+     'mean-subtracted'),
+    ('filter_top_count', 'N314', 12, 3,
+     'layer \'filter\' (Filter): Caffe aborts at net setup with "Check failed: top.size() '
+     '== bottom.size() - 1 (2 vs. 1)"',
+     'give the layer 1 top: one per filtered bottom (the last bottom is the selector)'),
+    ('ave_pooling_mask_top', 'N314', 9, 3,
+     'layer \'pool\' (Pooling): Caffe aborts at net setup with "Check failed: '
+     'MaxTopBlobs() >= top.size() (1 vs. 2) Pooling Layer produces at most 1 top blob(s) '
+     'as output."',
+     'give the layer at most 1 `top` blob'),
+    ('conv_bottoms_differ', 'N425', 10, 3,
+     "Convolution layer 'conv' convolves each bottom with the same weights, but `big` is "
+     '2x3x8x8 and `small` is 2x3x4x4: Caffe aborts while setting the net up with "Check '
+     'failed: bottom[0]->shape() == bottom[bottom_id]->shape() shape mismatch - bottom[0]: '
+     '2 3 8 8 (384) vs. bottom[1]: 2 3 4 4 (96)"',
+     'give every bottom of the layer the same shape, or use one layer per input (sharing '
+     'the weights with `param { name: ... }`)'),
+    ('filter_selector_not_singleton', 'N425', 10, 3,
+     "Filter layer 'filter': the selector `keep` (4x2) has 2 entries on axis 1: Caffe "
+     'aborts while setting the net up with "Check failed: bottom[selector_index]->shape(i) '
+     '== 1 (2 vs. 1) Selector blob dimensions must be singletons (1), except the first"',
+     'give the selector one value per item: shape (N) or (N, 1)'),
+    ('filter_selector_other_batch', 'N425', 9, 3,
+     "Filter layer 'filter': the selector `keep` (8) selects among 8 items, but `data` "
+     '(4x6) has 4: Caffe aborts while setting the net up with "Check failed: '
+     'bottom[selector_index]->shape(0) == bottom[i]->shape(0) (8 vs. 4) Each bottom should '
+     'have the same 0th dimension as the selector blob"',
+     'feed the Filter blobs of the same batch as its selector'),
 ]
 
 
@@ -227,7 +264,10 @@ def test_the_check_caffe_fails_is_one_finding(name: str, code: str, line: int, c
     (f,) = errors
     assert f.message == message
     assert f.hint == hint
-    assert f.phases == (() if code == "N344" else ("deploy",))
+    # a V0 file is refused as a whole; a net with a data layer and no loss is evaluated (TEST)
+    phases = () if code == "N344" else ("TEST",) if name.startswith("transform_") else (
+        "deploy",)
+    assert f.phases == phases
 
 
 def test_the_good_fixture_is_clean() -> None:

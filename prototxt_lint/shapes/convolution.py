@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from prototxt_lint.records import Record
-from prototxt_lint.shapes.blobs import Shape, cdiv, format_shape
+from prototxt_lint.shapes.blobs import Shape, cdiv, format_shape, shape_string
 from prototxt_lint.shapes.env import Env, param_path
 
 
@@ -127,7 +127,21 @@ def convolution(env: Env) -> list[Shape | None]:
     else:
         env.out.weight = (p.num_output, None if channels is None else channels // group,
                           *geo.kernel)
-    if any(b is not None and b != bottom for b in env.bottoms[1:]):
+    for i, other in enumerate(env.bottoms[1:], start=1):
+        if other is None or other == bottom:
+            continue
+        if len(other) == len(bottom) and all(a is None or b is None or a == b
+                                             for a, b in zip(bottom, other, strict=True)):
+            return env.unknown("inputs of shapes that may differ")
+        env.fail("bottoms", layer.bottom_path(i),
+                 f"{layer.type} layer '{layer.name}' convolves each bottom with the same"
+                 f" weights, but `{layer.bottoms[0]}` is {format_shape(bottom)} and"
+                 f" `{layer.bottoms[i]}` is {format_shape(other)}: Caffe aborts while setting"
+                 ' the net up with "Check failed: bottom[0]->shape() =='
+                 f" bottom[bottom_id]->shape() shape mismatch - bottom[0]:"
+                 f' {shape_string(bottom)} vs. bottom[{i}]: {shape_string(other)}"',
+                 "give every bottom of the layer the same shape, or use one layer per input"
+                 " (sharing the weights with `param { name: ... }`)")
         return env.unknown("inputs of different shapes")
     spatial: list[int | None] = []
     for i, size in enumerate(bottom[geo.channel_axis + 1 :]):

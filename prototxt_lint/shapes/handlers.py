@@ -13,7 +13,7 @@ from prototxt_lint.shapes.data_layers import (
     window_data,
 )
 from prototxt_lint.shapes.env import Handler
-from prototxt_lint.shapes.joining import concat, eltwise, slice_
+from prototxt_lint.shapes.joining import concat, eltwise, filter_, slice_
 from prototxt_lint.shapes.losses import accuracy, loss
 from prototxt_lint.shapes.pooling import lrn, pooling, spp
 from prototxt_lint.shapes.reshaping import (
@@ -68,6 +68,7 @@ HANDLERS: dict[str, Handler] = {
     "Concat": concat,
     "Eltwise": eltwise,
     "Slice": slice_,
+    "Filter": filter_,
     "Flatten": flatten,
     "Reshape": reshape,
     "Crop": crop,
@@ -92,6 +93,5 @@ HANDLERS: dict[str, Handler] = {
 DATA_DEPENDENT = {
     "HDF5Data": "shape read from the HDF5 files",
     "Python": "Python layer",
-    "Filter": "depends on the data",
 }
 

@@ -1,4 +1,5 @@
-"""Layers that join or split blobs along an axis: Concat, Eltwise, Slice (their ``Reshape``)."""
+"""Layers that join or split blobs along an axis: Concat, Eltwise, Slice (their ``Reshape``),
+and Filter, which selects items of its bottoms."""
 
 from __future__ import annotations
 
@@ -250,3 +251,38 @@ def _slice_points_fit(env: Env, points: list[int], tops: int, bottom: Shape | No
             return False
         prev = point
     return True
+
+
+def filter_(env: Env) -> list[Shape | None]:
+    """``FilterLayer::Reshape`` (``src/caffe/layers/filter_layer.cpp``): the last bottom
+    selects items, so it must be (N, 1, 1, ...) and every other bottom have N items; how many
+    are kept depends on the data, so the tops are unknown (kind ``bottoms``, N425)."""
+    layer = env.layer
+    bottoms = env.bottoms
+    selector = bottoms[-1] if len(bottoms) >= 2 else None
+    if selector is None:
+        return env.unknown("depends on the data")
+    name = layer.bottoms[-1]
+    head = f"Filter layer '{layer.name}': the selector `{name}` ({format_shape(selector)})"
+    for i, dim in enumerate(selector[1:], start=1):
+        if dim is not None and dim != 1:
+            env.fail("bottoms", layer.bottom_path(len(bottoms) - 1),
+                     f"{head} has {dim} entries on axis {i}: Caffe aborts while setting the"
+                     f' net up with "Check failed: bottom[selector_index]->shape(i) == 1 ({dim}'
+                     ' vs. 1) Selector blob dimensions must be singletons (1), except the'
+                     ' first"', "give the selector one value per item: shape (N) or (N, 1)")
+            return env.unknown("Filter failed")
+    for i, other in enumerate(bottoms[:-1]):
+        if other is None or not other or not selector:
+            continue
+        a, b = selector[0], other[0]
+        if a is not None and b is not None and a != b:
+            env.fail("bottoms", layer.bottom_path(i),
+                     f"{head} selects among {a} items, but `{layer.bottoms[i]}`"
+                     f" ({format_shape(other)}) has {b}: Caffe aborts while setting the net up"
+                     ' with "Check failed: bottom[selector_index]->shape(0) =='
+                     f" bottom[i]->shape(0) ({a} vs. {b}) Each bottom should have the same 0th"
+                     ' dimension as the selector blob"',
+                     "feed the Filter blobs of the same batch as its selector")
+            return env.unknown("Filter failed")
+    return env.unknown("depends on the data")
