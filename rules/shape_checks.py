@@ -628,3 +628,52 @@ def bottom_shapes_disagree(ctx: NetContext) -> Iterator[Report]:
     batch as the blobs it filters.
     """
     yield from _failures(ctx, "bottoms")
+
+
+@net_rule("N426", "written-weights-mismatch", Severity.ERROR,
+          "Weights written in the prototxt (`blobs`) of a count or shape the layer refuses.")
+def written_weights_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Convolution, Deconvolution or PReLU layer whose parameters are written into the
+    prototxt itself (`blobs { shape { ... } data: ... }`, as net-surgery scripts save them)
+    with another number of blobs or another shape than the layer makes, wherever the
+    input's shape is known.
+
+    ## Why is this bad?
+    `Layer`'s constructor loads written `blobs` (`Blob::FromProto`, `src/caffe/blob.cpp`),
+    and set-up checks them instead of filling: `BaseConvolutionLayer::LayerSetUp`
+    (`src/caffe/layers/base_conv_layer.cpp`) `CHECK_EQ(1 + bias_term_,
+    this->blobs_.size()) << "Incorrect number of weight blobs."`, then `LOG(FATAL) <<
+    "Incorrect weight shape: expected shape " ...` (and the same for the bias);
+    `PReLULayer::LayerSetUp` (`prelu_layer.cpp`) `CHECK_EQ(this->blobs_[0]->count(),
+    channels) << "Negative slope size is inconsistent with prototxt config"` (1 with
+    `channel_shared`). A blob whose values do not match its own shape fails in
+    `Blob::FromProto` first and is not reported here.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Incorrect weight shape: expected shape 4 3 3 3 (108);
+    instead, shape was 4 3 1 1 (12)` (or a check quoted above) while the net is built
+    (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 2 dim: 4 dim: 4 }
+    layer { name: "prelu" type: "PReLU" bottom: "data" top: "out"
+            blobs { shape { dim: 3 } data: 0.25 data: 0.25 data: 0.25 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 2 dim: 4 dim: 4 }
+    layer { name: "prelu" type: "PReLU" bottom: "data" top: "out"
+            blobs { shape { dim: 2 } data: 0.25 data: 0.25 } }
+    ```
+
+    ## Fix
+    Give the written blobs the layer's shapes (`prototxt-lint shapes` prints the input), or
+    drop them and load trained weights from a `.caffemodel` (`--weights`).
+    """
+    yield from _failures(ctx, "blobs")

@@ -1,6 +1,6 @@
-"""The construction checks of BVLC's layers added for issue 11 (N340-N345, N420, N424, N425,
-and the new checks of N314, N405, N408, N409 and N410): one fixture with one mistake per check, in
-tests/fixtures/layer_setup/, and the one finding it gets, exactly.
+"""The construction checks of BVLC's layers added for issue 11 (N340-N345, N420, N424-N426,
+and the new checks of N314, N405, N408, N409 and N410): one fixture with one mistake per
+check, in tests/fixtures/layer_setup/, and the one finding it gets, exactly.
 
 Every quoted ``Check failed`` (or ``LOG(FATAL)``) text is compared with real Caffe's in
 tests/test_oracle.py (``test_the_finding_quotes_the_check_caffe_fails``); here the place, the
@@ -251,6 +251,32 @@ CASES = [
      'bottom[selector_index]->shape(0) == bottom[i]->shape(0) (8 vs. 4) Each bottom should '
      'have the same 0th dimension as the selector blob"',
      'feed the Filter blobs of the same batch as its selector'),
+    ('blobs_conv_count', 'N426', 9, 3,
+     "Convolution layer 'conv' is given weights in the prototxt (`blobs`): 1 blob, but it "
+     'has 2 (weights and bias): Caffe aborts while setting the net up with "Check failed: '
+     '1 + bias_term_ == this->blobs_.size() (2 vs. 1) Incorrect number of weight blobs."',
+     'give 2 `blobs`, or none (the fillers make them)'),
+    ('blobs_conv_weight_shape', 'N426', 9, 3,
+     "Convolution layer 'conv' is given weights in the prototxt (`blobs`): blob 0 is "
+     "1x2x1x1, but the layer's weight is 1x2x3x3: Caffe aborts while setting the net up "
+     'with "Incorrect weight shape: expected shape 1 2 3 3 (18); instead, shape was 1 2 1 '
+     '1 (2)"',
+     'give blob 0 the shape 1x2x3x3, or drop the written `blobs` and let the fillers make them'),
+    ('blobs_conv_bias_shape', 'N426', 10, 3,
+     "Convolution layer 'conv' is given weights in the prototxt (`blobs`): blob 1 is 2, "
+     'but the layer\'s bias is 1: Caffe aborts while setting the net up with "Incorrect '
+     'bias shape: expected shape 1 (1); instead, shape was 2 (2)"',
+     'give blob 1 the shape 1, or drop the written `blobs` and let the fillers make them'),
+    ('blobs_prelu_channels', 'N426', 9, 3,
+     "PReLU layer 'prelu' is given 3 slopes in the prototxt (`blobs`), but has 2 channels: "
+     'Caffe aborts while setting the net up with "Check failed: this->blobs_[0]->count() '
+     '== channels (3 vs. 2) Negative slope size is inconsistent with prototxt config"',
+     'give 2 slope values, or drop the written `blobs`'),
+    ('blobs_prelu_shared', 'N426', 9, 3,
+     "PReLU layer 'prelu' is given 2 slopes in the prototxt (`blobs`), but shares one: "
+     'Caffe aborts while setting the net up with "Check failed: this->blobs_[0]->count() '
+     '== 1 (2 vs. 1) Negative slope size is inconsistent with prototxt config"',
+     'give 1 slope value, or drop the written `blobs`'),
 ]
 
 

@@ -3,7 +3,13 @@ Flatten, Reshape, Crop, Tile, Reduction, ArgMax, BatchReindex, Permute, ..."""
 
 from __future__ import annotations
 
-from prototxt_lint.shapes.blobs import Shape, count_of, format_shape
+from prototxt_lint.shapes.blobs import (
+    Shape,
+    count_of,
+    format_shape,
+    proto_blob_loads,
+    proto_blob_shape,
+)
 from prototxt_lint.shapes.env import Env
 
 
@@ -29,7 +35,34 @@ def prelu(env: Env) -> list[Shape | None]:
                  ' axes of bottom blob must be >=2."',
                  "give PReLU an input with a channel axis, or use ReLU/ELU")
         return env.unknown("PReLU needs 2 axes")
+    if bottom is not None and len(bottom) <= 4 and not _prelu_slopes_fit(env, bottom):
+        return env.unknown("written slopes rejected")
     return env.all_tops(bottom)
+
+
+def _prelu_slopes_fit(env: Env, bottom: Shape) -> bool:
+    """``PReLULayer::LayerSetUp``: the slopes (written in the prototxt as ``blobs``, else
+    filled) are one value, or one per channel (kind ``blobs``, N426)."""
+    layer = env.layer
+    if layer.syntax != "v2" or not len(layer.msg.blobs):
+        return True
+    blob = layer.msg.blobs[0]
+    if not proto_blob_loads(blob):
+        return True  # Blob::FromProto fails first, in the layer's constructor
+    count = count_of(proto_blob_shape(blob))
+    shared = bool(env.p("prelu_param").channel_shared)
+    want = 1 if shared else bottom[1]
+    if want is None or count == want:
+        return True
+    check = (f"this->blobs_[0]->count() == 1 ({count} vs. 1)" if shared else
+             f"this->blobs_[0]->count() == channels ({count} vs. {want})")
+    env.fail("blobs", layer.at("blobs", 0),
+             f"PReLU layer '{layer.name}' is given {count} slope{'s' if count != 1 else ''} in"
+             f" the prototxt (`blobs`), but {'shares one' if shared else f'has {want} channels'}"
+             f': Caffe aborts while setting the net up with "Check failed: {check} Negative'
+             ' slope size is inconsistent with prototxt config"',
+             f"give {want} slope value{'s' if want != 1 else ''}, or drop the written `blobs`")
+    return False
 
 
 def softmax(env: Env) -> list[Shape | None]:
