@@ -1,6 +1,6 @@
-"""The construction checks of BVLC's layers added for issue 11 (N340-N345, N420, N424-N426,
-and the new checks of N314, N405, N408, N409 and N410): one fixture with one mistake per
-check, in tests/fixtures/layer_setup/, and the one finding it gets, exactly.
+"""The construction checks of BVLC's layers added for issue 11 (N340-N346, N420, N424-N426,
+and the new checks of N314, N405, N406, N408, N409 and N410): one fixture with one mistake
+per check, in tests/fixtures/layer_setup/, and the one finding it gets, exactly.
 
 Every quoted ``Check failed`` (or ``LOG(FATAL)``) text is compared with real Caffe's in
 tests/test_oracle.py (``test_the_finding_quotes_the_check_caffe_fails``); here the place, the
@@ -277,6 +277,20 @@ CASES = [
      'Caffe aborts while setting the net up with "Check failed: this->blobs_[0]->count() '
      '== 1 (2 vs. 1) Negative slope size is inconsistent with prototxt config"',
      'give 1 slope value, or drop the written `blobs`'),
+    ('infogain_without_matrix', 'N346', 8, 3,
+     "InfogainLoss layer 'loss' has no infogain matrix (no `source`, no third bottom): "
+     'Caffe aborts at net setup with "Check failed: '
+     'this->layer_param_.infogain_loss_param().has_source() Infogain matrix source must be '
+     'specified."',
+     'give `infogain_loss_param { source: "H.binaryproto" }`, or H as a third bottom'),
+    ('infogain_label_count', 'N406', 12, 3,
+     '`loss` gets 4 predictions (`score` 2x3x2, classes on axis 1) but 2 labels (`label` '
+     '2x1): Caffe aborts while setting the net up with "Check failed: outer_num_ * '
+     'inner_num_ == bottom[1]->count() (4 vs. 2) Number of labels must match number of '
+     'predictions; e.g., if infogain axis == 1 and prediction shape is (N, C, H, W), label '
+     'count (number of labels) must be N*H*W, with integer values in {0, 1, ..., C-1}."',
+     'the prediction needs one vector of class scores per label: check num_output and the '
+     'infogain axis, and that the label blob holds one class index per sample'),
 ]
 
 
@@ -290,9 +304,10 @@ def test_the_check_caffe_fails_is_one_finding(name: str, code: str, line: int, c
     (f,) = errors
     assert f.message == message
     assert f.hint == hint
-    # a V0 file is refused as a whole; a net with a data layer and no loss is evaluated (TEST)
+    # a V0 file is refused as a whole; a net with a data layer and no loss is evaluated
+    # (TEST), one with inputs and a loss is trained (TRAIN)
     phases = () if code == "N344" else ("TEST",) if name.startswith("transform_") else (
-        "deploy",)
+        ("TRAIN",) if name.startswith("infogain_") else ("deploy",))
     assert f.phases == phases
 
 
