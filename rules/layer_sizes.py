@@ -1,7 +1,7 @@
 """Sizes and counts a BVLC layer's set-up requires and that no default supplies: Tile's
 ``tiles``, Embed's ``num_output`` and ``input_dim``, ArgMax's ``top_k``, MemoryData's batch
-and image size (N342), and Input's ``shape`` count (N343). Caffe aborts while it builds the
-net, in every phase the layer is in.
+and image size, ImageData's resize and batch (N342), and Input's ``shape`` count (N343).
+Caffe aborts while it builds the net, in every phase the layer is in.
 
 Each check reads only the layer's own parameters (no shapes), repeats the ``CHECK`` in the
 layer's source and quotes it as glog prints it; every quoted message was produced by BVLC
@@ -74,6 +74,28 @@ def _missing_size(layer: LayerView) -> tuple[Path, str, str] | None:
                     "use a `top_k` of 1 or more (1, the default, is the arg max)")
     elif kind == "MemoryData":  # MemoryDataLayer::DataLayerSetUp (memory_data_layer.cpp)
         return _memory_data(layer, layer.param("memory_data_param"))
+    elif kind == "ImageData":  # ImageDataLayer::DataLayerSetUp (image_data_layer.cpp)
+        return _image_data(layer, layer.param("image_data_param"))
+    return None
+
+
+def _image_data(layer: LayerView, param: Any) -> tuple[Path, str, str] | None:
+    """The resize is both sides or none (checked before the list is read); a batch of 0
+    (checked once the first image is read)."""
+    if param is None:
+        return None
+    height, width = int(param.new_height), int(param.new_width)
+    if (height == 0) != (width == 0):
+        given = "new_height" if height else "new_width"
+        other = "new_width" if height else "new_height"
+        return (layer.at("image_data_param", given),
+                "(new_height == 0 && new_width == 0) || (new_height > 0 && new_width > 0)"
+                " Current implementation requires new_height and new_width to be set at the"
+                " same time.", f"give `{other}` too, or neither (then images keep their size)")
+    if param.HasField("batch_size") and param.batch_size == 0:
+        return (layer.at("image_data_param", "batch_size"),
+                "batch_size > 0 (0 vs. 0) Positive batch size required",
+                "use a `batch_size` of 1 or more")
     return None
 
 
@@ -95,14 +117,15 @@ def _memory_data(layer: LayerView, param: Any) -> tuple[Path, str, str] | None:
 
 
 @net_rule("N342", "required-size-missing", Severity.ERROR,
-          "Tile, Embed, ArgMax or MemoryData size that is missing or not positive: aborts.")
+          "Tile, Embed, ArgMax, MemoryData or ImageData size missing or not positive: aborts.")
 def required_size_missing(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a size that a layer's set-up needs and that has no usable default: a Tile layer
     without `tiles` (or with `tiles` of 0 or less), an Embed layer without a positive
-    `num_output` or `input_dim`, an ArgMax layer with `top_k: 0`, and a MemoryData layer
-    whose `batch_size`, `channels`, `height` or `width` is missing or 0.
+    `num_output` or `input_dim`, an ArgMax layer with `top_k: 0`, a MemoryData layer
+    whose `batch_size`, `channels`, `height` or `width` is missing or 0, and an ImageData
+    layer with `new_height` but not `new_width` (or the other way round) or `batch_size: 0`.
 
     ## Why is this bad?
     These fields default to 0 (Tile's `tiles` has no default at all), and the layers check
@@ -112,12 +135,16 @@ def required_size_missing(ctx: NetContext) -> Iterator[Report]:
     "EmbedLayer num_output must be positive."` and the same for `input_dim`;
     `ArgMaxLayer::LayerSetUp` (`argmax_layer.cpp`) `CHECK_GE(top_k_, 1)`;
     `MemoryDataLayer::DataLayerSetUp` (`memory_data_layer.cpp`) `CHECK_GT(batch_size_ *
-    size_, 0)` with `size_ = channels * height * width`. (A top_k larger than the input is
+    size_, 0)` with `size_ = channels * height * width`; `ImageDataLayer::DataLayerSetUp`
+    (`image_data_layer.cpp`) `CHECK((new_height == 0 && new_width == 0) || (new_height > 0 &&
+    new_width > 0))` before it reads the list, and `CHECK_GT(batch_size, 0) << "Positive
+    batch size required"`. (A top_k larger than the input is
     N420; an axis that does not fit is N410.)
 
     ## Consequence
     Aborts at set-up. Caffe fails the quoted `Check failed: ...` while the net is built, in
-    every phase the layer is in (measured with construct_net for each layer type).
+    every phase the layer is in (measured with construct_net for each layer type; ImageData
+    with the oracle's ImageData build, `scripts/build_imagedata_oracle.sh`).
 
     ## Example
     ```
@@ -137,9 +164,11 @@ def required_size_missing(ctx: NetContext) -> Iterator[Report]:
 
     ## Fix
     Write the size: `tiles`, the Embed's `num_output` and `input_dim` (vocabulary size),
-    an ArgMax `top_k` of 1 or more, and all four MemoryData sizes.
+    an ArgMax `top_k` of 1 or more, all four MemoryData sizes, both ImageData resize sides
+    (or neither) and a batch of 1 or more.
     """
-    for layer, phases in _checked_layers(ctx, "Tile", "Embed", "ArgMax", "MemoryData"):
+    for layer, phases in _checked_layers(ctx, "Tile", "Embed", "ArgMax", "MemoryData",
+                                         "ImageData"):
         found = _missing_size(layer)
         if found is None:
             continue

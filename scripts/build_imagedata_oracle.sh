@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Give the Caffe oracle its ImageData layer: ../shared/caffe-oracle builds BVLC Caffe without
-# OpenCV, and ImageDataLayer (src/caffe/layers/image_data_layer.cpp) is compiled only with
-# USE_OPENCV. This compiles that layer, with the OpenCV halves of data_transformer.cpp and
-# util/io.cpp, from the oracle's own unpacked source into a plug-in library linked to the
-# oracle's libcaffe, and links construct_net against it: the same Caffe, plus ImageData.
+# Give the Caffe oracle its ImageData and WindowData layers: ../shared/caffe-oracle builds BVLC
+# Caffe without OpenCV, and those layers (src/caffe/layers/image_data_layer.cpp,
+# window_data_layer.cpp) are compiled only with USE_OPENCV. This compiles them, with the OpenCV
+# halves of data_transformer.cpp and util/io.cpp, from the oracle's own unpacked source into a
+# plug-in library linked to the oracle's libcaffe, and links construct_net against it: the same
+# Caffe, plus ImageData and WindowData.
 #
 # Usage: build_imagedata_oracle.sh [ORACLE_PREFIX [OUT]]
 #   ORACLE_PREFIX: what ../shared/caffe-oracle/build.sh printed (default: its default prefix)
@@ -41,11 +42,12 @@ printf '#include <opencv2/imgcodecs/legacy/constants_c.h>\n' > "$tmp/shim/opencv
 flags=(-O2 -std=gnu++14 -DCPU_ONLY -DUSE_HDF5 -DUSE_LMDB -DUSE_OPENCV -I"$b/include" -I"$src/include"
        -isystem /usr/include/hdf5/serial -isystem /usr/include/opencv4 -isystem "$tmp/shim")
 g++ "${flags[@]}" -shared -fPIC "$src/src/caffe/layers/image_data_layer.cpp" \
-    "$src/src/caffe/data_transformer.cpp" "$src/src/caffe/util/io.cpp" -o "$tmp/lib/libcaffe_imagedata.so" \
+    "$src/src/caffe/layers/window_data_layer.cpp" "$src/src/caffe/data_transformer.cpp" \
+    "$src/src/caffe/util/io.cpp" -o "$tmp/lib/libcaffe_imagedata.so" \
     -Wl,-soname,libcaffe_imagedata.so -Wl,-rpath,"$b/lib" "$b/lib/libcaffe.so.1.0.0" -lopencv_core -lopencv_imgproc -lopencv_imgcodecs \
     -lglog -lprotobuf -lboost_system >&2
 # --no-as-needed: construct_net calls nothing in the plug-in; it is linked for the static
-# REGISTER_LAYER_CLASS(ImageData) that runs when it loads.
+# REGISTER_LAYER_CLASS(ImageData) and (WindowData) that run when it loads.
 g++ "${flags[@]}" "$construct" -o "$tmp/bin/construct_net" \
     -Wl,-rpath,"$out/lib" -Wl,-rpath,"$b/lib" -Wl,--no-as-needed "$tmp/lib/libcaffe_imagedata.so" \
     -Wl,--as-needed "$b/lib/libcaffe.so.1.0.0" "$b/lib/libcaffeproto.a" -lboost_system -lglog -lgflags -lprotobuf >&2

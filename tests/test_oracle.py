@@ -23,7 +23,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, REPO, SHARED, caffe_oracle
+from conftest import CORPUS, FIXTURES, REPO, SHARED, caffe_imagedata_oracle, caffe_oracle
 
 from prototxt_lint.caffe.layers import is_registered
 from prototxt_lint.engine.linter import Input, Linter, Options
@@ -209,6 +209,36 @@ def test_the_finding_quotes_the_check_caffe_fails(path: Path) -> None:
     report = Linter(load_rules(), Options(dialect="bvlc")).lint([Input(str(path))])[0]
     quoting = [f for f in report.findings if check in f.message]
     assert quoting, (check, [f.message for f in report.findings])
+
+
+#: The same, for ImageData and WindowData, which the oracle lacks (no OpenCV): built with
+#: scripts/build_imagedata_oracle.sh and run from the fixtures' folder, where their list,
+#: window file and image are.
+IMAGEDATA = caffe_imagedata_oracle()
+IMAGEDATA_FIXTURES = FIXTURES / "layer_setup_imagedata"
+needs_imagedata = pytest.mark.skipif(
+    IMAGEDATA is None and not os.environ.get("CI"), reason="no ImageData build of the"
+    " oracle: run bash scripts/build_imagedata_oracle.sh (about a minute)")
+
+
+@needs_imagedata
+@pytest.mark.parametrize("path", sorted(IMAGEDATA_FIXTURES.glob("*.prototxt")),
+                         ids=lambda p: p.stem)
+def test_image_data_layers_abort_as_the_finding_quotes(path: Path) -> None:
+    """Bad fixtures: Caffe's ``Check failed: ...`` text is in an error's message; good ones:
+    Caffe builds them and the linter claims no abort."""
+    assert IMAGEDATA is not None, "CI builds it: scripts/build_imagedata_oracle.sh"
+    proc = subprocess.run([str(IMAGEDATA), path.name, "TEST"], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=path.parent)
+    report = Linter(load_rules(), Options(dialect="bvlc")).lint([Input(str(path))])[0]
+    errors = [f.message for f in report.findings if f.severity.label == "error"]
+    if path.name.startswith("good_"):
+        assert proc.returncode == 0 and "CONSTRUCT_OK" in proc.stdout, proc.stderr[-500:]
+        assert errors == []
+        return
+    fatal = next(line for line in proc.stderr.splitlines() if line.startswith("F"))
+    check = fatal[fatal.index("Check failed: "):].rstrip()
+    assert [m for m in errors if check in m], (check, errors)
 
 
 def test_an_embedded_v1_net_aborts_at_the_first_iteration(tmp_path: Path) -> None:

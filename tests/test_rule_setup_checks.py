@@ -364,3 +364,55 @@ def test_in_place_relu_is_fine() -> None:
     text = ('input: "data"\ninput_shape { dim: 1 dim: 4 }\n'
             'layer { name: "relu" type: "ReLU" bottom: "data" top: "data" }\n')
     assert lint_text(text, select=("N341",), dialect="bvlc") == []
+
+
+#: ImageData and WindowData (tests/fixtures/layer_setup_imagedata/, compared with the
+#: oracle's ImageData build in tests/test_oracle.py): (fixture, code, line, column, message,
+#: hint)
+IMAGE_CASES = [
+    ('new_height_only', 'N342', 4, 61,
+     'ImageData layer \'data\': Caffe aborts at net setup with "Check failed: (new_height == 0'
+     ' && new_width == 0) || (new_height > 0 && new_width > 0) Current implementation requires'
+     ' new_height and new_width to be set at the same time."',
+     'give `new_width` too, or neither (then images keep their size)'),
+    ('new_width_only', 'N342', 4, 61,
+     'ImageData layer \'data\': Caffe aborts at net setup with "Check failed: (new_height == 0'
+     ' && new_width == 0) || (new_height > 0 && new_width > 0) Current implementation requires'
+     ' new_height and new_width to be set at the same time."',
+     'give `new_height` too, or neither (then images keep their size)'),
+    ('batch_size_zero', 'N342', 4, 47,
+     'ImageData layer \'data\': Caffe aborts at net setup with "Check failed: batch_size > 0'
+     ' (0 vs. 0) Positive batch size required"', 'use a `batch_size` of 1 or more'),
+    ('crop_above_new_size', 'N345', 3, 27,
+     'ImageData layer \'data\': Caffe aborts at net setup with "Check failed: img_height >='
+     ' crop_size (8 vs. 10)"',
+     'crop at most 8 (ImageData resizes every image to 8 x 12), or resize to at least the'
+     ' crop'),
+    ('crop_above_new_width', 'N345', 3, 27,
+     'ImageData layer \'data\': Caffe aborts at net setup with "Check failed: img_width >='
+     ' crop_size (8 vs. 10)"',
+     'crop at most 8 (ImageData resizes every image to 12 x 8), or resize to at least the'
+     ' crop'),
+    ('window_without_crop', 'N345', 2, 22,
+     'WindowData layer \'data\': Caffe aborts at net setup with "Check failed: crop_size > 0'
+     ' (0 vs. 0)"',
+     'give `transform_param { crop_size: N }`: WindowData crops every window to N x N'),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "line", "column", "message", "hint"), IMAGE_CASES,
+                         ids=[c[0] for c in IMAGE_CASES])
+def test_image_data_set_up_checks(name: str, code: str, line: int, column: int, message: str,
+                                  hint: str) -> None:
+    errors = [f for f in lint_fixture(f"layer_setup_imagedata/{name}.prototxt",
+                                      dialect="bvlc") if f.severity.label == "error"]
+    assert [(f.code, f.line, f.column, f.message, f.hint) for f in errors] == [
+        (code, line, column, message, hint)]
+
+
+def test_image_data_crop_without_a_resize_is_left_to_the_images() -> None:
+    """Without new_height/new_width the first image's own size decides: nothing to say."""
+    text = ('layer { name: "data" type: "ImageData" top: "data" top: "label"\n'
+            '  transform_param { crop_size: 227 }\n'
+            '  image_data_param { source: "list.txt" batch_size: 2 } }\n')
+    assert [f.code for f in lint_text(text, dialect="bvlc") if f.code in ("N342", "N345")] == []
