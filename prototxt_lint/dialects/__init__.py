@@ -85,6 +85,8 @@ DIALECTS: tuple[Dialect, ...] = (
             "wy1iu__sphereface.caffe.proto"),
     Dialect("arcface", "the arcface-caffe fork", "xialuxi/arcface-caffe",
             "xialuxi__arcface-caffe.caffe.proto"),
+    Dialect("crfasrnn", "the CRF-as-RNN fork", "torrvision/crfasrnn",
+            "torrvision__crfasrnn.caffe.proto"),
 )
 
 BY_NAME: dict[str, Dialect] = {d.name: d for d in DIALECTS}
