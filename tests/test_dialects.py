@@ -293,3 +293,15 @@ def test_crf_as_rnn_v1_net_is_read_as_its_first_release() -> None:
         " `multi_stage_meanfield_param`, `CROP`, `MULTI_STAGE_MEANFIELD`, which that fork"
         " declares and BVLC Caffe's schema lacks")]
     assert [code for code, *_ in _found(path, dialect="bvlc")] == ["N222", "P003", "P002"]
+
+
+def test_r_c3d_net_is_read_as_r_c3d() -> None:
+    """R-C3D's caffe3d (video-caffe with Faster R-CNN's layers): pooling with a kernel and a
+    stride per axis (repeated, a P004 for BVLC), temporal RoI pooling and the box loss; read
+    as that fork, nothing but the dialect note."""
+    path = FIXTURES / "dialects" / "rc3d_head.prototxt"
+    assert _found(path) == [(
+        "X003", 14, 59, "read as the R-C3D fork (VisionLearningGroup/R-C3D) reads it: uses"
+        " `roi_pooling_param`, `smooth_l1_loss_param`, `kernel_size: [...]`, `stride: [...]`,"
+        " which that fork declares and BVLC Caffe's schema lacks")]
+    assert [code for code, *_ in _found(path, dialect="bvlc")] == ["P004", "N312", "P002"]

@@ -87,6 +87,8 @@ DIALECTS: tuple[Dialect, ...] = (
             "xialuxi__arcface-caffe.caffe.proto"),
     Dialect("crfasrnn", "the CRF-as-RNN fork", "torrvision/crfasrnn",
             "torrvision__crfasrnn.caffe.proto"),
+    Dialect("r-c3d", "the R-C3D fork", "VisionLearningGroup/R-C3D",
+            "VisionLearningGroup__R-C3D.caffe.proto"),
 )
 
 BY_NAME: dict[str, Dialect] = {d.name: d for d in DIALECTS}
