@@ -90,8 +90,13 @@ REGISTRATIONS: dict[str, Registrations] = {
     "intel": Registrations(
         layers=("NewVideoData", "ROIPooling", "SimplerNMS", "VideoData"),
         lr_policies=("multifixed", "plateau")),
-    # NVCaffe: a solver of its own (SAG, beside BVLC's six).
-    "nvcaffe": Registrations(solvers=("SAG",)),
+    # NVCaffe 0.17: SSD's layers (data, priors, multibox loss, output and evaluation, L2
+    # normalisation, permutation), SENet's Axpy, L1 and smooth L1 losses, video data, a
+    # TensorRT layer (in TensorRT builds), and a solver of its own (SAG, beside BVLC's six).
+    "nvcaffe": Registrations(layers=(
+        "AnnotatedData", "Axpy", "DetectionEvaluate", "DetectionOutput", "L1Loss",
+        "MultiBoxLoss", "Normalize", "Permute", "PriorBox", "SmoothL1Loss", "TRT", "VideoData",
+    ), solvers=("SAG",)),
     # C3D v1.1: 3D convolution, deconvolution and pooling over clips, its video data layer, an
     # L2 normalisation and a sink for unused blobs.
     "c3d-1.1": Registrations(layers=(
