@@ -234,12 +234,16 @@ def mutated_files(draw: st.DrawFn) -> bytes:
 
 
 def check_cli(data: bytes) -> None:
-    result = CliRunner().invoke(
-        lint_command,
-        ["--no-color", "--format", "json", "--stdin-filename", "fuzz.prototxt", "-"],
-        input=data,
-        env={"PROTOTXT_LINT_DEBUG": "1", "NO_COLOR": "1"},
-    )
+    runner = CliRunner()
+    # in an empty folder: a mutated solver's relative net (or weights) path must not find the
+    # fixture it came from, which would be linted as a second file
+    with runner.isolated_filesystem():
+        result = runner.invoke(
+            lint_command,
+            ["--no-color", "--format", "json", "--stdin-filename", "fuzz.prototxt", "-"],
+            input=data,
+            env={"PROTOTXT_LINT_DEBUG": "1", "NO_COLOR": "1"},
+        )
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert result.exit_code in (0, 1, 2), result.output
