@@ -61,9 +61,10 @@ def _spatial_axes(ctx: NetContext, layer: LayerView, param: Any) -> int | None:
     return None
 
 
-def _dims(param: Any, name: str, n: int | None) -> tuple[str, str] | None:
+def _dims(param: Any, name: str, n: int | None, end: str = ").") -> tuple[str, str] | None:
     """The count CHECK of ``kernel_size``, ``stride``, ``pad`` or ``dilation`` (once, or once
-    per spatial axis; the kernel must be given): (field, Caffe's check) when it fails."""
+    per spatial axis; the kernel must be given): (field, Caffe's check) when it fails.
+    ``end``: how Caffe's message ends (``Im2colLayer`` ends three of them in ``);``)."""
     count = len(getattr(param, name))
     allowed = {1} if name == "kernel_size" else {0, 1}
     if count in allowed or (n is not None and count == n):
@@ -73,15 +74,23 @@ def _dims(param: Any, name: str, n: int | None) -> tuple[str, str] | None:
     var = {"kernel_size": "num_kernel_dims"}.get(name, f"num_{name}_dims")
     cond = (f"{var} == 1 || {var} == num_spatial_axes_" if name == "kernel_size" else
             f"{var} == 0 || {var} == 1 || {var} == num_spatial_axes_")
-    spatial = f"; {n} spatial dims)." if n is not None else "; ..."
+    spatial = f"; {n} spatial dims{end}" if n is not None else "; ..."
     return name, (f"{cond} {name} must be specified once, or once per spatial dimension"
                   f" ({name} specified {count} times{spatial}")
 
 
-def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
+def _conv_rejection(param: Any, n: int | None,
+                    im2col: bool = False) -> tuple[Path, str, str] | None:
     """The first CHECK of ``BaseConvolutionLayer::LayerSetUp`` (``src/caffe/layers/
     base_conv_layer.cpp``) before ``num_output`` that the parameters fail: (field path
-    inside ``convolution_param``, the check as glog prints it, hint)."""
+    inside ``convolution_param``, the check as glog prints it, hint). ``im2col``:
+    ``Im2colLayer::LayerSetUp`` (``src/caffe/layers/im2col_layer.cpp``), the same checks
+    after ``CHECK_GE(num_spatial_axes_, 1)``, three messages ending in ``);``."""
+    if im2col and n is not None and n < 1:
+        return ("axis",) if param.HasField("axis") else (), (
+            f"num_spatial_axes_ >= 1 ({n} vs. 1)"), (
+            "give Im2col an input with a spatial axis after its channel `axis`")
+    end = ");" if im2col else ")."
     kernel_pair = [f for f in ("kernel_h", "kernel_w") if param.HasField(f)]
     if kernel_pair:
         if n is not None and n != 2:
@@ -102,7 +111,7 @@ def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
         kernel: list[tuple[Path, int]] = [(("kernel_h",), param.kernel_h),
                                           (("kernel_w",), param.kernel_w)]
     else:
-        failed = _dims(param, "kernel_size", n)
+        failed = _dims(param, "kernel_size", n, end)
         if failed is not None:
             return ("kernel_size", 0) if len(param.kernel_size) else (), failed[1], (
                 "give the kernel size (`kernel_size: 3`, or `kernel_h` and `kernel_w`)"
@@ -126,7 +135,7 @@ def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
                     f" Either {noun} or {noun}_h/w should be specified; not both."), (
                     f"keep either `{name}` or the `{name}_h`/`{name}_w` pair")
             continue
-        failed = _dims(param, name, n)
+        failed = _dims(param, name, n, end)
         if failed is not None:
             return (name, 0), failed[1], f"give `{name}` once, or once per spatial axis"
         if name == "stride":
@@ -146,12 +155,14 @@ def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
 def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a Convolution or Deconvolution layer whose kernel, stride, pad or dilation fails a
-    check of `BaseConvolutionLayer::LayerSetUp`, with Caffe's own message: no kernel size
+    Flags a Convolution, Deconvolution or Im2col layer whose kernel, stride, pad or
+    dilation fails a check of `BaseConvolutionLayer::LayerSetUp` (`Im2colLayer::LayerSetUp`),
+    with Caffe's own message: no kernel size
     (also a layer without `convolution_param`), a kernel or stride of 0, `kernel_size`
     together with `kernel_h`/`kernel_w` (the same for `stride` and `pad`), `_h`/`_w` on an
     input that does not have two spatial axes, or a value given neither once nor once per
-    spatial axis (`kernel_size: 3 kernel_size: 3 kernel_size: 3` on a 4-D input).
+    spatial axis (`kernel_size: 3 kernel_size: 3 kernel_size: 3` on a 4-D input); for
+    Im2col also an input with no spatial axis after the channel axis (a 2-D blob).
 
     ## Why is this bad?
     `BaseConvolutionLayer::LayerSetUp` (`src/caffe/layers/base_conv_layer.cpp`) `CHECK`s
@@ -160,7 +171,9 @@ def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     nonzero when written, and the single and `_h`/`_w` forms exclude each other. Caffe only
     gets there after loading the data layers. (`num_output` and `group` are N321 and N407.)
     A written `stride_h` without `stride_w` (which then is 0) is not checked there: it
-    divides by zero later; that case is not reported here.
+    divides by zero later; that case is not reported here. `Im2colLayer::LayerSetUp`
+    (`src/caffe/layers/im2col_layer.cpp`) repeats the same checks after
+    `CHECK_GE(num_spatial_axes_, 1)` (three of its messages end in `);`, not `).`).
 
     ## Consequence
     Aborts at set-up. `BaseConvolutionLayer::LayerSetUp` fails the `CHECK` quoted in the
@@ -188,13 +201,14 @@ def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     `kernel_h`/`kernel_w`, with sizes and strides of 1 or more.
     """
     default = None
-    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution"):
+    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "Im2col"):
         param = layer.param("convolution_param")
         if param is None:
             if default is None:
                 default = ctx.schema.message_class("ConvolutionParameter")()
             param = default
-        found = _conv_rejection(param, _spatial_axes(ctx, layer, param))
+        found = _conv_rejection(param, _spatial_axes(ctx, layer, param),
+                                im2col=layer.type == "Im2col")
         if found is None:
             continue
         field, check, hint = found

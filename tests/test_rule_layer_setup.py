@@ -233,3 +233,22 @@ def test_one_unknown_filler_name_is_one_finding_however_many_layers_use_it() -> 
         ' with "Check failed: false Unknown filler name: prelu"; only a fork or custom build'
         " that registers it can set this net up (and 2 more layers like it in this net)")
     assert [r.line for r in finding.related] == [8, 10]
+
+
+@pytest.mark.parametrize(("name", "where", "check"), [
+    ("im2col_kernel_count", (9, 23), "num_kernel_dims == 1 || num_kernel_dims =="
+     " num_spatial_axes_ kernel_size must be specified once, or once per spatial dimension"
+     " (kernel_size specified 3 times; 2 spatial dims);"),
+    ("im2col_stride_zero", (9, 38), "stride_data[i] > 0 (0 vs. 0) Stride dimensions must be"
+     " nonzero."),
+    ("im2col_flat_input", (9, 3), "num_spatial_axes_ >= 1 (0 vs. 1)"),
+])
+def test_im2col_parameters(name: str, where: tuple[int, int], check: str) -> None:
+    f = _only(name)
+    assert (f.code, f.line, f.column, f.phases) == ("N325", *where, ("deploy",))
+    assert f.message == (
+        f"Im2col layer 'cols': Caffe aborts at net setup with \"Check failed: {check}\"")
+
+
+def test_good_im2col_is_silent() -> None:
+    assert lint_fixture("layer_setup/good_im2col.prototxt", dialect="bvlc") == []
