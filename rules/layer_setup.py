@@ -334,6 +334,167 @@ def eltwise_coeff_rejected(ctx: NetContext) -> Iterator[Report]:
                                 "drop the `coeff` values: a product has no coefficients")
 
 
+# --- N331: ExpLayer / LogLayer::LayerSetUp ------------------------------------------------------
+
+
+def _base_check(kind: str, base: float) -> tuple[str, str] | None:
+    """The first CHECK of ``ExpLayer::LayerSetUp`` or ``LogLayer::LayerSetUp`` (``src/caffe/
+    layers/exp_layer.cpp``, ``log_layer.cpp``) that ``base`` fails: (check, hint). -1 means
+    e; a NaN base fails ``base > 0`` already, so the ``isnan`` checks after it never fail."""
+    if base == -1:
+        return None
+    shown = f"{base:g}"
+    if not base > 0:
+        return (f"base > 0 ({shown} vs. 0) base must be strictly positive.",
+                "use a positive base, or leave it out (-1, the default, means e)")
+    if math.isinf(base):
+        return (f"!isinf(log_base) Inf result: log(base) = log({shown}) = inf",
+                "use a finite base, or leave it out (-1, the default, means e)")
+    if kind == "Log" and base == 1:
+        return ("!isinf(base_scale_) Inf result: 1/log(base) = 1/log(1) = inf",
+                "a logarithm to base 1 does not exist: use another base, or leave it out (-1,"
+                " the default, means e)")
+    return None
+
+
+@net_rule("N331", "exp-log-base-rejected", Severity.ERROR,
+          "Exp or Log `base` that is not positive (or 1 for Log): Caffe aborts at set-up.")
+def exp_log_base_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an Exp or Log layer whose `base` is 0, negative (other than -1, which means e),
+    infinite, NaN, or, for Log, exactly 1.
+
+    ## Why is this bad?
+    `ExpLayer::LayerSetUp` and `LogLayer::LayerSetUp` (`src/caffe/layers/exp_layer.cpp`,
+    `log_layer.cpp`) compute `log(base)` once: they `CHECK_GT(base, 0) << "base must be
+    strictly positive."` unless the base is -1 (e, the default), then check that the
+    logarithm is finite; Log divides by it too (`base_scale_ = 1 / log(base)`), which is
+    infinite for base 1. Exp with base 1 is allowed (a constant 1).
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: base > 0 (-2 vs. 0) base must be strictly
+    positive.` (or `!isinf(base_scale_) Inf result: 1/log(base) = 1/log(1) = inf` for Log)
+    while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "log" type: "Log" bottom: "data" top: "log" log_param { base: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "log" type: "Log" bottom: "data" top: "log" log_param { base: 10 } }
+    ```
+
+    ## Fix
+    Give a positive base other than 1 (10, 2), or leave `base` out for the natural
+    logarithm and exponential.
+    """
+    for layer, phases in _checked_layers(ctx, "Exp", "Log"):
+        name = "exp_param" if layer.type == "Exp" else "log_param"
+        param = layer.param(name)
+        if param is None:
+            continue
+        found = _base_check(layer.type, float(param.base))
+        if found is not None:
+            yield from _reports(layer, phases, layer.at(name, "base"), *found)
+
+
+# --- N332: DummyDataLayer::LayerSetUp ----------------------------------------------------------
+
+
+def _dummy_data_check(layer: LayerView, param: Any) -> tuple[Path, str, str] | None:
+    """The first count CHECK of ``DummyDataLayer::LayerSetUp`` (``src/caffe/layers/
+    dummy_data_layer.cpp``) that fails: (where, check, hint)."""
+    tops = len(layer.tops)
+    if param is None:
+        return layer.at("type"), (
+            f"param.shape_size() == 1 || param.shape_size() == num_top Must specify 'shape'"
+            f" once, or once per top blob ({tops}); specified 0."), (
+            "give `dummy_data_param { shape { dim: ... } }`, once or once per top")
+    here = ("dummy_data_param",)
+    fillers = len(param.data_filler)
+    if fillers not in (0, 1, tops):
+        return layer.at(*here, "data_filler", 0), (
+            "num_data_filler == 0 || num_data_filler == 1 || num_data_filler == num_top"
+            f" Number of data fillers must be 0, 1 or equal to the number of tops: {tops};"
+            f" you specified {fillers} data fillers."), (
+            f"give one `data_filler` for all tops, or {tops} (one per top, in order)")
+    legacy = [(name, len(getattr(param, name)))
+              for name in ("num", "channels", "height", "width")]
+    if any(count for _, count in legacy):
+        if len(param.shape):
+            return layer.at(*here, "shape", 0), (
+                f"0 == param.shape_size() (0 vs. {len(param.shape)}) Both shape and legacy"
+                " fields were specified"), (
+                "keep either the `shape` blocks or `num`/`channels`/`height`/`width`")
+        for name, count in legacy:
+            if count not in (1, tops):
+                return layer.at(*here, name, 0) if count else layer.at(*here), (
+                    f"param.{name}_size() == 1 || param.{name}_size() == num_top Must specify"
+                    f" '{name}' once, or once per top blob ({tops}); specified {count}."), (
+                    f"give `{name}` once, or {tops} times (one per top)")
+        return None
+    shapes = len(param.shape)
+    if shapes not in (1, tops):
+        return layer.at(*here, "shape", 0) if shapes else layer.at(*here), (
+            "param.shape_size() == 1 || param.shape_size() == num_top Must specify 'shape'"
+            f" once, or once per top blob ({tops}); specified {shapes}."), (
+            f"give one `shape` for all tops, or {tops} (one per top, in order)")
+    return None
+
+
+@net_rule("N332", "dummy-data-counts-rejected", Severity.ERROR,
+          "DummyData shapes or fillers given neither once nor once per top: Caffe aborts.")
+def dummy_data_counts_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a DummyData layer whose `shape` blocks, legacy `num`/`channels`/`height`/`width`
+    values or `data_filler`s are neither given once (for every top) nor once per top; also
+    one without any shape, and one that mixes `shape` with the legacy fields.
+
+    ## Why is this bad?
+    `DummyDataLayer::LayerSetUp` (`src/caffe/layers/dummy_data_layer.cpp`) checks that there
+    are 0, 1 or one-per-top data fillers, that `shape` and the legacy 4-D fields are not
+    both used, and that each is given once or once per top blob (a shape is required: there
+    is no default). A DummyData written to stand in for a data layer with two tops (data and
+    label) and given three shapes, or a `num` but no `channels`, aborts.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails e.g. `Check failed: param.shape_size() == 1 ||
+    param.shape_size() == num_top Must specify 'shape' once, or once per top blob (2);
+    specified 3.` while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    layer { name: "data" type: "DummyData" top: "data" top: "label"
+            dummy_data_param { shape { dim: 8 dim: 3 dim: 32 dim: 32 } shape { dim: 8 }
+                               shape { dim: 8 } } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "data" type: "DummyData" top: "data" top: "label"
+            dummy_data_param { shape { dim: 8 dim: 3 dim: 32 dim: 32 } shape { dim: 8 } } }
+    ```
+
+    ## Fix
+    Give one `shape` (and at most one `data_filler`) for all tops, or exactly one per top in
+    top order.
+    """
+    for layer, phases in _checked_layers(ctx, "DummyData"):
+        if not layer.tops:
+            continue  # N314: CheckBlobCounts comes first
+        found = _dummy_data_check(layer, layer.param("dummy_data_param"))
+        if found is not None:
+            yield from _reports(layer, phases, *found)
+
+
 # --- N328: GetFiller -----------------------------------------------------------------------------
 
 #: ``GetFiller`` (``include/caffe/filler.hpp``): the filler names BVLC Caffe knows.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import brief, lint_fixture, lint_text
 
-SETUP = ("N325", "N326", "N327", "N328", "N329", "N330", "N410")
+SETUP = ("N325", "N326", "N327", "N328", "N329", "N330", "N331", "N332", "N333", "N410")
 
 
 def _only(name: str) -> object:
@@ -252,3 +252,48 @@ def test_im2col_parameters(name: str, where: tuple[int, int], check: str) -> Non
 
 def test_good_im2col_is_silent() -> None:
     assert lint_fixture("layer_setup/good_im2col.prototxt", dialect="bvlc") == []
+
+
+@pytest.mark.parametrize(("name", "kind", "check", "hint"), [
+    ("log_base_one", "Log", "!isinf(base_scale_) Inf result: 1/log(base) = 1/log(1) = inf",
+     "a logarithm to base 1 does not exist: use another base, or leave it out (-1, the"
+     " default, means e)"),
+    ("log_base_inf", "Log", "!isinf(log_base) Inf result: log(base) = log(inf) = inf",
+     "use a finite base, or leave it out (-1, the default, means e)"),
+    ("exp_base_negative", "Exp", "base > 0 (-2 vs. 0) base must be strictly positive.",
+     "use a positive base, or leave it out (-1, the default, means e)"),
+])
+def test_exp_log_base(name: str, kind: str, check: str, hint: str) -> None:
+    f = _only(name)
+    assert (f.code, f.line, f.column, f.severity.label) == ("N331", 9, 15, "error")
+    assert f.message == (f"{kind} layer '{kind.lower()}': Caffe aborts at net setup with"
+                         f' "Check failed: {check}"')
+    assert f.hint == hint
+
+
+def test_good_exp_log_is_silent() -> None:
+    assert lint_fixture("layer_setup/good_exp_log.prototxt", dialect="bvlc") == []
+
+
+@pytest.mark.parametrize(("name", "where", "check"), [
+    ("dummy_data_shape_count", (8, 5), "param.shape_size() == 1 || param.shape_size() =="
+     " num_top Must specify 'shape' once, or once per top blob (2); specified 3."),
+    ("dummy_data_filler_count", (10, 5), "num_data_filler == 0 || num_data_filler == 1 ||"
+     " num_data_filler == num_top Number of data fillers must be 0, 1 or equal to the number"
+     " of tops: 3; you specified 2 data fillers."),
+    ("dummy_data_legacy_missing", (6, 3), "param.width_size() == 1 || param.width_size() =="
+     " num_top Must specify 'width' once, or once per top blob (1); specified 0."),
+    ("dummy_data_shape_and_legacy", (6, 60), "0 == param.shape_size() (0 vs. 1) Both shape"
+     " and legacy fields were specified"),
+    ("dummy_data_no_param", (4, 3), "param.shape_size() == 1 || param.shape_size() =="
+     " num_top Must specify 'shape' once, or once per top blob (1); specified 0."),
+])
+def test_dummy_data_counts(name: str, where: tuple[int, int], check: str) -> None:
+    f = _only(name)
+    assert (f.code, f.line, f.column, f.severity.label) == ("N332", *where, "error")
+    assert f.message == (
+        f"DummyData layer 'data': Caffe aborts at net setup with \"Check failed: {check}\"")
+
+
+def test_good_dummy_data_is_silent() -> None:
+    assert lint_fixture("layer_setup/good_dummy_data.prototxt", dialect="bvlc") == []
