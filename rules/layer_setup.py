@@ -674,6 +674,175 @@ def custom_filler_type(ctx: NetContext) -> Iterator[Report]:
             " --dialect", phase=phase)
 
 
+# --- N333: the fillers' own checks (include/caffe/filler.hpp) -----------------------------------
+
+#: (rank, height, width) of a blob a filler fills: None where unknown.
+_Blob = tuple[int | None, int | None, int | None]
+
+
+def _conv_weight(ctx: NetContext, layer: LayerView) -> _Blob:
+    """``blobs_[0]`` of a Convolution or Deconvolution: (num_output or channels, ...,
+    kernel per spatial axis), from the shapes where known, else from the kernel fields."""
+    for phase in net_shapes(ctx):
+        shapes = phase.of(layer)
+        if shapes is not None and shapes.weight is not None:
+            w = shapes.weight
+            return (len(w), w[2], w[3]) if len(w) == 4 else (len(w), None, None)
+    param = layer.param("convolution_param")
+    if param is None:
+        return None, None, None
+    if param.HasField("kernel_h") or param.HasField("kernel_w"):
+        return 4, param.kernel_h, param.kernel_w
+    kernel = list(param.kernel_size)
+    if len(kernel) == 2:
+        return 4, kernel[0], kernel[1]
+    return (len(kernel) + 2 if len(kernel) > 2 else None), None, None
+
+
+def _axes_blob(ctx: NetContext, layer: LayerView, axis: int, num_axes: int) -> _Blob:
+    """The blob ``BiasLayer``/``ScaleLayer::LayerSetUp`` makes: the input's shape from
+    ``axis``, ``num_axes`` long (to the end for -1)."""
+    if num_axes >= 0 and num_axes != 4:
+        return num_axes, None, None
+    for phase in net_shapes(ctx):
+        shapes = phase.of(layer)
+        if shapes is None or not shapes.bottoms or shapes.bottoms[0] is None:
+            continue
+        bottom = shapes.bottoms[0]
+        start = axis + len(bottom) if axis < 0 else axis
+        if not 0 <= start < len(bottom):
+            return None, None, None  # N410
+        dims = bottom[start:] if num_axes < 0 else bottom[start:start + num_axes]
+        if num_axes >= 0 and len(dims) != num_axes:
+            return None, None, None  # N411: it extends past the input
+        return (len(dims), dims[2], dims[3]) if len(dims) == 4 else (len(dims), None, None)
+    return (4, None, None) if num_axes == 4 else (None, None, None)
+
+
+def _filled_blob(ctx: NetContext, layer: LayerView, at: Path) -> _Blob:
+    """The blob the filler at ``at`` fills in ``LayerSetUp``."""
+    field = str(at[-1])
+    kind = layer.type
+    if field == "bias_filler" and kind != "Scale":
+        return 1, None, None  # (num_output): Convolution, InnerProduct, Embed, RNN/LSTM
+    if kind in ("Convolution", "Deconvolution"):
+        return _conv_weight(ctx, layer)
+    if kind in ("InnerProduct", "Embed", "RNN", "LSTM"):
+        return 2, None, None
+    if kind == "PReLU":
+        param = layer.param("prelu_param")
+        return (0 if param is not None and param.channel_shared else 1), None, None
+    if kind in ("Scale", "Bias"):
+        param = layer.param("scale_param" if kind == "Scale" else "bias_param")
+        if param is None:
+            return 1, None, None
+        if field == "bias_filler" and len(layer.bottoms) > 1:
+            return None, None, None  # the rank of the second bottom
+        return _axes_blob(ctx, layer, param.axis, param.num_axes)
+    return None, None, None
+
+
+def _filler_check(filler: Any, blob: _Blob) -> tuple[str, str, str] | None:
+    """The first CHECK of the filler's ``Fill`` (``include/caffe/filler.hpp``) that fails:
+    (field of the filler to point at, check, hint)."""
+    rank, height, width = blob
+    if filler.type == "bilinear":
+        if rank is None:
+            return None  # which of its checks fails first depends on the rank
+        if rank != 4:
+            return "type", (f"blob->num_axes() == 4 ({rank} vs. 4) Blob must be 4 dim."), (
+                "the bilinear filler is for 4-D Deconvolution weights (a 2-D kernel): use"
+                " another filler here")
+        if height is not None and width is not None and height != width:
+            return "type", (f"blob->width() == blob->height() ({width} vs. {height}) Filter"
+                            " must be square"), "give the layer a square kernel"
+    sparse = filler.sparse
+    if filler.type == "gaussian":
+        if sparse < -1:
+            return "sparse", f"sparse >= -1 ({sparse} vs. -1)", (
+                "give `sparse` the mean number of non-zero inputs per output, or leave it out")
+        if sparse >= 0 and rank == 0:  # a shared PReLU slope
+            return "sparse", "blob->num_axes() >= 1 (0 vs. 1)", (
+                "drop `sparse`: this blob is a single value, with no outputs to spread over")
+        return None
+    if sparse != -1:
+        return "sparse", (f"this->filler_param_.sparse() == -1 ({sparse} vs. -1) Sparsity not"
+                          " supported by this Filler."), (
+            'only the gaussian filler takes `sparse`: drop it, or use `type: "gaussian"`')
+    return None
+
+
+@net_rule("N333", "filler-param-rejected", Severity.ERROR,
+          "`sparse` on a filler other than gaussian, or bilinear on other than square 4-D.")
+def filler_param_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a filler that refuses the blob it fills or its own parameters: `sparse` on any
+    filler but `gaussian` (or below -1 on gaussian), and `bilinear` on a blob that is not
+    4-D (an InnerProduct's weights, any bias, a 3-D convolution's weights) or whose kernel
+    is not square. Checked on the fillers a layer uses in `LayerSetUp`, as N328 does.
+
+    ## Why is this bad?
+    Each filler in `include/caffe/filler.hpp` ends its `Fill` with `CHECK_EQ(sparse, -1)
+    << "Sparsity not supported by this Filler."` except `GaussianFiller`, which takes
+    `sparse` (the mean number of non-zero weights per output), checks
+    `CHECK_GE(sparse, -1)` and, when sparse, that the blob has an axis of outputs (a shared
+    PReLU slope has none). `BilinearFiller` builds an upsampling kernel and first checks
+    `CHECK_EQ(blob->num_axes(), 4) << "Blob must be 4 dim."` and `CHECK_EQ(blob->width(),
+    blob->height()) << "Filter must be square"`. Layers fill their weights at set-up
+    (unless the prototxt holds `blobs`); a DummyData layer fills only its constant tops
+    then, the others at each forward pass, so only those are checked here.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: this->filler_param_.sparse() == -1 (5 vs.
+    -1) Sparsity not supported by this Filler.` or `Check failed: blob->num_axes() == 4 (2
+    vs. 4) Blob must be 4 dim.` while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 8 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 4
+                                  weight_filler { type: "xavier" sparse: 2 } } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 8 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 4
+                                  weight_filler { type: "gaussian" std: 0.1 sparse: 2 } } }
+    ```
+
+    ## Fix
+    Use `sparse` only with the gaussian filler; use the bilinear filler only on the square
+    2-D kernels of a Deconvolution (upsampling) layer.
+    """
+    if any(not is_registered(v) for v in ctx.layers if v.type):
+        return
+    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
+                                         "Embed", "RNN", "LSTM", "PReLU", "Scale", "Bias",
+                                         "DummyData"):
+        if len(layer.msg.blobs):
+            continue  # "Skipping parameter initialization"
+        for at, filler in _fillers(layer):
+            if filler.type not in FILLER_TYPES:
+                break  # N328/N330: GetFiller aborts first
+            if layer.type == "DummyData":
+                if filler.type != "constant":
+                    continue  # filled at each forward pass, not at set-up
+                blob: _Blob = (None, None, None)
+            else:
+                blob = _filled_blob(ctx, layer, at)
+            found = _filler_check(filler, blob)
+            if found is not None:
+                field, check, hint = found
+                yield from _reports(layer, phases, (*at, field), check, hint)
+                break
+
+
 # --- N329: Net::AppendParam --------------------------------------------------------------------
 
 #: Layer types whose parameter blobs are known without shapes: (weights, bias with bias_term).

@@ -297,3 +297,36 @@ def test_dummy_data_counts(name: str, where: tuple[int, int], check: str) -> Non
 
 def test_good_dummy_data_is_silent() -> None:
     assert lint_fixture("layer_setup/good_dummy_data.prototxt", dialect="bvlc") == []
+
+
+@pytest.mark.parametrize(("name", "layer", "where", "check"), [
+    ("filler_sparse_xavier", "InnerProduct layer 'fc'", (11, 36),
+     "this->filler_param_.sparse() == -1 (2 vs. -1) Sparsity not supported by this Filler."),
+    ("filler_sparse_negative", "Convolution layer 'conv'", (12, 48), "sparse >= -1 (-2 vs. -1)"),
+    ("filler_sparse_dummy_constant", "DummyData layer 'data'", (8, 45),
+     "this->filler_param_.sparse() == -1 (1 vs. -1) Sparsity not supported by this Filler."),
+    ("filler_sparse_shared_prelu", "PReLU layer 'relu'", (9, 64),
+     "blob->num_axes() >= 1 (0 vs. 1)"),
+    ("filler_bilinear_bias", "Deconvolution layer 'up'", (15, 19),
+     "blob->num_axes() == 4 (1 vs. 4) Blob must be 4 dim."),
+    ("filler_bilinear_not_square", "Deconvolution layer 'up'", (15, 21),
+     "blob->width() == blob->height() (2 vs. 4) Filter must be square"),
+])
+def test_filler_parameters(name: str, layer: str, where: tuple[int, int], check: str) -> None:
+    f = _only(name)
+    assert (f.code, f.line, f.column, f.severity.label) == ("N333", *where, "error")
+    assert f.message == f'{layer}: Caffe aborts at net setup with "Check failed: {check}"'
+
+
+def test_good_fillers_are_silent() -> None:
+    assert lint_fixture("layer_setup/good_fillers.prototxt", dialect="bvlc") == []
+
+
+def test_a_dummy_data_filler_that_refills_is_not_checked_at_set_up() -> None:
+    """DummyDataLayer fills non-constant tops at each Forward, not in LayerSetUp."""
+    text = ('layer { name: "data" type: "DummyData" top: "data"\n'
+            '        dummy_data_param { shape { dim: 2 dim: 3 }\n'
+            '                           data_filler { type: "uniform" sparse: 1 } } }\n')
+    assert lint_text(text, select=("N333",), dialect="bvlc") == []
+    (f,) = lint_text(text.replace("uniform", "constant"), select=("N333",), dialect="bvlc")
+    assert (f.line, f.column) == (3, 59)
