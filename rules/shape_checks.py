@@ -9,6 +9,9 @@ quotes the ``CHECK`` Caffe fails, as glog prints it (``Check failed: a == b (x v
 message``); measured on a real BVLC build where shared/caffe-behaviour has the case (row 6i).
 A layer that fails one check makes its tops unknown for the layers after it, so one mistake
 gives one finding.
+
+Length: one short rule per kind of shape failure (the checks themselves are in
+``prototxt_lint/shapes/``); most of the module is their documentation.
 """
 
 from __future__ import annotations
@@ -415,8 +418,8 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     Flags a layer whose `axis` (or Flatten's `end_axis`) is not an axis of its input: at
     least the input's number of axes, or below minus that number. Checked for Convolution,
     Deconvolution, InnerProduct, Softmax, SoftmaxWithLoss (`softmax_param`), Concat, Slice,
-    Flatten, Crop, Accuracy, ArgMax (when `axis` is written), Tile and Reduction, wherever the
-    input's number of axes is known.
+    Flatten, Crop, Accuracy, ArgMax (when `axis` is written), Tile, Reduction, Im2col, Scale
+    and Bias, wherever the input's number of axes is known.
 
     ## Why is this bad?
     Each of these layers turns its axis into an index with `Blob::CanonicalAxisIndex`
@@ -451,3 +454,57 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     negative one counted from the end.
     """
     yield from _failures(ctx, "axis")
+
+
+@net_rule("N411", "scale-bias-shape-mismatch", Severity.ERROR,
+          "Scale or Bias whose scale/bias does not fit its input's axes: Caffe aborts.")
+def scale_bias_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Scale or Bias layer whose scale (bias) does not fit its first input: a learned
+    one of `num_axes` axes from `axis` that reaches past the input's last axis, a
+    `num_axes` below -1, or a second bottom whose dims are not the input's from `axis` on.
+    (An `axis` the input does not have is N410.)
+
+    ## Why is this bad?
+    `ScaleLayer::LayerSetUp` and `BiasLayer::LayerSetUp` (`src/caffe/layers/scale_layer.cpp`,
+    `bias_layer.cpp`) shape a learned scale from the input's dims `axis` ..
+    `axis + num_axes` (-1: to the end) and check `CHECK_GE(num_axes, -1)` and
+    `CHECK_GE(bottom[0]->num_axes(), axis + num_axes)`; with two bottoms, `Reshape` checks
+    `CHECK_EQ(bottom[0]->shape(axis + i), scale->shape(i))` for each axis of the second
+    (a scalar second bottom fits anywhere). A (N, C) gate multiplied into a (N, C, H, W)
+    map at the default axis 1 (it must be given at axis 0), or one with the wrong C,
+    aborts. A Scale with `bias_term` and two bottoms sets up its Bias
+    first, with the second bottom's number of axes, so that check may be the bias's.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[0]->shape(axis_ + i) ==
+    scale->shape(i) (16 vs. 8) dimension mismatch between bottom[0]->shape(1) and
+    scale->shape(1)` (or `... scale blob's shape extends past bottom[0]'s shape ...`) while
+    the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 16 dim: 8 dim: 8 }
+    input: "gate"
+    input_shape { dim: 2 dim: 8 }
+    layer { name: "scale" type: "Scale" bottom: "data" bottom: "gate" top: "scaled"
+            scale_param { axis: 0 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 16 dim: 8 dim: 8 }
+    input: "gate"
+    input_shape { dim: 2 dim: 16 }
+    layer { name: "scale" type: "Scale" bottom: "data" bottom: "gate" top: "scaled"
+            scale_param { axis: 0 } }
+    ```
+
+    ## Fix
+    Give the second bottom exactly the input's dims from `axis` on (`prototxt-lint shapes`
+    prints them), or change `axis`/`num_axes` so the learned scale fits the input.
+    """
+    yield from _failures(ctx, "scale-bias")

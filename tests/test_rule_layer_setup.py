@@ -330,3 +330,47 @@ def test_a_dummy_data_filler_that_refills_is_not_checked_at_set_up() -> None:
     assert lint_text(text, select=("N333",), dialect="bvlc") == []
     (f,) = lint_text(text.replace("uniform", "constant"), select=("N333",), dialect="bvlc")
     assert (f.line, f.column) == (3, 59)
+
+
+@pytest.mark.parametrize(("name", "where", "text"), [
+    ("scale_second_bottom", (10, 3),
+     "Scale layer 'scale': `gate` (2x8) does not match `data` (2x16x8x8) from axis 1: Caffe"
+     " aborts while setting the net up with \"Check failed: bottom[0]->shape(axis_ + i) =="
+     " scale->shape(i) (16 vs. 2) dimension mismatch between bottom[0]->shape(1) and"
+     ' scale->shape(0)"'),
+    ("scale_num_axes_past", (9, 25),
+     "Scale layer 'scale': a scale blob of 2 axes from axis 1 does not fit `data` (2x16):"
+     " Caffe aborts while setting the net up with \"Check failed: bottom[0]->num_axes() >="
+     " axis_ + num_axes (2 vs. 3) scale blob's shape extends past bottom[0]'s shape when"
+     ' applied starting with bottom[0] axis = 1"'),
+    ("bias_num_axes_negative", (9, 16),
+     "Bias layer 'bias': `num_axes: -2`: Caffe aborts while setting the net up with \"Check"
+     " failed: num_axes >= -1 (-2 vs. -1) num_axes must be non-negative, or -1 to extend to"
+     ' the end of bottom[0]"'),
+    ("bias_second_bottom_past", (10, 3),
+     "Bias layer 'bias': a bias blob of 3 axes from axis 2 does not fit `data` (2x16x4x4):"
+     " Caffe aborts while setting the net up with \"Check failed: bottom[0]->num_axes() >="
+     " axis + bias->num_axes() (4 vs. 5) bias blob's shape extends past bottom[0]'s shape"
+     ' when applied starting with bottom[0] axis = 2"'),
+    ("scale_bias_term_second_bottom", (10, 3),
+     "Scale layer 'scale': a bias blob of 3 axes from axis 2 does not fit `data` (2x16x4x4):"
+     " Caffe aborts while setting the net up with \"Check failed: bottom[0]->num_axes() >="
+     " axis + num_axes (4 vs. 5) bias blob's shape extends past bottom[0]'s shape when"
+     ' applied starting with bottom[0] axis = 2"'),
+])
+def test_scale_and_bias_shapes(name: str, where: tuple[int, int], text: str) -> None:
+    (f,) = [f for f in lint_fixture(f"layer_setup/{name}.prototxt", dialect="bvlc")]
+    assert (f.code, f.line, f.column, f.severity.label) == ("N411", *where, "error")
+    assert f.message == text
+
+
+def test_good_scale_and_bias_are_silent() -> None:
+    """A scalar second bottom fits at any axis; num_axes -1 runs to the end."""
+    assert lint_fixture("layer_setup/good_scale_bias.prototxt", dialect="bvlc") == []
+
+
+def test_scale_with_an_unknown_input_rank_is_quiet() -> None:
+    text = ('layer { name: "p" type: "Python" top: "x" python_param { module: "m" layer: "L" } }\n'
+            'layer { name: "s" type: "Scale" bottom: "x" top: "s"'
+            ' scale_param { axis: 1 num_axes: 5 } }\n')
+    assert [f for f in lint_text(text, dialect="bvlc") if f.code in ("N410", "N411")] == []

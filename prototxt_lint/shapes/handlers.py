@@ -31,11 +31,11 @@ from prototxt_lint.shapes.reshaping import (
     softmax,
     tile,
 )
-from prototxt_lint.shapes.weighted import embed, inner_product, parameter, recurrent
+from prototxt_lint.shapes.weighted import embed, inner_product, parameter, recurrent, scale_bias
 
 IDENTITY_TYPES = frozenset({
-    "AbsVal", "BatchNorm", "Bias", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "LRN",
-    "MVN", "Power", "PReLU", "ReLU", "Scale", "Sigmoid", "Split", "Swish", "TanH",
+    "AbsVal", "BatchNorm", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "LRN",
+    "MVN", "Power", "PReLU", "ReLU", "Sigmoid", "Split", "Swish", "TanH",
     "Threshold",
 })
 
@@ -50,6 +50,8 @@ HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(IDENTITY_TYPES, identity),
     **dict.fromkeys(LOSS_TYPES, loss),
     "Softmax": softmax,
+    "Scale": scale_bias,
+    "Bias": scale_bias,
     "Input": input_layer,
     "DummyData": dummy_data,
     "MemoryData": memory_data,
