@@ -508,3 +508,54 @@ def scale_bias_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
     prints them), or change `axis`/`num_axes` so the learned scale fits the input.
     """
     yield from _failures(ctx, "scale-bias")
+
+
+@net_rule("N412", "loss-input-shape", Severity.ERROR,
+          "ContrastiveLoss or MultinomialLogisticLoss inputs not flat (N, C, 1, 1): aborts.")
+def loss_input_shape(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a ContrastiveLoss whose two feature inputs are not (N, C, 1, 1) with the same C
+    (or (N, C)) or whose similarity label is not (N, 1, 1, 1), and a
+    MultinomialLogisticLoss whose label is not one class index per sample (N, 1, 1, 1), where
+    the shapes are known.
+
+    ## Why is this bad?
+    `ContrastiveLossLayer::LayerSetUp` (`src/caffe/layers/contrastive_loss_layer.cpp`)
+    checks `CHECK_EQ(bottom[0]->channels(), bottom[1]->channels())` and that the height and
+    width of both features and the channels, height and width of the label are 1;
+    `MultinomialLogisticLossLayer::Reshape` checks the label's channels, height and width
+    are 1. The legacy accessors read a missing axis as 1, so (N, C) and (N) blobs pass. A
+    siamese net that feeds convolution maps instead of flattened embeddings, or a one-hot
+    label, aborts.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[0]->height() == 1 (3 vs. 1)` (or
+    `bottom[1]->channels() == 1 (10 vs. 1)` for a one-hot label) while the net is built
+    (measured with construct_net).
+
+    ## Example
+    ```
+    input: "prob"
+    input_shape { dim: 4 dim: 10 }
+    input: "label"
+    input_shape { dim: 4 dim: 10 }
+    layer { name: "loss" type: "MultinomialLogisticLoss" bottom: "prob" bottom: "label"
+            top: "loss" }
+    ```
+
+    ## Use instead
+    ```
+    input: "prob"
+    input_shape { dim: 4 dim: 10 }
+    input: "label"
+    input_shape { dim: 4 }
+    layer { name: "loss" type: "MultinomialLogisticLoss" bottom: "prob" bottom: "label"
+            top: "loss" }
+    ```
+
+    ## Fix
+    Flatten the features (an InnerProduct gives (N, C)), give both the same size, and give
+    labels as one value (a class index, or a similarity) per sample.
+    """
+    yield from _failures(ctx, "loss-input")

@@ -374,3 +374,44 @@ def test_scale_with_an_unknown_input_rank_is_quiet() -> None:
             'layer { name: "s" type: "Scale" bottom: "x" top: "s"'
             ' scale_param { axis: 1 num_axes: 5 } }\n')
     assert [f for f in lint_text(text, dialect="bvlc") if f.code in ("N410", "N411")] == []
+
+
+_CONTRASTIVE_NEEDS = (
+    "ContrastiveLoss layer 'loss' needs two feature blobs of shape (N, C, 1, 1) (or (N, C))"
+    " and a similarity label of shape (N, 1, 1, 1) (or (N)), and ")
+
+
+@pytest.mark.parametrize(("name", "where", "text"), [
+    ("contrastive_spatial", (11, 3), _CONTRASTIVE_NEEDS + "`feat_a` is 4x8x3x3: Caffe aborts"
+     ' while setting the net up with "Check failed: bottom[0]->height() == 1 (3 vs. 1)"'),
+    ("contrastive_channels", (12, 3), _CONTRASTIVE_NEEDS + "`feat_a` (4x8) and `feat_b`"
+     " (4x6) differ in C: Caffe aborts while setting the net up with \"Check failed:"
+     ' bottom[0]->channels() == bottom[1]->channels() (8 vs. 6)"'),
+    ("contrastive_label", (13, 3), _CONTRASTIVE_NEEDS + "`sim` is 4x2: Caffe aborts while"
+     ' setting the net up with "Check failed: bottom[2]->channels() == 1 (2 vs. 1)"'),
+    ("multinomial_one_hot", (10, 3), "MultinomialLogisticLoss layer 'loss' needs a label of"
+     " one class index per sample: (N, 1, 1, 1) or (N), and `label` is 4x10: Caffe aborts"
+     ' while setting the net up with "Check failed: bottom[1]->channels() == 1 (10 vs. 1)"'),
+])
+def test_loss_input_shapes(name: str, where: tuple[int, int], text: str) -> None:
+    (f,) = lint_fixture(f"layer_setup/{name}.prototxt", dialect="bvlc")
+    assert (f.code, f.line, f.column, f.severity.label) == ("N412", *where, "error")
+    assert f.message == text
+
+
+def test_flat_loss_inputs_are_silent() -> None:
+    """(N, C) and (N) pass Caffe's legacy channels()/height()/width() checks as 1."""
+    assert lint_fixture("layer_setup/good_loss_inputs.prototxt", dialect="bvlc") == []
+
+
+def test_unknown_dims_are_passed_over() -> None:
+    """Data-layer channels are unknown; a known spatial size of 28 still fails height()."""
+    text = ('layer { name: "d" type: "Data" top: "a" top: "sim"\n'
+            '        data_param { source: "db" batch_size: 4 backend: LMDB }\n'
+            '        transform_param { crop_size: 28 } }\n'
+            'layer { name: "loss" type: "ContrastiveLoss" bottom: "a" bottom: "a"'
+            ' bottom: "sim" top: "l" }\n')
+    (f,) = lint_text(text, select=("N412",), dialect="bvlc")
+    assert f.message.endswith('"Check failed: bottom[0]->height() == 1 (28 vs. 1)"')
+    quiet = text.replace("transform_param { crop_size: 28 }", "")
+    assert lint_text(quiet, select=("N412",), dialect="bvlc") == []
