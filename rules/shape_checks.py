@@ -559,3 +559,56 @@ def loss_input_shape(ctx: NetContext) -> Iterator[Report]:
     labels as one value (a class index, or a similarity) per sample.
     """
     yield from _failures(ctx, "loss-input")
+
+
+@net_rule("N413", "recurrent-input-shape", Severity.ERROR,
+          "RNN, LSTM or LSTMUnit inputs not shaped (T, N, ...), (T, N), ...: Caffe aborts.")
+def recurrent_input_shape(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an RNN or LSTM layer whose input x is not (T, N, ...), whose continuation flags
+    are not (T, N) with the same T and N, whose static input is not (N, ...), or whose
+    exposed hidden states are not (1, N, num_output); and an LSTMUnit whose cell state,
+    gate input and flags are not (1, N, D), (1, N, 4*D) and (1, N). Only where the shapes are
+    known.
+
+    ## Why is this bad?
+    `RecurrentLayer::LayerSetUp` (`src/caffe/layers/recurrent_layer.cpp`) reads T and N from
+    the first two axes of x and checks `bottom[1]->num_axes() == 2`, `T_ ==
+    bottom[1]->shape(0)`, `N_ == bottom[1]->shape(1)` and, for a static input,
+    `N_ == bottom[2]->shape(0)`; `Reshape` checks each exposed hidden state against
+    (1, N, num_output). `LSTMUnitLayer::Reshape` (`src/caffe/layers/lstm_unit_layer.cpp`)
+    computes one timestep and checks the axes, the leading 1, N, and `4 * hidden_dim_ ==
+    bottom[1]->shape(2)`. The usual slip is batch-major data (N, T, ...) with flags
+    (T, N), or flags of shape (T, N, 1).
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[1]->num_axes() == 2 (3 vs. 2)
+    bottom[1] must have exactly 2 axes -- (#timesteps, #streams)` (or another check quoted
+    in the message) while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "x"
+    input_shape { dim: 10 dim: 4 dim: 8 }
+    input: "cont"
+    input_shape { dim: 10 dim: 4 dim: 1 }
+    layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "cont" top: "h"
+            recurrent_param { num_output: 16 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "x"
+    input_shape { dim: 10 dim: 4 dim: 8 }
+    input: "cont"
+    input_shape { dim: 10 dim: 4 }
+    layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "cont" top: "h"
+            recurrent_param { num_output: 16 } }
+    ```
+
+    ## Fix
+    Give recurrent layers time-major inputs (timesteps first, then streams), the flags as
+    (T, N), and LSTMUnit one-timestep slices (1, N, ...).
+    """
+    yield from _failures(ctx, "recurrent-input")

@@ -16,6 +16,7 @@ from prototxt_lint.shapes.env import Handler
 from prototxt_lint.shapes.joining import concat, eltwise, slice_
 from prototxt_lint.shapes.losses import accuracy, loss
 from prototxt_lint.shapes.pooling import pooling
+from prototxt_lint.shapes.recurrent import lstm_unit, recurrent
 from prototxt_lint.shapes.reshaping import (
     argmax,
     batch_reindex,
@@ -31,7 +32,7 @@ from prototxt_lint.shapes.reshaping import (
     softmax,
     tile,
 )
-from prototxt_lint.shapes.weighted import embed, inner_product, parameter, recurrent, scale_bias
+from prototxt_lint.shapes.weighted import embed, inner_product, parameter, scale_bias
 
 IDENTITY_TYPES = frozenset({
     "AbsVal", "BatchNorm", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "LRN",
@@ -78,6 +79,7 @@ HANDLERS: dict[str, Handler] = {
     "BatchReindex": batch_reindex,
     "RNN": recurrent,
     "LSTM": recurrent,
+    "LSTMUnit": lstm_unit,
     "padding": padding_v0,
     "Permute": permute,
     "Normalize": normalize,

@@ -1,6 +1,6 @@
-"""Layers with weights whose shape follows from their bottoms: InnerProduct, Embed, Parameter,
-RNN/LSTM (``LayerSetUp`` shapes ``blobs_[0]``, which the filler rules read), and Scale/Bias
-(whose scale or bias must fit the input)."""
+"""Layers with weights whose shape follows from their bottoms: InnerProduct, Embed, Parameter
+(``LayerSetUp`` shapes ``blobs_[0]``, which the filler rules read), and Scale/Bias (whose
+scale or bias must fit the input). RNN/LSTM are in ``recurrent.py``."""
 
 from __future__ import annotations
 
@@ -37,15 +37,6 @@ def embed(env: Env) -> list[Shape | None]:
 def parameter(env: Env) -> list[Shape | None]:
     """``ParameterLayer::LayerSetUp``: the top is the parameter blob of ``shape``."""
     return env.all_tops(blob_dims(env.p("parameter_param").shape))
-
-
-def recurrent(env: Env) -> list[Shape | None]:
-    """``RecurrentLayer::Reshape``: the output is (T, N, num_output)."""
-    bottom = env.bottoms[0] if env.bottoms else None
-    n = env.p("recurrent_param").num_output
-    if bottom is None or len(bottom) < 2 or n <= 0:
-        return env.unknown("input shape unknown")
-    return [(bottom[0], bottom[1], n)] + [None] * (len(env.layer.tops) - 1)
 
 
 
