@@ -18,9 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import NetContext
+from prototxt_lint.model import NetContext, written
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.shapes import net_shapes
+from prototxt_lint.shapes.blobs import (
+    MAX_BLOB_AXES,
+    blob_dims,
+    blob_size_check,
+    count_of,
+    format_shape,
+)
 
 
 def _failures(ctx: NetContext, kind: str) -> Iterator[Report]:
@@ -612,3 +619,74 @@ def recurrent_input_shape(ctx: NetContext) -> Iterator[Report]:
     (T, N), and LSTMUnit one-timestep slices (1, N, ...).
     """
     yield from _failures(ctx, "recurrent-input")
+
+
+def _input_sizes(ctx: NetContext) -> Iterator[tuple[int, str]]:
+    """The net's own inputs (`input_shape`, or four `input_dim` per input) that
+    ``Blob::Reshape`` refuses: (index of the shape, message)."""
+    names = list(written(ctx.net, "input"))
+    shapes = [blob_dims(s) for s in written(ctx.net, "input_shape")]
+    dims = list(written(ctx.net, "input_dim"))
+    if not shapes and dims:
+        shapes = [tuple(int(d) for d in dims[4 * i:4 * i + 4]) for i in range(len(dims) // 4)]
+    for i, shape in enumerate(shapes):
+        check = blob_size_check(shape, written=True)
+        if check is None:
+            continue
+        name = names[i] if i < len(names) else f"input {i}"
+        size = (f"have {len(shape)} axes" if len(shape) > MAX_BLOB_AXES else
+                f"be {format_shape(shape)} = {count_of(shape)} values")
+        yield i, (f"the net input `{name}` would {size}: Caffe aborts while setting the net"
+                  f' up with "Check failed: {check}"')
+
+
+@net_rule("N414", "blob-too-large", Severity.ERROR,
+          "A blob of more than 32 axes or more than INT_MAX values: Caffe aborts at set-up.")
+def blob_too_large(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a blob, where its shape is known, that has more than 32 axes or more than
+    2147483647 (INT_MAX) values: a net input or a layer's top (an Input or DummyData shape,
+    the output of a Reshape), or the weights of a Convolution, Deconvolution, InnerProduct
+    or Embed layer. Only for nets read with BVLC's schema: a fork may lift the limits.
+
+    ## Why is this bad?
+    `Blob::Reshape` (`src/caffe/blob.cpp`) checks `CHECK_LE(shape.size(), kMaxBlobAxes)`
+    (32, `include/caffe/blob.hpp`) and, counting the dims one at a time, `CHECK_LE(shape[i],
+    INT_MAX / count_) << "blob size exceeds INT_MAX"`: Caffe counts with `int`. An
+    InnerProduct of 50000 outputs on 50000 inputs has 2.5e9 weights; a batch of full-size
+    volumes can pass the limit too.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: shape[i] <= 0x7fffffff / count_ (50000 vs.
+    42949) blob size exceeds INT_MAX` (or `shape.dim_size() <= kMaxBlobAxes (33 vs. 32)`)
+    while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 50000 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 50000 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 50000 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 4096 } }
+    ```
+
+    ## Fix
+    Keep every blob within 32 axes and 2147483647 values: a smaller batch, fewer outputs,
+    or a smaller input.
+    """
+    phases = [p.phase.name for p in net_shapes(ctx)]
+    for i, message in _input_sizes(ctx) if ctx.schema.is_bvlc else ():
+        field = "input_shape" if written(ctx.net, "input_shape") else "input_dim"
+        at = (field, i) if field == "input_shape" else (field, 4 * i)
+        for phase in phases:
+            yield Report(at, message, hint="a Caffe blob has at most 32 axes and 2147483647"
+                         " values: make it smaller", phase=phase)
+    yield from _failures(ctx, "blob-size")

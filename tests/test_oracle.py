@@ -35,7 +35,7 @@ SETUP_ABORTS = frozenset({
     "N203", "N204", "N205", "N221", "N243", "N261", "N301", "N302", "N304", "N311", "N313",
     "N314", "N321", "N324", "N325", "N326", "N327", "N328", "N329", "N331", "N332", "N333",
     "N334", "N336", "N401", "N402", "N403", "N404", "N405", "N406", "N407", "N408", "N409",
-    "N410", "N411", "N412", "N413",
+    "N410", "N411", "N412", "N413", "N414",
 })
 
 #: (file relative to the repository, phase) -> why the verdicts differ there, on purpose.

@@ -415,3 +415,35 @@ def test_unknown_dims_are_passed_over() -> None:
     assert f.message.endswith('"Check failed: bottom[0]->height() == 1 (28 vs. 1)"')
     quiet = text.replace("transform_param { crop_size: 28 }", "")
     assert lint_text(quiet, select=("N412",), dialect="bvlc") == []
+
+
+@pytest.mark.parametrize(("name", "where", "text"), [
+    ("blob_input_axes", (3, 1), "the net input `data` would have 33 axes: Caffe aborts while"
+     ' setting the net up with "Check failed: shape.dim_size() <= kMaxBlobAxes (33 vs. 32)"'),
+    ("blob_reshape_axes", (8, 3), "Reshape layer 'rs': the top `r` would have 33 axes: Caffe"
+     " aborts while setting the net up with \"Check failed: shape.size() <= kMaxBlobAxes (33"
+     ' vs. 32)"'),
+    ("blob_weights_int_max", (6, 3), "InnerProduct layer 'fc': the weights of `fc` would be"
+     " 50000x50000 = 2500000000 values: Caffe aborts while setting the net up with \"Check"
+     ' failed: shape[i] <= 0x7fffffff / count_ (50000 vs. 42949) blob size exceeds INT_MAX"'),
+])
+def test_blob_too_large(name: str, where: tuple[int, int], text: str) -> None:
+    (f,) = lint_fixture(f"layer_setup/{name}.prototxt", dialect="bvlc")
+    assert (f.code, f.line, f.column, f.severity.label) == ("N414", *where, "error")
+    assert f.message == text
+
+
+def test_good_blob_sizes_are_silent() -> None:
+    """32 axes is the limit, not past it."""
+    assert lint_fixture("layer_setup/good_blob_sizes.prototxt", dialect="bvlc") == []
+
+
+def test_int_max_is_the_limit() -> None:
+    """46340^2 = 2147395600 fits in an int; 46341^2 does not (not built: 8 GB of floats)."""
+    text = ('layer { name: "in" type: "Input" top: "x"\n'
+            '        input_param { shape { dim: 46340 dim: 46340 } } }\n')
+    assert lint_text(text, select=("N414",), dialect="bvlc") == []
+    (f,) = lint_text(text.replace("46340", "46341"), select=("N414",), dialect="bvlc")
+    assert (f.line, f.column) == (1, 34)
+    assert f.message.endswith('"Check failed: shape[i] <= 0x7fffffff / count_ (46341 vs.'
+                              ' 46340) blob size exceeds INT_MAX"')

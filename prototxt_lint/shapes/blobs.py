@@ -142,3 +142,26 @@ def blob_dims(blob_shape: Any) -> Shape:
     batch copied from another framework) is left unknown rather than computed with."""
     return tuple(int(d) if d >= 0 else None for d in blob_shape.dim)
 
+
+
+#: ``INT_MAX`` as glog prints it in ``Blob::Reshape``'s check (the macro expanded).
+_INT_MAX = 2**31 - 1
+
+
+def blob_size_check(shape: Shape, written: bool) -> str | None:
+    """The ``CHECK`` of ``Blob::Reshape`` (``src/caffe/blob.cpp``) that ``shape`` fails, as
+    glog prints it, or None: at most ``kMaxBlobAxes`` axes (``written``: the ``BlobShape``
+    overload, used for a shape written in the prototxt: Input, DummyData, Parameter), and a
+    count within ``INT_MAX``, checked a dim at a time. Unknown dims stop the count."""
+    if len(shape) > MAX_BLOB_AXES:
+        what = "shape.dim_size()" if written else "shape.size()"
+        return f"{what} <= kMaxBlobAxes ({len(shape)} vs. {MAX_BLOB_AXES})"
+    count = 1
+    for dim in shape:
+        if dim is None or dim < 0:
+            return None
+        if count and dim > _INT_MAX // count:
+            return (f"shape[i] <= 0x7fffffff / count_ ({dim} vs. {_INT_MAX // count}) blob size"
+                    " exceeds INT_MAX")
+        count *= dim
+    return None
