@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -742,9 +743,34 @@ def _filled_blob(ctx: NetContext, layer: LayerView, at: Path) -> _Blob:
     return None, None, None
 
 
-def _filler_check(filler: Any, blob: _Blob) -> tuple[str, str, str] | None:
+def _outputs(ctx: NetContext, layer: LayerView, at: Path) -> int | None:
+    """``blob->shape(0)`` of the blob the filler at ``at`` fills, where plain: the outputs
+    a sparse gaussian spreads its non-zero weights over."""
+    field = str(at[-1])
+    name = {"Convolution": "convolution_param", "Deconvolution": "convolution_param",
+            "InnerProduct": "inner_product_param", "Embed": "embed_param"}.get(layer.type)
+    param = layer.param(name) if name else None
+    if param is None:
+        return None
+    if field == "bias_filler":
+        return int(param.num_output)
+    if layer.type == "Convolution" or (layer.type == "InnerProduct" and not param.transpose):
+        return int(param.num_output)
+    if layer.type == "Embed":
+        return int(param.input_dim)
+    return None
+
+
+def _float(x: float) -> float:
+    """``x`` as a C++ ``float``."""
+    return float(struct.unpack("f", struct.pack("f", x))[0])
+
+
+def _filler_check(filler: Any, blob: _Blob,
+                  outputs: int | None = None) -> tuple[str, str, str] | None:
     """The first CHECK of the filler's ``Fill`` (``include/caffe/filler.hpp``) that fails:
-    (field of the filler to point at, check, hint)."""
+    (field of the filler to point at, check, hint). ``outputs``: ``blob->shape(0)``, where
+    known."""
     rank, height, width = blob
     if filler.type == "bilinear":
         if rank is None:
@@ -764,6 +790,12 @@ def _filler_check(filler: Any, blob: _Blob) -> tuple[str, str, str] | None:
         if sparse >= 0 and rank == 0:  # a shared PReLU slope
             return "sparse", "blob->num_axes() >= 1 (0 vs. 1)", (
                 "drop `sparse`: this blob is a single value, with no outputs to spread over")
+        if sparse >= 0 and outputs:  # caffe_rng_bernoulli(p = sparse / num_outputs)
+            p = _float(_float(sparse) / _float(outputs))
+            if p > 1:
+                return "sparse", f"p <= 1 ({p:g} vs. 1)", (
+                    f"`sparse` is the mean number of non-zero weights per output: at most"
+                    f" {outputs} here")
         return None
     if sparse != -1:
         return "sparse", (f"this->filler_param_.sparse() == -1 ({sparse} vs. -1) Sparsity not"
@@ -778,7 +810,8 @@ def filler_param_rejected(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a filler that refuses the blob it fills or its own parameters: `sparse` on any
-    filler but `gaussian` (or below -1 on gaussian), and `bilinear` on a blob that is not
+    filler but `gaussian` (or below -1, or above the outputs, on gaussian), and `bilinear`
+    on a blob that is not
     4-D (an InnerProduct's weights, any bias, a 3-D convolution's weights) or whose kernel
     is not square. Checked on the fillers a layer uses in `LayerSetUp`, as N328 does.
 
@@ -787,7 +820,9 @@ def filler_param_rejected(ctx: NetContext) -> Iterator[Report]:
     << "Sparsity not supported by this Filler."` except `GaussianFiller`, which takes
     `sparse` (the mean number of non-zero weights per output), checks
     `CHECK_GE(sparse, -1)` and, when sparse, that the blob has an axis of outputs (a shared
-    PReLU slope has none). `BilinearFiller` builds an upsampling kernel and first checks
+    PReLU slope has none); it keeps each weight with probability `sparse / num_outputs`,
+    which `caffe_rng_bernoulli` (`src/caffe/util/math_functions.cpp`) checks is at most 1.
+    `BilinearFiller` builds an upsampling kernel and first checks
     `CHECK_EQ(blob->num_axes(), 4) << "Blob must be 4 dim."` and `CHECK_EQ(blob->width(),
     blob->height()) << "Filter must be square"`. Layers fill their weights at set-up
     (unless the prototxt holds `blobs`); a DummyData layer fills only its constant tops
@@ -836,7 +871,7 @@ def filler_param_rejected(ctx: NetContext) -> Iterator[Report]:
                 blob: _Blob = (None, None, None)
             else:
                 blob = _filled_blob(ctx, layer, at)
-            found = _filler_check(filler, blob)
+            found = _filler_check(filler, blob, _outputs(ctx, layer, at))
             if found is not None:
                 field, check, hint = found
                 yield from _reports(layer, phases, (*at, field), check, hint)

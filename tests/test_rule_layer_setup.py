@@ -305,6 +305,8 @@ def test_good_dummy_data_is_silent() -> None:
     ("filler_sparse_negative", "Convolution layer 'conv'", (12, 48), "sparse >= -1 (-2 vs. -1)"),
     ("filler_sparse_dummy_constant", "DummyData layer 'data'", (8, 45),
      "this->filler_param_.sparse() == -1 (1 vs. -1) Sparsity not supported by this Filler."),
+    ("filler_sparse_above_outputs", "Convolution layer 'conv'", (12, 48),
+     "p <= 1 (31.25 vs. 1)"),
     ("filler_sparse_shared_prelu", "PReLU layer 'relu'", (9, 64),
      "blob->num_axes() >= 1 (0 vs. 1)"),
     ("filler_bilinear_bias", "Deconvolution layer 'up'", (15, 19),
