@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from prototxt_lint.caffe.blob_counts import BLOB_COUNTS
 from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
-from prototxt_lint.model import LayerView, NetContext
+from prototxt_lint.model import LayerView, NetContext, written
 from prototxt_lint.plugin import Report, Severity, net_rule
 
 
@@ -38,7 +38,7 @@ def _problem(layer: LayerView, forks: bool) -> tuple[str, str, str] | None:
                 f" {bottoms}) propagate_down param must be specified either 0 or bottom_size"
                 " times"), (f"give one `propagate_down` per bottom ({bottoms}, in order), or"
                             " none")
-    weights = len(msg.loss_weight)
+    weights = len(written(msg, "loss_weight"))
     if not weights or forks or not is_registered(layer):
         return None
     tops = _tops(layer)

@@ -23,6 +23,7 @@ def recurrent_counts(layer: LayerView) -> dict[str, int] | None:
     if states is None:
         return None
     param = layer.param("recurrent_param")
-    exposed = states if param is not None and param.expose_hidden else 0
+    # an older fork's RecurrentParameter may lack the field: no hidden state exposed then
+    exposed = states if param is not None and getattr(param, "expose_hidden", False) else 0
     return {"MinBottomBlobs": 2 + exposed, "MaxBottomBlobs": 3 + exposed,
             "ExactNumTopBlobs": 1 + exposed}
