@@ -304,4 +304,6 @@ def test_r_c3d_net_is_read_as_r_c3d() -> None:
         "X003", 14, 59, "read as the R-C3D fork (VisionLearningGroup/R-C3D) reads it: uses"
         " `roi_pooling_param`, `smooth_l1_loss_param`, `kernel_size: [...]`, `stride: [...]`,"
         " which that fork declares and BVLC Caffe's schema lacks")]
-    assert [code for code, *_ in _found(path, dialect="bvlc")] == ["P004", "N312", "P002"]
+    # read as BVLC: the repeated kernel, the fork's types and fields, and BVLC's 4-D pooling
+    assert [code for code, *_ in _found(path, dialect="bvlc")] == [
+        "N424", "P004", "N312", "P002"]
