@@ -2,7 +2,8 @@
 
 Mirrors ``Layer::CheckBlobCounts`` (``include/caffe/layer.hpp``), which ``Layer::SetUp`` runs
 before ``LayerSetUp``, with the counts each BVLC layer class declares (``ExactNumBottomBlobs``,
-``MinTopBlobs``, ..., derived from the headers into ``prototxt_lint.caffe.blob_counts``), and the
+``MinTopBlobs``, ..., derived from the headers into ``prototxt_lint.caffe.blob_counts``; LSTM's
+and RNN's computed from ``recurrent_param`` in ``prototxt_lint.caffe.recurrent``), and the
 tops ``Net::Init`` adds by itself to a loss layer (``AutoTopBlobs``).
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 
 from prototxt_lint.caffe.blob_counts import BLOB_COUNTS
 from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
+from prototxt_lint.caffe.recurrent import recurrent_counts
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.schema import bvlc_schema
@@ -20,7 +22,7 @@ from prototxt_lint.schema import bvlc_schema
 def _problem(layer: LayerView) -> tuple[str, str, str] | None:
     """(which list to point at, Caffe's CHECK message, hint) of the first count that
     ``CheckBlobCounts`` refuses, in its order."""
-    counts = BLOB_COUNTS.get(layer.type)
+    counts = BLOB_COUNTS.get(layer.type) or recurrent_counts(layer)
     if counts is None:
         return None
     kind = layer.type
@@ -76,8 +78,10 @@ def wrong_blob_count(ctx: NetContext) -> Iterator[Report]:
     layer class declares: a SoftmaxWithLoss without its label, an InnerProduct with two
     bottoms, an ImageData layer with one top, a Convolution with more bottoms than tops.
     A loss layer without a `top` is fine: `Net::Init` adds the loss top itself
-    (`AutoTopBlobs`). LSTM, RNN and Python layers compute their counts from their
-    parameters and are not judged here. Nor is a net written for a fork (a layer type BVLC
+    (`AutoTopBlobs`). LSTM and RNN take the input and the continuation flags (and an
+    optional static input) plus, with `expose_hidden`, one bottom and one top per hidden
+    state (LSTM: h and c; RNN: h). Python layers compute their counts themselves and are not
+    judged here. Nor is a net written for a fork (a layer type BVLC
     does not register, or a fork's schema in use): forks change the blobs of BVLC layers
     (R-FCN's SoftmaxWithLoss has a third top, happynear's InnerProduct takes its weights as
     a second bottom).

@@ -24,6 +24,8 @@ _NUM_OUTPUT_FIELD = {
     "Convolution": "convolution_param",
     "Deconvolution": "convolution_param",
     "InnerProduct": "inner_product_param",
+    "LSTM": "recurrent_param",
+    "RNN": "recurrent_param",
 }
 #: What the filler of a 0-row weight blob fails on first (``include/caffe/filler.hpp``):
 #: these check ``blob->count()`` before touching the data; constant, gaussian and
@@ -61,7 +63,7 @@ def _network_output(ctx: NetContext, layer: LayerView) -> bool:
 
 def _misplaced(layer: LayerView) -> str | None:
     """The other layer family's parameter message, when it carries the num_output."""
-    if layer.syntax == "v0":
+    if layer.syntax == "v0" or layer.type in ("LSTM", "RNN"):
         return None
     other = ("inner_product_param" if _NUM_OUTPUT_FIELD[layer.type] == "convolution_param"
              else "convolution_param")
@@ -70,16 +72,16 @@ def _misplaced(layer: LayerView) -> str | None:
 
 
 @net_rule("N321", "missing-num-output", Severity.ERROR,
-          "Convolution, Deconvolution or InnerProduct without `num_output`: Caffe aborts.")
+          "Convolution, InnerProduct, LSTM or RNN without `num_output`: Caffe aborts.")
 def missing_num_output(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a Convolution, Deconvolution or InnerProduct layer whose `num_output` is missing
-    (it defaults to 0) or 0, including one whose `num_output` sits in the other layer
+    Flags a Convolution, Deconvolution, InnerProduct, LSTM or RNN layer whose `num_output` is
+    missing (it defaults to 0) or 0, including one whose `num_output` sits in the other layer
     family's parameter block (`convolution_param` on an InnerProduct). A template for DIGITS
-    (data layers that name no source, or stage-gated data layers) is not judged on its
-    output InnerProduct: DIGITS' `caffe_train.py` sets that layer's `num_output` to the
-    number of classes when it writes the net Caffe reads.
+    (data layers that name no source, or stage-gated data layers) is not judged on its output
+    InnerProduct: DIGITS' `caffe_train.py` sets that layer's `num_output` to the number of
+    classes when it writes the net Caffe reads.
 
     ## Why is this bad?
     `BaseConvolutionLayer::LayerSetUp` (`src/caffe/layers/base_conv_layer.cpp`) checks
@@ -88,12 +90,15 @@ def missing_num_output(ctx: NetContext) -> Iterator[Report]:
     and the weight filler (`include/caffe/filler.hpp`) aborts with an obscure message,
     measured `Check failed: data_` with the default constant filler and
     `Check failed: blob->count()` with xavier; `convolution_param { num_output: 2 }` on an
-    InnerProduct gives the same (its own num_output stays 0). Either way Caffe dies at
-    start-up, after the data layers above were set up.
+    InnerProduct gives the same (its own num_output stays 0). `LSTMLayer::FillUnrolledNet`
+    and `RNNLayer::FillUnrolledNet` (`src/caffe/layers/lstm_layer.cpp`, `rnn_layer.cpp`)
+    check `CHECK_GT(num_output, 0) << "num_output must be positive"`. Either way Caffe dies
+    at start-up, after the data layers above were set up.
 
     ## Consequence
     Aborts at set-up. A Convolution or Deconvolution fails `CHECK_GT(num_output_, 0)` in
-    `BaseConvolutionLayer::LayerSetUp`; an InnerProduct dies in the weight filler that
+    `BaseConvolutionLayer::LayerSetUp` (an LSTM or RNN `num_output > 0` in
+    `FillUnrolledNet`); an InnerProduct dies in the weight filler that
     `InnerProductLayer::LayerSetUp` runs on its 0-row weights (`Check failed: data_` or `Check
     failed: blob->count()`; measured, rows 6e, 6f).
 
@@ -126,7 +131,7 @@ def missing_num_output(ctx: NetContext) -> Iterator[Report]:
             continue
         if not layer_intact(ctx, layer):
             continue  # a skipped or cut-off value may have been the num_output
-        if len(layer.bottoms) > 1:
+        if len(layer.bottoms) > 1 and layer.type not in ("LSTM", "RNN"):
             continue  # a fork's layer that takes its weights from a bottom (caffe-windows)
         if (ctx.role.kind == STAGED or ctx.role.template) and _network_output(ctx, layer):
             continue  # a DIGITS template: DIGITS sets it to the number of classes
@@ -139,6 +144,9 @@ def missing_num_output(ctx: NetContext) -> Iterator[Report]:
             check = "blob->count()" if filler in _COUNT_FIRST else "data_"
             effect = ("Caffe makes a weight blob with 0 rows and aborts in its"
                       f" {filler} weight filler with \"Check failed: {check}\"")
+        elif field == "recurrent_param":
+            effect = ('Caffe aborts with "Check failed: num_output > 0 (0 vs. 0) num_output must'
+                      ' be positive"')
         else:
             effect = 'Caffe aborts with "Check failed: num_output_ > 0 (0 vs. 0)"'
         other = _misplaced(layer)

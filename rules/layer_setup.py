@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,9 +62,10 @@ def _spatial_axes(ctx: NetContext, layer: LayerView, param: Any) -> int | None:
     return None
 
 
-def _dims(param: Any, name: str, n: int | None) -> tuple[str, str] | None:
+def _dims(param: Any, name: str, n: int | None, end: str = ").") -> tuple[str, str] | None:
     """The count CHECK of ``kernel_size``, ``stride``, ``pad`` or ``dilation`` (once, or once
-    per spatial axis; the kernel must be given): (field, Caffe's check) when it fails."""
+    per spatial axis; the kernel must be given): (field, Caffe's check) when it fails.
+    ``end``: how Caffe's message ends (``Im2colLayer`` ends three of them in ``);``)."""
     count = len(getattr(param, name))
     allowed = {1} if name == "kernel_size" else {0, 1}
     if count in allowed or (n is not None and count == n):
@@ -73,15 +75,23 @@ def _dims(param: Any, name: str, n: int | None) -> tuple[str, str] | None:
     var = {"kernel_size": "num_kernel_dims"}.get(name, f"num_{name}_dims")
     cond = (f"{var} == 1 || {var} == num_spatial_axes_" if name == "kernel_size" else
             f"{var} == 0 || {var} == 1 || {var} == num_spatial_axes_")
-    spatial = f"; {n} spatial dims)." if n is not None else "; ..."
+    spatial = f"; {n} spatial dims{end}" if n is not None else "; ..."
     return name, (f"{cond} {name} must be specified once, or once per spatial dimension"
                   f" ({name} specified {count} times{spatial}")
 
 
-def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
+def _conv_rejection(param: Any, n: int | None,
+                    im2col: bool = False) -> tuple[Path, str, str] | None:
     """The first CHECK of ``BaseConvolutionLayer::LayerSetUp`` (``src/caffe/layers/
     base_conv_layer.cpp``) before ``num_output`` that the parameters fail: (field path
-    inside ``convolution_param``, the check as glog prints it, hint)."""
+    inside ``convolution_param``, the check as glog prints it, hint). ``im2col``:
+    ``Im2colLayer::LayerSetUp`` (``src/caffe/layers/im2col_layer.cpp``), the same checks
+    after ``CHECK_GE(num_spatial_axes_, 1)``, three messages ending in ``);``."""
+    if im2col and n is not None and n < 1:
+        return ("axis",) if param.HasField("axis") else (), (
+            f"num_spatial_axes_ >= 1 ({n} vs. 1)"), (
+            "give Im2col an input with a spatial axis after its channel `axis`")
+    end = ");" if im2col else ")."
     kernel_pair = [f for f in ("kernel_h", "kernel_w") if param.HasField(f)]
     if kernel_pair:
         if n is not None and n != 2:
@@ -102,7 +112,7 @@ def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
         kernel: list[tuple[Path, int]] = [(("kernel_h",), param.kernel_h),
                                           (("kernel_w",), param.kernel_w)]
     else:
-        failed = _dims(param, "kernel_size", n)
+        failed = _dims(param, "kernel_size", n, end)
         if failed is not None:
             return ("kernel_size", 0) if len(param.kernel_size) else (), failed[1], (
                 "give the kernel size (`kernel_size: 3`, or `kernel_h` and `kernel_w`)"
@@ -126,7 +136,7 @@ def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
                     f" Either {noun} or {noun}_h/w should be specified; not both."), (
                     f"keep either `{name}` or the `{name}_h`/`{name}_w` pair")
             continue
-        failed = _dims(param, name, n)
+        failed = _dims(param, name, n, end)
         if failed is not None:
             return (name, 0), failed[1], f"give `{name}` once, or once per spatial axis"
         if name == "stride":
@@ -146,12 +156,14 @@ def _conv_rejection(param: Any, n: int | None) -> tuple[Path, str, str] | None:
 def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a Convolution or Deconvolution layer whose kernel, stride, pad or dilation fails a
-    check of `BaseConvolutionLayer::LayerSetUp`, with Caffe's own message: no kernel size
+    Flags a Convolution, Deconvolution or Im2col layer whose kernel, stride, pad or
+    dilation fails a check of `BaseConvolutionLayer::LayerSetUp` (`Im2colLayer::LayerSetUp`),
+    with Caffe's own message: no kernel size
     (also a layer without `convolution_param`), a kernel or stride of 0, `kernel_size`
     together with `kernel_h`/`kernel_w` (the same for `stride` and `pad`), `_h`/`_w` on an
     input that does not have two spatial axes, or a value given neither once nor once per
-    spatial axis (`kernel_size: 3 kernel_size: 3 kernel_size: 3` on a 4-D input).
+    spatial axis (`kernel_size: 3 kernel_size: 3 kernel_size: 3` on a 4-D input); for
+    Im2col also an input with no spatial axis after the channel axis (a 2-D blob).
 
     ## Why is this bad?
     `BaseConvolutionLayer::LayerSetUp` (`src/caffe/layers/base_conv_layer.cpp`) `CHECK`s
@@ -160,7 +172,9 @@ def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     nonzero when written, and the single and `_h`/`_w` forms exclude each other. Caffe only
     gets there after loading the data layers. (`num_output` and `group` are N321 and N407.)
     A written `stride_h` without `stride_w` (which then is 0) is not checked there: it
-    divides by zero later; that case is not reported here.
+    divides by zero later; that case is not reported here. `Im2colLayer::LayerSetUp`
+    (`src/caffe/layers/im2col_layer.cpp`) repeats the same checks after
+    `CHECK_GE(num_spatial_axes_, 1)` (three of its messages end in `);`, not `).`).
 
     ## Consequence
     Aborts at set-up. `BaseConvolutionLayer::LayerSetUp` fails the `CHECK` quoted in the
@@ -188,13 +202,14 @@ def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     `kernel_h`/`kernel_w`, with sizes and strides of 1 or more.
     """
     default = None
-    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution"):
+    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "Im2col"):
         param = layer.param("convolution_param")
         if param is None:
             if default is None:
                 default = ctx.schema.message_class("ConvolutionParameter")()
             param = default
-        found = _conv_rejection(param, _spatial_axes(ctx, layer, param))
+        found = _conv_rejection(param, _spatial_axes(ctx, layer, param),
+                                im2col=layer.type == "Im2col")
         if found is None:
             continue
         field, check, hint = found
@@ -379,6 +394,167 @@ def axis_with_legacy_dim(ctx: NetContext) -> Iterator[Report]:
             " specified; not both.", f"delete `{old}` and keep `axis`")
 
 
+# --- N331: ExpLayer / LogLayer::LayerSetUp ------------------------------------------------------
+
+
+def _base_check(kind: str, base: float) -> tuple[str, str] | None:
+    """The first CHECK of ``ExpLayer::LayerSetUp`` or ``LogLayer::LayerSetUp`` (``src/caffe/
+    layers/exp_layer.cpp``, ``log_layer.cpp``) that ``base`` fails: (check, hint). -1 means
+    e; a NaN base fails ``base > 0`` already, so the ``isnan`` checks after it never fail."""
+    if base == -1:
+        return None
+    shown = f"{base:g}"
+    if not base > 0:
+        return (f"base > 0 ({shown} vs. 0) base must be strictly positive.",
+                "use a positive base, or leave it out (-1, the default, means e)")
+    if math.isinf(base):
+        return (f"!isinf(log_base) Inf result: log(base) = log({shown}) = inf",
+                "use a finite base, or leave it out (-1, the default, means e)")
+    if kind == "Log" and base == 1:
+        return ("!isinf(base_scale_) Inf result: 1/log(base) = 1/log(1) = inf",
+                "a logarithm to base 1 does not exist: use another base, or leave it out (-1,"
+                " the default, means e)")
+    return None
+
+
+@net_rule("N331", "exp-log-base-rejected", Severity.ERROR,
+          "Exp or Log `base` that is not positive (or 1 for Log): Caffe aborts at set-up.")
+def exp_log_base_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an Exp or Log layer whose `base` is 0, negative (other than -1, which means e),
+    infinite, NaN, or, for Log, exactly 1.
+
+    ## Why is this bad?
+    `ExpLayer::LayerSetUp` and `LogLayer::LayerSetUp` (`src/caffe/layers/exp_layer.cpp`,
+    `log_layer.cpp`) compute `log(base)` once: they `CHECK_GT(base, 0) << "base must be
+    strictly positive."` unless the base is -1 (e, the default), then check that the
+    logarithm is finite; Log divides by it too (`base_scale_ = 1 / log(base)`), which is
+    infinite for base 1. Exp with base 1 is allowed (a constant 1).
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: base > 0 (-2 vs. 0) base must be strictly
+    positive.` (or `!isinf(base_scale_) Inf result: 1/log(base) = 1/log(1) = inf` for Log)
+    while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "log" type: "Log" bottom: "data" top: "log" log_param { base: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "log" type: "Log" bottom: "data" top: "log" log_param { base: 10 } }
+    ```
+
+    ## Fix
+    Give a positive base other than 1 (10, 2), or leave `base` out for the natural
+    logarithm and exponential.
+    """
+    for layer, phases in _checked_layers(ctx, "Exp", "Log"):
+        name = "exp_param" if layer.type == "Exp" else "log_param"
+        param = layer.param(name)
+        if param is None:
+            continue
+        found = _base_check(layer.type, float(param.base))
+        if found is not None:
+            yield from _reports(layer, phases, layer.at(name, "base"), *found)
+
+
+# --- N332: DummyDataLayer::LayerSetUp ----------------------------------------------------------
+
+
+def _dummy_data_check(layer: LayerView, param: Any) -> tuple[Path, str, str] | None:
+    """The first count CHECK of ``DummyDataLayer::LayerSetUp`` (``src/caffe/layers/
+    dummy_data_layer.cpp``) that fails: (where, check, hint)."""
+    tops = len(layer.tops)
+    if param is None:
+        return layer.at("type"), (
+            f"param.shape_size() == 1 || param.shape_size() == num_top Must specify 'shape'"
+            f" once, or once per top blob ({tops}); specified 0."), (
+            "give `dummy_data_param { shape { dim: ... } }`, once or once per top")
+    here = ("dummy_data_param",)
+    fillers = len(param.data_filler)
+    if fillers not in (0, 1, tops):
+        return layer.at(*here, "data_filler", 0), (
+            "num_data_filler == 0 || num_data_filler == 1 || num_data_filler == num_top"
+            f" Number of data fillers must be 0, 1 or equal to the number of tops: {tops};"
+            f" you specified {fillers} data fillers."), (
+            f"give one `data_filler` for all tops, or {tops} (one per top, in order)")
+    legacy = [(name, len(getattr(param, name)))
+              for name in ("num", "channels", "height", "width")]
+    if any(count for _, count in legacy):
+        if len(param.shape):
+            return layer.at(*here, "shape", 0), (
+                f"0 == param.shape_size() (0 vs. {len(param.shape)}) Both shape and legacy"
+                " fields were specified"), (
+                "keep either the `shape` blocks or `num`/`channels`/`height`/`width`")
+        for name, count in legacy:
+            if count not in (1, tops):
+                return layer.at(*here, name, 0) if count else layer.at(*here), (
+                    f"param.{name}_size() == 1 || param.{name}_size() == num_top Must specify"
+                    f" '{name}' once, or once per top blob ({tops}); specified {count}."), (
+                    f"give `{name}` once, or {tops} times (one per top)")
+        return None
+    shapes = len(param.shape)
+    if shapes not in (1, tops):
+        return layer.at(*here, "shape", 0) if shapes else layer.at(*here), (
+            "param.shape_size() == 1 || param.shape_size() == num_top Must specify 'shape'"
+            f" once, or once per top blob ({tops}); specified {shapes}."), (
+            f"give one `shape` for all tops, or {tops} (one per top, in order)")
+    return None
+
+
+@net_rule("N332", "dummy-data-counts-rejected", Severity.ERROR,
+          "DummyData shapes or fillers given neither once nor once per top: Caffe aborts.")
+def dummy_data_counts_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a DummyData layer whose `shape` blocks, legacy `num`/`channels`/`height`/`width`
+    values or `data_filler`s are neither given once (for every top) nor once per top; also
+    one without any shape, and one that mixes `shape` with the legacy fields.
+
+    ## Why is this bad?
+    `DummyDataLayer::LayerSetUp` (`src/caffe/layers/dummy_data_layer.cpp`) checks that there
+    are 0, 1 or one-per-top data fillers, that `shape` and the legacy 4-D fields are not
+    both used, and that each is given once or once per top blob (a shape is required: there
+    is no default). A DummyData written to stand in for a data layer with two tops (data and
+    label) and given three shapes, or a `num` but no `channels`, aborts.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails e.g. `Check failed: param.shape_size() == 1 ||
+    param.shape_size() == num_top Must specify 'shape' once, or once per top blob (2);
+    specified 3.` while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    layer { name: "data" type: "DummyData" top: "data" top: "label"
+            dummy_data_param { shape { dim: 8 dim: 3 dim: 32 dim: 32 } shape { dim: 8 }
+                               shape { dim: 8 } } }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "data" type: "DummyData" top: "data" top: "label"
+            dummy_data_param { shape { dim: 8 dim: 3 dim: 32 dim: 32 } shape { dim: 8 } } }
+    ```
+
+    ## Fix
+    Give one `shape` (and at most one `data_filler`) for all tops, or exactly one per top in
+    top order.
+    """
+    for layer, phases in _checked_layers(ctx, "DummyData"):
+        if not layer.tops:
+            continue  # N314: CheckBlobCounts comes first
+        found = _dummy_data_check(layer, layer.param("dummy_data_param"))
+        if found is not None:
+            yield from _reports(layer, phases, *found)
+
+
 # --- N328: GetFiller -----------------------------------------------------------------------------
 
 #: ``GetFiller`` (``include/caffe/filler.hpp``): the filler names BVLC Caffe knows.
@@ -556,6 +732,209 @@ def custom_filler_type(ctx: NetContext) -> Iterator[Report]:
             f' {name}"; only a fork or custom build that registers it can set this net up',
             "layers", hint=f"use one of {', '.join(FILLER_TYPES)}, or name the fork with"
             " --dialect", phase=phase)
+
+
+# --- N333: the fillers' own checks (include/caffe/filler.hpp) -----------------------------------
+
+#: (rank, height, width) of a blob a filler fills: None where unknown.
+_Blob = tuple[int | None, int | None, int | None]
+
+
+def _conv_weight(ctx: NetContext, layer: LayerView) -> _Blob:
+    """``blobs_[0]`` of a Convolution or Deconvolution: (num_output or channels, ...,
+    kernel per spatial axis), from the shapes where known, else from the kernel fields."""
+    for phase in net_shapes(ctx):
+        shapes = phase.of(layer)
+        if shapes is not None and shapes.weight is not None:
+            w = shapes.weight
+            return (len(w), w[2], w[3]) if len(w) == 4 else (len(w), None, None)
+    param = layer.param("convolution_param")
+    if param is None:
+        return None, None, None
+    if param.HasField("kernel_h") or param.HasField("kernel_w"):
+        return 4, param.kernel_h, param.kernel_w
+    kernel = list(param.kernel_size)
+    if len(kernel) == 2:
+        return 4, kernel[0], kernel[1]
+    return (len(kernel) + 2 if len(kernel) > 2 else None), None, None
+
+
+def _axes_blob(ctx: NetContext, layer: LayerView, axis: int, num_axes: int) -> _Blob:
+    """The blob ``BiasLayer``/``ScaleLayer::LayerSetUp`` makes: the input's shape from
+    ``axis``, ``num_axes`` long (to the end for -1)."""
+    if num_axes >= 0 and num_axes != 4:
+        return num_axes, None, None
+    for phase in net_shapes(ctx):
+        shapes = phase.of(layer)
+        if shapes is None or not shapes.bottoms or shapes.bottoms[0] is None:
+            continue
+        bottom = shapes.bottoms[0]
+        start = axis + len(bottom) if axis < 0 else axis
+        if not 0 <= start < len(bottom):
+            return None, None, None  # N410
+        dims = bottom[start:] if num_axes < 0 else bottom[start:start + num_axes]
+        if num_axes >= 0 and len(dims) != num_axes:
+            return None, None, None  # N411: it extends past the input
+        return (len(dims), dims[2], dims[3]) if len(dims) == 4 else (len(dims), None, None)
+    return (4, None, None) if num_axes == 4 else (None, None, None)
+
+
+def _filled_blob(ctx: NetContext, layer: LayerView, at: Path) -> _Blob:
+    """The blob the filler at ``at`` fills in ``LayerSetUp``."""
+    field = str(at[-1])
+    kind = layer.type
+    if field == "bias_filler" and kind != "Scale":
+        return 1, None, None  # (num_output): Convolution, InnerProduct, Embed, RNN/LSTM
+    if kind in ("Convolution", "Deconvolution"):
+        return _conv_weight(ctx, layer)
+    if kind in ("InnerProduct", "Embed", "RNN", "LSTM"):
+        return 2, None, None
+    if kind == "PReLU":
+        param = layer.param("prelu_param")
+        return (0 if param is not None and param.channel_shared else 1), None, None
+    if kind in ("Scale", "Bias"):
+        param = layer.param("scale_param" if kind == "Scale" else "bias_param")
+        if param is None:
+            return 1, None, None
+        if field == "bias_filler" and len(layer.bottoms) > 1:
+            return None, None, None  # the rank of the second bottom
+        return _axes_blob(ctx, layer, param.axis, param.num_axes)
+    return None, None, None
+
+
+def _outputs(ctx: NetContext, layer: LayerView, at: Path) -> int | None:
+    """``blob->shape(0)`` of the blob the filler at ``at`` fills, where plain: the outputs
+    a sparse gaussian spreads its non-zero weights over."""
+    field = str(at[-1])
+    name = {"Convolution": "convolution_param", "Deconvolution": "convolution_param",
+            "InnerProduct": "inner_product_param", "Embed": "embed_param"}.get(layer.type)
+    param = layer.param(name) if name else None
+    if param is None:
+        return None
+    if field == "bias_filler":
+        return int(param.num_output)
+    if layer.type == "Convolution" or (layer.type == "InnerProduct" and not param.transpose):
+        return int(param.num_output)
+    if layer.type == "Embed":
+        return int(param.input_dim)
+    return None
+
+
+def _float(x: float) -> float:
+    """``x`` as a C++ ``float``."""
+    return float(struct.unpack("f", struct.pack("f", x))[0])
+
+
+def _filler_check(filler: Any, blob: _Blob,
+                  outputs: int | None = None) -> tuple[str, str, str] | None:
+    """The first CHECK of the filler's ``Fill`` (``include/caffe/filler.hpp``) that fails:
+    (field of the filler to point at, check, hint). ``outputs``: ``blob->shape(0)``, where
+    known."""
+    rank, height, width = blob
+    if filler.type == "bilinear":
+        if rank is None:
+            return None  # which of its checks fails first depends on the rank
+        if rank != 4:
+            return "type", (f"blob->num_axes() == 4 ({rank} vs. 4) Blob must be 4 dim."), (
+                "the bilinear filler is for 4-D Deconvolution weights (a 2-D kernel): use"
+                " another filler here")
+        if height is not None and width is not None and height != width:
+            return "type", (f"blob->width() == blob->height() ({width} vs. {height}) Filter"
+                            " must be square"), "give the layer a square kernel"
+    sparse = filler.sparse
+    if filler.type == "gaussian":
+        if sparse < -1:
+            return "sparse", f"sparse >= -1 ({sparse} vs. -1)", (
+                "give `sparse` the mean number of non-zero inputs per output, or leave it out")
+        if sparse >= 0 and rank == 0:  # a shared PReLU slope
+            return "sparse", "blob->num_axes() >= 1 (0 vs. 1)", (
+                "drop `sparse`: this blob is a single value, with no outputs to spread over")
+        if sparse >= 0 and outputs:  # caffe_rng_bernoulli(p = sparse / num_outputs)
+            p = _float(_float(sparse) / _float(outputs))
+            if p > 1:
+                return "sparse", f"p <= 1 ({p:g} vs. 1)", (
+                    f"`sparse` is the mean number of non-zero weights per output: at most"
+                    f" {outputs} here")
+        return None
+    if sparse != -1:
+        return "sparse", (f"this->filler_param_.sparse() == -1 ({sparse} vs. -1) Sparsity not"
+                          " supported by this Filler."), (
+            'only the gaussian filler takes `sparse`: drop it, or use `type: "gaussian"`')
+    return None
+
+
+@net_rule("N333", "filler-param-rejected", Severity.ERROR,
+          "`sparse` on a filler other than gaussian, or bilinear on other than square 4-D.")
+def filler_param_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a filler that refuses the blob it fills or its own parameters: `sparse` on any
+    filler but `gaussian` (or below -1, or above the outputs, on gaussian), and `bilinear`
+    on a blob that is not
+    4-D (an InnerProduct's weights, any bias, a 3-D convolution's weights) or whose kernel
+    is not square. Checked on the fillers a layer uses in `LayerSetUp`, as N328 does.
+
+    ## Why is this bad?
+    Each filler in `include/caffe/filler.hpp` ends its `Fill` with `CHECK_EQ(sparse, -1)
+    << "Sparsity not supported by this Filler."` except `GaussianFiller`, which takes
+    `sparse` (the mean number of non-zero weights per output), checks
+    `CHECK_GE(sparse, -1)` and, when sparse, that the blob has an axis of outputs (a shared
+    PReLU slope has none); it keeps each weight with probability `sparse / num_outputs`,
+    which `caffe_rng_bernoulli` (`src/caffe/util/math_functions.cpp`) checks is at most 1.
+    `BilinearFiller` builds an upsampling kernel and first checks
+    `CHECK_EQ(blob->num_axes(), 4) << "Blob must be 4 dim."` and `CHECK_EQ(blob->width(),
+    blob->height()) << "Filter must be square"`. Layers fill their weights at set-up
+    (unless the prototxt holds `blobs`); a DummyData layer fills only its constant tops
+    then, the others at each forward pass, so only those are checked here.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: this->filler_param_.sparse() == -1 (5 vs.
+    -1) Sparsity not supported by this Filler.` or `Check failed: blob->num_axes() == 4 (2
+    vs. 4) Blob must be 4 dim.` while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 8 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 4
+                                  weight_filler { type: "xavier" sparse: 2 } } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 8 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 4
+                                  weight_filler { type: "gaussian" std: 0.1 sparse: 2 } } }
+    ```
+
+    ## Fix
+    Use `sparse` only with the gaussian filler; use the bilinear filler only on the square
+    2-D kernels of a Deconvolution (upsampling) layer.
+    """
+    if any(not is_registered(v) for v in ctx.layers if v.type):
+        return
+    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
+                                         "Embed", "RNN", "LSTM", "PReLU", "Scale", "Bias",
+                                         "DummyData"):
+        if len(layer.msg.blobs):
+            continue  # "Skipping parameter initialization"
+        for at, filler in _fillers(layer):
+            if filler.type not in FILLER_TYPES:
+                break  # N328/N330: GetFiller aborts first
+            if layer.type == "DummyData":
+                if filler.type != "constant":
+                    continue  # filled at each forward pass, not at set-up
+                blob: _Blob = (None, None, None)
+            else:
+                blob = _filled_blob(ctx, layer, at)
+            found = _filler_check(filler, blob, _outputs(ctx, layer, at))
+            if found is not None:
+                field, check, hint = found
+                yield from _reports(layer, phases, (*at, field), check, hint)
+                break
 
 
 # --- N329: Net::AppendParam --------------------------------------------------------------------

@@ -18,9 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import NetContext
+from prototxt_lint.model import NetContext, written
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.shapes import net_shapes
+from prototxt_lint.shapes.blobs import (
+    MAX_BLOB_AXES,
+    blob_dims,
+    blob_size_check,
+    count_of,
+    format_shape,
+)
 
 
 def _failures(ctx: NetContext, kind: str) -> Iterator[Report]:
@@ -427,14 +434,14 @@ def crop_out_of_bounds(ctx: NetContext) -> Iterator[Report]:
 def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a layer whose `axis` (or Flatten's `end_axis`) is not an axis of its input: at
-    least the input's number of axes, or below minus that number. Checked for Convolution,
+    Flags a layer whose `axis` (or Flatten's `end_axis`) is not an axis of its input: at least
+    the input's number of axes, or below minus that number. Checked for Convolution,
     Deconvolution, InnerProduct, Softmax, SoftmaxWithLoss (`softmax_param`), Concat, Slice,
-    Flatten, Crop, Accuracy, ArgMax (when `axis` is written), Tile and Reduction, wherever the
-    input's number of axes is known. Also the old uint32 `slice_dim` / `concat_dim` (0 up to
-    the number of axes; a value of 2^31 or more is negative as a C++ int, whatever the
-    input), and Reshape's `axis` (-(axes+1) to axes), `num_axes` (-1 or more) and `axis +
-    num_axes` (at most the input's axes).
+    Flatten, Crop, Accuracy, ArgMax (when `axis` is written), Tile, Reduction, Im2col, Scale and
+    Bias, wherever the input's number of axes is known. Also the old uint32 `slice_dim` /
+    `concat_dim` (0 up to the number of axes; a value of 2^31 or more is negative as a C++ int,
+    whatever the input), and Reshape's `axis` (-(axes+1) to axes), `num_axes` (-1 or more) and
+    `axis + num_axes` (at most the input's axes).
 
     ## Why is this bad?
     Each of these layers turns its axis into an index with `Blob::CanonicalAxisIndex`
@@ -677,3 +684,232 @@ def written_weights_mismatch(ctx: NetContext) -> Iterator[Report]:
     drop them and load trained weights from a `.caffemodel` (`--weights`).
     """
     yield from _failures(ctx, "blobs")
+
+
+@net_rule("N411", "scale-bias-shape-mismatch", Severity.ERROR,
+          "Scale or Bias whose scale/bias does not fit its input's axes: Caffe aborts.")
+def scale_bias_shape_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Scale or Bias layer whose scale (bias) does not fit its first input: a learned
+    one of `num_axes` axes from `axis` that reaches past the input's last axis, a
+    `num_axes` below -1, or a second bottom whose dims are not the input's from `axis` on.
+    (An `axis` the input does not have is N410.)
+
+    ## Why is this bad?
+    `ScaleLayer::LayerSetUp` and `BiasLayer::LayerSetUp` (`src/caffe/layers/scale_layer.cpp`,
+    `bias_layer.cpp`) shape a learned scale from the input's dims `axis` ..
+    `axis + num_axes` (-1: to the end) and check `CHECK_GE(num_axes, -1)` and
+    `CHECK_GE(bottom[0]->num_axes(), axis + num_axes)`; with two bottoms, `Reshape` checks
+    `CHECK_EQ(bottom[0]->shape(axis + i), scale->shape(i))` for each axis of the second
+    (a scalar second bottom fits anywhere). A (N, C) gate multiplied into a (N, C, H, W)
+    map at the default axis 1 (it must be given at axis 0), or one with the wrong C,
+    aborts. A Scale with `bias_term` and two bottoms sets up its Bias
+    first, with the second bottom's number of axes, so that check may be the bias's.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[0]->shape(axis_ + i) ==
+    scale->shape(i) (16 vs. 8) dimension mismatch between bottom[0]->shape(1) and
+    scale->shape(1)` (or `... scale blob's shape extends past bottom[0]'s shape ...`) while
+    the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 16 dim: 8 dim: 8 }
+    input: "gate"
+    input_shape { dim: 2 dim: 8 }
+    layer { name: "scale" type: "Scale" bottom: "data" bottom: "gate" top: "scaled"
+            scale_param { axis: 0 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 16 dim: 8 dim: 8 }
+    input: "gate"
+    input_shape { dim: 2 dim: 16 }
+    layer { name: "scale" type: "Scale" bottom: "data" bottom: "gate" top: "scaled"
+            scale_param { axis: 0 } }
+    ```
+
+    ## Fix
+    Give the second bottom exactly the input's dims from `axis` on (`prototxt-lint shapes`
+    prints them), or change `axis`/`num_axes` so the learned scale fits the input.
+    """
+    yield from _failures(ctx, "scale-bias")
+
+
+@net_rule("N412", "loss-input-shape", Severity.ERROR,
+          "ContrastiveLoss or MultinomialLogisticLoss inputs not flat (N, C, 1, 1): aborts.")
+def loss_input_shape(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a ContrastiveLoss whose two feature inputs are not (N, C, 1, 1) with the same C
+    (or (N, C)) or whose similarity label is not (N, 1, 1, 1), and a
+    MultinomialLogisticLoss whose label is not one class index per sample (N, 1, 1, 1), where
+    the shapes are known.
+
+    ## Why is this bad?
+    `ContrastiveLossLayer::LayerSetUp` (`src/caffe/layers/contrastive_loss_layer.cpp`)
+    checks `CHECK_EQ(bottom[0]->channels(), bottom[1]->channels())` and that the height and
+    width of both features and the channels, height and width of the label are 1;
+    `MultinomialLogisticLossLayer::Reshape` checks the label's channels, height and width
+    are 1. The legacy accessors read a missing axis as 1, so (N, C) and (N) blobs pass. A
+    siamese net that feeds convolution maps instead of flattened embeddings, or a one-hot
+    label, aborts.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[0]->height() == 1 (3 vs. 1)` (or
+    `bottom[1]->channels() == 1 (10 vs. 1)` for a one-hot label) while the net is built
+    (measured with construct_net).
+
+    ## Example
+    ```
+    input: "prob"
+    input_shape { dim: 4 dim: 10 }
+    input: "label"
+    input_shape { dim: 4 dim: 10 }
+    layer { name: "loss" type: "MultinomialLogisticLoss" bottom: "prob" bottom: "label"
+            top: "loss" }
+    ```
+
+    ## Use instead
+    ```
+    input: "prob"
+    input_shape { dim: 4 dim: 10 }
+    input: "label"
+    input_shape { dim: 4 }
+    layer { name: "loss" type: "MultinomialLogisticLoss" bottom: "prob" bottom: "label"
+            top: "loss" }
+    ```
+
+    ## Fix
+    Flatten the features (an InnerProduct gives (N, C)), give both the same size, and give
+    labels as one value (a class index, or a similarity) per sample.
+    """
+    yield from _failures(ctx, "loss-input")
+
+
+@net_rule("N413", "recurrent-input-shape", Severity.ERROR,
+          "RNN, LSTM or LSTMUnit inputs not shaped (T, N, ...), (T, N), ...: Caffe aborts.")
+def recurrent_input_shape(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an RNN or LSTM layer whose input x is not (T, N, ...), whose continuation flags
+    are not (T, N) with the same T and N, whose static input is not (N, ...), or whose
+    exposed hidden states are not (1, N, num_output); and an LSTMUnit whose cell state,
+    gate input and flags are not (1, N, D), (1, N, 4*D) and (1, N). Only where the shapes are
+    known.
+
+    ## Why is this bad?
+    `RecurrentLayer::LayerSetUp` (`src/caffe/layers/recurrent_layer.cpp`) reads T and N from
+    the first two axes of x and checks `bottom[1]->num_axes() == 2`, `T_ ==
+    bottom[1]->shape(0)`, `N_ == bottom[1]->shape(1)` and, for a static input,
+    `N_ == bottom[2]->shape(0)`; `Reshape` checks each exposed hidden state against
+    (1, N, num_output). `LSTMUnitLayer::Reshape` (`src/caffe/layers/lstm_unit_layer.cpp`)
+    computes one timestep and checks the axes, the leading 1, N, and `4 * hidden_dim_ ==
+    bottom[1]->shape(2)`. The usual slip is batch-major data (N, T, ...) with flags
+    (T, N), or flags of shape (T, N, 1).
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[1]->num_axes() == 2 (3 vs. 2)
+    bottom[1] must have exactly 2 axes -- (#timesteps, #streams)` (or another check quoted
+    in the message) while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "x"
+    input_shape { dim: 10 dim: 4 dim: 8 }
+    input: "cont"
+    input_shape { dim: 10 dim: 4 dim: 1 }
+    layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "cont" top: "h"
+            recurrent_param { num_output: 16 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "x"
+    input_shape { dim: 10 dim: 4 dim: 8 }
+    input: "cont"
+    input_shape { dim: 10 dim: 4 }
+    layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "cont" top: "h"
+            recurrent_param { num_output: 16 } }
+    ```
+
+    ## Fix
+    Give recurrent layers time-major inputs (timesteps first, then streams), the flags as
+    (T, N), and LSTMUnit one-timestep slices (1, N, ...).
+    """
+    yield from _failures(ctx, "recurrent-input")
+
+
+def _input_sizes(ctx: NetContext) -> Iterator[tuple[int, str]]:
+    """The net's own inputs (`input_shape`, or four `input_dim` per input) that
+    ``Blob::Reshape`` refuses: (index of the shape, message)."""
+    names = list(written(ctx.net, "input"))
+    shapes = [blob_dims(s) for s in written(ctx.net, "input_shape")]
+    dims = list(written(ctx.net, "input_dim"))
+    if not shapes and dims:
+        shapes = [tuple(int(d) for d in dims[4 * i:4 * i + 4]) for i in range(len(dims) // 4)]
+    for i, shape in enumerate(shapes):
+        check = blob_size_check(shape, written=True)
+        if check is None:
+            continue
+        name = names[i] if i < len(names) else f"input {i}"
+        size = (f"have {len(shape)} axes" if len(shape) > MAX_BLOB_AXES else
+                f"be {format_shape(shape)} = {count_of(shape)} values")
+        yield i, (f"the net input `{name}` would {size}: Caffe aborts while setting the net"
+                  f' up with "Check failed: {check}"')
+
+
+@net_rule("N414", "blob-too-large", Severity.ERROR,
+          "A blob of more than 32 axes or more than INT_MAX values: Caffe aborts at set-up.")
+def blob_too_large(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a blob, where its shape is known, that has more than 32 axes or more than
+    2147483647 (INT_MAX) values: a net input or a layer's top (an Input or DummyData shape,
+    the output of a Reshape), or the weights of a Convolution, Deconvolution, InnerProduct
+    or Embed layer. Only for nets read with BVLC's schema: a fork may lift the limits.
+
+    ## Why is this bad?
+    `Blob::Reshape` (`src/caffe/blob.cpp`) checks `CHECK_LE(shape.size(), kMaxBlobAxes)`
+    (32, `include/caffe/blob.hpp`) and, counting the dims one at a time, `CHECK_LE(shape[i],
+    INT_MAX / count_) << "blob size exceeds INT_MAX"`: Caffe counts with `int`. An
+    InnerProduct of 50000 outputs on 50000 inputs has 2.5e9 weights; a batch of full-size
+    volumes can pass the limit too.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: shape[i] <= 0x7fffffff / count_ (50000 vs.
+    42949) blob size exceeds INT_MAX` (or `shape.dim_size() <= kMaxBlobAxes (33 vs. 32)`)
+    while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 50000 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 50000 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 50000 }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+            inner_product_param { num_output: 4096 } }
+    ```
+
+    ## Fix
+    Keep every blob within 32 axes and 2147483647 values: a smaller batch, fewer outputs,
+    or a smaller input.
+    """
+    phases = [p.phase.name for p in net_shapes(ctx)]
+    for i, message in _input_sizes(ctx) if ctx.schema.is_bvlc else ():
+        field = "input_shape" if written(ctx.net, "input_shape") else "input_dim"
+        at = (field, i) if field == "input_shape" else (field, 4 * i)
+        for phase in phases:
+            yield Report(at, message, hint="a Caffe blob has at most 32 axes and 2147483647"
+                         " values: make it smaller", phase=phase)
+    yield from _failures(ctx, "blob-size")

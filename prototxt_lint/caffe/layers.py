@@ -183,3 +183,14 @@ def param_blobs(layer: LayerView, ctx: NetContext) -> int | None:
     if kind in ("LSTM", "RNN", "Python") or not is_registered(layer):
         return None
     return 0
+
+
+#: The layer types ``src/caffe/layer_factory.cpp`` creates per ``engine`` (CAFFE or CUDNN),
+#: with the parameter message that holds it. SoftmaxWithLoss creates a Softmax from its own
+#: parameters (``SoftmaxWithLossLayer::LayerSetUp``), engine included.
+ENGINE_PARAMS = {
+    "Convolution": "convolution_param", "Deconvolution": "convolution_param",
+    "Pooling": "pooling_param", "LRN": "lrn_param", "ReLU": "relu_param",
+    "Sigmoid": "sigmoid_param", "Softmax": "softmax_param", "TanH": "tanh_param",
+    "SoftmaxWithLoss": "softmax_param",
+}

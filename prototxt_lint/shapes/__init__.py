@@ -17,7 +17,8 @@ downstream, so one mistake gives one finding, not a cascade.
 Where things are: ``blobs.py`` (the shape records), ``params.py`` (a layer's parameters as
 Caffe reads them), ``env.py`` (what a handler works with), one module per family of layer
 types (``data_layers``, ``convolution``, ``pooling``, ``joining``, ``reshaping``,
-``weighted``, ``losses``), ``handlers.py`` (type -> handler) and ``infer.py`` (over a phase).
+``weighted``, ``recurrent``, ``losses``), ``handlers.py`` (type -> handler) and ``infer.py``
+(over a phase).
 
 Public API: :func:`infer_shapes` (phase -> blob -> shape; the language server's hover uses it)
 and :func:`net_shapes` (per-layer shapes with failures and weight shapes, kept on the context).

@@ -158,3 +158,26 @@ def proto_blob_loads(proto: Any) -> bool:
     count = count_of(proto_blob_shape(proto))
     values = len(proto.double_data) or len(proto.data)
     return count is not None and count >= 0 and values == count
+
+
+#: ``INT_MAX`` as glog prints it in ``Blob::Reshape``'s check (the macro expanded).
+_INT_MAX = 2**31 - 1
+
+
+def blob_size_check(shape: Shape, written: bool) -> str | None:
+    """The ``CHECK`` of ``Blob::Reshape`` (``src/caffe/blob.cpp``) that ``shape`` fails, as
+    glog prints it, or None: at most ``kMaxBlobAxes`` axes (``written``: the ``BlobShape``
+    overload, used for a shape written in the prototxt: Input, DummyData, Parameter), and a
+    count within ``INT_MAX``, checked a dim at a time. Unknown dims stop the count."""
+    if len(shape) > MAX_BLOB_AXES:
+        what = "shape.dim_size()" if written else "shape.size()"
+        return f"{what} <= kMaxBlobAxes ({len(shape)} vs. {MAX_BLOB_AXES})"
+    count = 1
+    for dim in shape:
+        if dim is None or dim < 0:
+            return None
+        if count and dim > _INT_MAX // count:
+            return (f"shape[i] <= 0x7fffffff / count_ ({dim} vs. {_INT_MAX // count}) blob size"
+                    " exceeds INT_MAX")
+        count *= dim
+    return None

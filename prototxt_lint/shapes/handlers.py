@@ -16,6 +16,7 @@ from prototxt_lint.shapes.env import Handler
 from prototxt_lint.shapes.joining import concat, eltwise, filter_, slice_
 from prototxt_lint.shapes.losses import accuracy, loss
 from prototxt_lint.shapes.pooling import lrn, pooling, spp
+from prototxt_lint.shapes.recurrent import lstm_unit, recurrent
 from prototxt_lint.shapes.reshaping import (
     argmax,
     batch_reindex,
@@ -32,11 +33,11 @@ from prototxt_lint.shapes.reshaping import (
     softmax,
     tile,
 )
-from prototxt_lint.shapes.weighted import embed, inner_product, parameter, recurrent
+from prototxt_lint.shapes.weighted import embed, inner_product, parameter, scale_bias
 
 IDENTITY_TYPES = frozenset({
-    "AbsVal", "BatchNorm", "Bias", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log",
-    "MVN", "Power", "ReLU", "Scale", "Sigmoid", "Split", "Swish", "TanH",
+    "AbsVal", "BatchNorm", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log",
+    "MVN", "Power", "ReLU", "Sigmoid", "Split", "Swish", "TanH",
     "Threshold",
 })
 
@@ -51,6 +52,8 @@ HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(IDENTITY_TYPES, identity),
     **dict.fromkeys(LOSS_TYPES, loss),
     "Softmax": softmax,
+    "Scale": scale_bias,
+    "Bias": scale_bias,
     "Input": input_layer,
     "DummyData": dummy_data,
     "MemoryData": memory_data,
@@ -81,6 +84,7 @@ HANDLERS: dict[str, Handler] = {
     "BatchReindex": batch_reindex,
     "RNN": recurrent,
     "LSTM": recurrent,
+    "LSTMUnit": lstm_unit,
     "padding": padding_v0,
     "Permute": permute,
     "Normalize": normalize,

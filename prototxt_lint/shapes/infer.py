@@ -11,9 +11,13 @@ from prototxt_lint.shapes.blobs import (
     Shape,
     blank,
     blob_dims,
+    blob_size_check,
+    count_of,
+    format_shape,
 )
 from prototxt_lint.shapes.env import Env, NotThisLayer
 from prototxt_lint.shapes.handlers import DATA_DEPENDENT, HANDLERS
+from prototxt_lint.syntax.parser import Path
 
 
 def _net_inputs(ctx: NetContext) -> dict[str, Shape | None]:
@@ -30,6 +34,9 @@ def _net_inputs(ctx: NetContext) -> dict[str, Shape | None]:
                 shape = blob_dims(input_shape[i])
         elif input_dim and 4 * i + 3 < len(input_dim):
             shape = tuple(int(d) if d >= 0 else None for d in input_dim[4 * i : 4 * i + 4])
+        if (shape is not None and ctx.schema.is_bvlc
+                and blob_size_check(shape, written=True) is not None):
+            shape = None  # Caffe aborts on it (N414): nothing downstream is judged
         out[name] = shape
     return out
 
@@ -58,9 +65,39 @@ def _layer_shapes(ctx: NetContext, layer: LayerView, blobs: dict[str, Shape | No
             out.failures.clear()
             tops = env.unknown("parameters declared otherwise in this schema")
         out.tops = (tops + [None] * len(layer.tops))[: len(layer.tops)]
+        if not out.failures and ctx.schema.is_bvlc:
+            _blob_sizes(env)
         if any(t is not None and len(t) > MAX_BLOB_AXES for t in out.tops):
             out.tops = env.unknown("too many axes")
     return out
+
+
+#: Layers whose tops are reshaped from a ``BlobShape`` written in the prototxt.
+_WRITTEN_SHAPES = frozenset({"Input", "DummyData", "Parameter"})
+
+
+def _blob_sizes(env: Env) -> None:
+    """``Blob::Reshape``'s own checks (kind ``blob-size``): the weights ``LayerSetUp``
+    makes, then each top; the first that fails. BVLC's limits, for nets read with its
+    schema: a fork may lift them (OpenCL Caffe's ``USE_INDEX_64``) or split a batch across
+    GPUs."""
+    layer, out = env.layer, env.out
+    blobs: list[tuple[str, Path, Shape | None, bool]] = [
+        (f"the weights of `{layer.name}`", layer.at("type"), out.weight, False)]
+    blobs += [(f"the top `{name}`", layer.at("top", i), shape, layer.type in _WRITTEN_SHAPES)
+              for i, (name, shape) in enumerate(zip(layer.tops, out.tops, strict=True))]
+    for what, at, shape, written_shape in blobs:
+        check = None if shape is None else blob_size_check(shape, written_shape)
+        if check is None or shape is None:
+            continue
+        size = (f"have {len(shape)} axes" if len(shape) > MAX_BLOB_AXES else
+                f"be {format_shape(shape)} = {count_of(shape)} values")
+        env.fail("blob-size", at,
+                 f"{layer.type} layer '{layer.name}': {what} would {size}: Caffe aborts while"
+                 f' setting the net up with "Check failed: {check}"',
+                 "a Caffe blob has at most 32 axes and 2147483647 values: make it smaller"
+                 " (a batch, a num_output or an input that large needs splitting)")
+        return
 
 
 def infer_phase(ctx: NetContext, phase: PhaseNet) -> PhaseShapes:

@@ -12,7 +12,8 @@ def loss(env: Env) -> list[Shape | None]:
     their first dimension; the loss is a scalar (0 axes). ``SoftmaxWithLossLayer::Reshape``,
     ``InfogainLossLayer::Reshape`` (Caffe 1.0's, with an ``axis``),
     ``EuclideanLossLayer::Reshape`` and ``SigmoidCrossEntropyLossLayer::Reshape`` add their
-    own count checks."""
+    own count checks; ``ContrastiveLossLayer::LayerSetUp`` and
+    ``MultinomialLogisticLossLayer::Reshape`` want flat inputs."""
     layer = env.layer
     pred = env.bottoms[0] if env.bottoms else None
     label = env.bottoms[1] if len(env.bottoms) > 1 else None
@@ -20,6 +21,8 @@ def loss(env: Env) -> list[Shape | None]:
     if layer.type == "SoftmaxWithLoss" and len(layer.tops) > 1:
         tops.append(pred)
     tops += [None] * (len(layer.tops) - len(tops))
+    if layer.type == "ContrastiveLoss" and not _flat_inputs(env, _CONTRASTIVE):
+        return tops[: len(layer.tops)]  # ContrastiveLossLayer::LayerSetUp, before Reshape
     if pred is None or label is None or not pred or not label:
         return tops[: len(layer.tops)]
     at = layer.bottom_path(1)
@@ -56,6 +59,8 @@ def loss(env: Env) -> list[Shape | None]:
                 ' the same dimension."',
                 "give the prediction as many outputs per sample as the target has values",
             )
+    elif layer.type == "MultinomialLogisticLoss":
+        _flat_inputs(env, _MULTINOMIAL)
     elif layer.type == "SigmoidCrossEntropyLoss":
         a, b = count_of(pred), count_of(label)
         if a is not None and b is not None and a != b:
@@ -69,6 +74,66 @@ def loss(env: Env) -> list[Shape | None]:
                 "give the prediction one output per target value",
             )
     return tops[: len(layer.tops)]
+
+
+#: (bottom, legacy axis, what it must equal: "1" or the same axis of another bottom) in the
+#: order of ``ContrastiveLossLayer::LayerSetUp`` (``src/caffe/layers/
+#: contrastive_loss_layer.cpp``).
+_CONTRASTIVE = ((0, 1, 1), (0, 2, None), (0, 3, None), (1, 2, None), (1, 3, None),
+                (2, 1, None), (2, 2, None), (2, 3, None))
+#: ``MultinomialLogisticLossLayer::Reshape``: the label is (N, 1, 1, 1).
+_MULTINOMIAL = ((1, 1, None), (1, 2, None), (1, 3, None))
+_LEGACY = ("num", "channels", "height", "width")
+
+
+def _legacy(shape: Shape, axis: int) -> int | None:
+    """``Blob::LegacyShape``: the dim, or 1 past the blob's axes."""
+    return shape[axis] if axis < len(shape) else 1
+
+
+def _flat_inputs(env: Env, checks: tuple[tuple[int, int, int | None], ...]) -> bool:
+    """The ``CHECK_EQ``s on legacy dims (``channels()``, ``height()``, ``width()``) that
+    ContrastiveLoss and MultinomialLogisticLoss make; the first that certainly fails is
+    recorded (kind ``loss-input``). Checks on unknown dims are passed over (they may fail
+    first: either way Caffe aborts). A blob of more than 4 axes fails ``LegacyShape``
+    itself: not judged."""
+    layer = env.layer
+    for i, axis, other in checks:
+        shape = env.bottoms[i] if i < len(env.bottoms) else None
+        if shape is None or len(shape) > 4:
+            continue
+        have = _legacy(shape, axis)
+        if other is None:
+            want: int | None = 1
+            rhs = "1"
+        else:
+            ref = env.bottoms[other] if other < len(env.bottoms) else None
+            want = None if ref is None or len(ref) > 4 else _legacy(ref, axis)
+            rhs = f"bottom[{other}]->{_LEGACY[axis]}()"
+        if have is None or want is None or have == want:
+            continue
+        if layer.type == "ContrastiveLoss":
+            needs = ("two feature blobs of shape (N, C, 1, 1) (or (N, C)) and a similarity"
+                     " label of shape (N, 1, 1, 1) (or (N))")
+            hint = ("flatten the features to (N, C) (an InnerProduct's output), give both the"
+                    " same C, and give one similarity value per pair")
+        else:
+            needs = "a label of one class index per sample: (N, 1, 1, 1) or (N)"
+            hint = ("give the label as class indices (one per sample), not one-hot vectors or"
+                    " per-pixel maps")
+        if other is None:
+            found, at = f"`{layer.bottoms[i]}` is {format_shape(shape)}", layer.bottom_path(i)
+        else:
+            found = (f"`{layer.bottoms[i]}` ({format_shape(shape)}) and `{layer.bottoms[other]}`"
+                     f" ({format_shape(env.bottoms[other])}) differ in C")
+            at = layer.bottom_path(other)
+        env.fail(
+            "loss-input", at,
+            f"{layer.type} layer '{layer.name}' needs {needs}, and {found}: Caffe aborts"
+            f' while setting the net up with "Check failed: bottom[{i}]->{_LEGACY[axis]}() =='
+            f' {rhs} ({have} vs. {want})"', hint)
+        return False
+    return True
 
 
 def _label_count(env: Env, pred: Shape, label: Shape, axis: int, word: str,

@@ -15,7 +15,7 @@ from prototxt_lint.shapes.env import Env
 
 def identity(env: Env) -> list[Shape | None]:
     """``NeuronLayer::Reshape`` (``top[0]->ReshapeLike(*bottom[0])``) and the other layers
-    whose tops are shaped like their first bottom: Softmax, MVN, BatchNorm, Scale, Bias,
+    whose tops are shaped like their first bottom: Softmax, MVN, BatchNorm,
     Dropout, Split (every top), ..."""
     return env.all_tops(env.bottoms[0] if env.bottoms else None)
 
