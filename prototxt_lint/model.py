@@ -177,7 +177,9 @@ class Document:
 
     def span(self, path: Path) -> tuple[int, int]:
         """Offsets of the field at ``path``, or of its nearest ancestor written in the file."""
-        locs = self.parsed.locs if self.parsed else {}
+        if self.parsed is None:
+            return 0, 0
+        locs = self.parsed.locs
         while path:
             loc = locs.get(path)
             if loc is not None:

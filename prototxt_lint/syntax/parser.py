@@ -14,6 +14,7 @@ Length: one recursive-descent grammar with its error recovery; its functions cal
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -29,6 +30,7 @@ from prototxt_lint.syntax.tokenizer import (
     STRING,
     Comment,
     Token,
+    TokenStream,
     describe,
     tokenize,
 )
@@ -39,6 +41,8 @@ Path = tuple[str | int, ...]
 
 MAX_DEPTH = 64  # nesting deeper than any real schema needs (Caffe's deepest is about 6)
 MAX_ERRORS = 100  # per file; after that one more finding says the rest were not shown
+#: tokens made at a time when the tokens are streamed (:class:`TokenStream`)
+CHUNK = 4096
 
 _CPP = FieldDescriptor
 _INT_RANGES = {
@@ -81,6 +85,52 @@ class FieldLoc:
         return f"FieldLoc({self.start}, {self.end}, {self.value_start}, {self.block_end})"
 
 
+_BITS = 40  # per offset: texts up to 1 TiB
+_MASK = (1 << _BITS) - 1
+
+
+class Locs:
+    """The position of every field occurrence, by path: a read-only mapping of
+    :class:`FieldLoc`, stored as one int per field (its four offsets packed), because a
+    :class:`FieldLoc` object and its offsets' int objects for every field written were the
+    largest share of a lint's memory. A :class:`FieldLoc` is made when one is asked for."""
+
+    __slots__ = ("packed",)
+
+    def __init__(self) -> None:
+        #: path -> start | end << 40 | value_start << 80 | block_end << 120
+        self.packed: dict[Path, int] = {}
+
+    def get(self, path: Path, default: FieldLoc | None = None) -> FieldLoc | None:
+        value = self.packed.get(path)
+        return default if value is None else _unpack(value)
+
+    def __getitem__(self, path: Path) -> FieldLoc:
+        return _unpack(self.packed[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.packed
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.packed)
+
+    def items(self) -> Iterator[tuple[Path, FieldLoc]]:
+        for path, value in self.packed.items():
+            yield path, _unpack(value)
+
+
+def _pack(start: int, end: int, value_start: int, block_end: int) -> int:
+    return start | end << _BITS | value_start << 2 * _BITS | block_end << 3 * _BITS
+
+
+def _unpack(value: int) -> FieldLoc:
+    return FieldLoc(value & _MASK, value >> _BITS & _MASK, value >> 2 * _BITS & _MASK,
+                    value >> 3 * _BITS)
+
+
 class ParseError(Record):
     """A syntax error, unknown field, bad value or duplicate field, with its offsets."""
 
@@ -109,7 +159,7 @@ class ParseResult:
     def __init__(
         self,
         message: Message,
-        locs: dict[Path, FieldLoc],
+        locs: Locs,
         errors: list[ParseError],
         comments: list[Comment],
         incomplete: set[Path] | None = None,
@@ -200,10 +250,15 @@ def _edits(a: str, b: str) -> int:
 
 
 class _Parser:
-    def __init__(self, tokens: list[Token], comments: list[Comment]) -> None:
+    def __init__(self, tokens: list[Token], comments: list[Comment],
+                 stream: TokenStream | None = None) -> None:
         self.tokens, self.comments = tokens, comments
+        #: where more tokens come from; ``tokens`` then holds only the current top-level
+        #: field's (and is trimmed between fields), so a big net's tokens never all exist
+        self.stream = stream
         self.pos = 0
-        self.locs: dict[Path, FieldLoc] = {}
+        self.locs = Locs()
+        self.packed = self.locs.packed
         self.errors: list[ParseError] = []
         self.incomplete: set[Path] = set()
         self.quiet = False  # after a syntax error, until the next good field (panic mode)
@@ -287,7 +342,13 @@ class _Parser:
         token, or None when the input ended first."""
         tokens = self.tokens
         fields_by_name = desc.fields_by_name
+        stream = self.stream if depth == 0 else None
+        margin = TokenStream.MARGIN
         while True:
+            if stream is not None and self.pos + margin >= len(tokens):
+                del tokens[: self.pos]  # between top-level fields: no frame holds an index
+                self.pos = 0
+                stream.fill(tokens, CHUNK)
             tok = tokens[self.pos]
             kind = tok[0]
             if kind == EOF:
@@ -465,12 +526,12 @@ class _Parser:
         if depth >= MAX_DEPTH:
             self.error("P001", f"Message nested more than {MAX_DEPTH} levels deep.", open_tok)
             end = self.skip_block()
-            self.locs[sub_path] = FieldLoc(name_tok[2], _end(open_tok), open_tok[2], end)
+            self.packed[sub_path] = _pack(name_tok[2], _end(open_tok), open_tok[2], end)
             return
         self.pos += 1
         close = _OPEN_TO_CLOSE[open_tok[1]]
-        loc = FieldLoc(name_tok[2], _end(open_tok), open_tok[2], _end(open_tok))
-        self.locs[sub_path] = loc
+        opened = _end(open_tok)
+        self.packed[sub_path] = _pack(name_tok[2], opened, open_tok[2], opened)
         closing = self.parse_fields(sub, fd.message_type, sub_path, close, depth + 1)
         if closing is None:
             eof = self.tokens[self.pos]
@@ -481,9 +542,10 @@ class _Parser:
                 name_tok,
                 end=_end(open_tok),
             )
-            loc.block_end = eof[2]
+            block_end = eof[2]
         else:
-            loc.block_end = _end(closing)
+            block_end = _end(closing)
+        self.packed[sub_path] = _pack(name_tok[2], opened, open_tok[2], block_end)
 
     def parse_scalar_field(
         self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path
@@ -548,13 +610,13 @@ class _Parser:
         start = value_tok[2] if in_list else name_tok[2]
         if repeated:
             container = getattr(msg, fd.name)
-            self.locs[(*path, fd.name, len(container))] = FieldLoc(
-                start, end, value_tok[2], end
-            )
+            self.packed[(*path, fd.name, len(container))] = (
+                start | end << _BITS | value_tok[2] << 2 * _BITS | end << 3 * _BITS)
             container.append(value)
         else:
             self._check_duplicate(msg, fd, name_tok, path)
-            self.locs[(*path, fd.name)] = FieldLoc(start, end, value_tok[2], end)
+            self.packed[(*path, fd.name)] = (
+                start | end << _BITS | value_tok[2] << 2 * _BITS | end << 3 * _BITS)
             setattr(msg, fd.name, value)
 
     # --- values --------------------------------------------------------------------------------
@@ -812,12 +874,30 @@ def _parse_float(tok: Token) -> float | None:
 
 
 def parse(
-    text: str, message: Message, scanned: tuple[list[Token], list[Comment]] | None = None
+    text: str,
+    message: Message,
+    scanned: tuple[list[Token], list[Comment]] | None = None,
+    stream: TokenStream | None = None,
 ) -> ParseResult:
     """Parse ``text`` into ``message`` (which is filled in place), recovering from errors.
-    ``scanned`` is ``tokenize(text)`` when the caller already has it."""
-    parser = _Parser(*(scanned or tokenize(text)))
-    parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
+    ``scanned`` is ``tokenize(text)`` when the caller already has it; or, with ``stream``,
+    the tokens ``stream`` made so far and its comments (tokens are then streamed, see
+    :class:`TokenStream`). Without either the tokens are streamed too."""
+    if scanned is None:
+        stream = TokenStream(text)
+        scanned = ([], stream.comments)
+    parser = _Parser(*scanned, stream)
+    try:
+        parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
+    except IndexError:
+        if stream is None:
+            raise
+        # A field that runs past the streamed tokens: its brackets do not balance as the
+        # parser nests (a broken file). Parse again from the whole token list, which gives
+        # the same result as never streaming.
+        message.Clear()
+        parser = _Parser(*tokenize(text))
+        parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
     return ParseResult(
         message=message,
         locs=parser.locs,
@@ -837,7 +917,8 @@ def top_level_names(tokens: list[Token], enough: int = 64) -> list[str]:
     first ``enough`` of them decide, so a huge net is not walked twice."""
     names: list[str] = []
     depth = 0
-    for i, tok in enumerate(tokens):
+    for i in range(len(tokens) - 1):  # the last token is EOF, or (streamed) read again later
+        tok = tokens[i]
         if tok[0] == PUNCT:
             if tok[1] in "{<[":
                 depth += 1
@@ -852,4 +933,4 @@ def top_level_names(tokens: list[Token], enough: int = 64) -> list[str]:
     return names
 
 
-__all__ = ["FieldLoc", "ParseError", "ParseResult", "Path", "did_you_mean", "parse"]
+__all__ = ["FieldLoc", "Locs", "ParseError", "ParseResult", "Path", "did_you_mean", "parse"]
