@@ -160,6 +160,8 @@ class Document:
         self.problems: list[InputProblem] = [] if problems is None else problems
         #: the fork the file was found to be written for (prototxt_lint.dialects.detect)
         self.detection: Detection | None = None
+        #: every path with something skipped inside it (:meth:`is_complete`), once asked
+        self._skipped_in: set[Path] | None = None
 
     def __repr__(self) -> str:
         return f"Document({self.source.path!r}, kind={self.kind!r})"
@@ -244,8 +246,10 @@ class Document:
         that its defaults cannot be trusted."""
         if not self.parsed or not self.parsed.incomplete:
             return True
-        size = len(path)
-        return not any(p[:size] == path for p in self.parsed.incomplete)
+        if self._skipped_in is None:  # once: rules ask per layer, files skip per layer too
+            self._skipped_in = {p[:size] for p in self.parsed.incomplete
+                                for size in range(len(p) + 1)}
+        return path not in self._skipped_in
 
 
 class LayerView:
