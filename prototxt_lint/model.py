@@ -455,18 +455,11 @@ def layer_included(layer: LayerView, state: Any) -> bool:
     if layer.syntax == "v0":
         return True
     msg = layer.msg
-    included = len(msg.include) == 0
-    for rule in msg.exclude:
-        if not included:
-            break
-        if state_meets_rule(state, rule):
-            included = False
-    for rule in msg.include:
-        if included:
-            break
-        if state_meets_rule(state, rule):
-            included = True
-    return included
+    include = msg.include  # each read of a upb field makes a new container object
+    if not include:
+        exclude = msg.exclude
+        return not exclude or not any(state_meets_rule(state, rule) for rule in exclude)
+    return any(state_meets_rule(state, rule) for rule in include)
 
 
 class PhaseNet:
