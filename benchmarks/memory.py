@@ -80,7 +80,8 @@ def run(runs: int = 3, path: Path | None = None, layers: int = 10000) -> Section
     parse = peaks["bare interpreter + `text_format.Parse` of the file"]
     shown = target.relative_to(CORPUS) if target.is_relative_to(CORPUS) else target
     lines = [
-        f"Largest corpus file: `{shown}` ({target.stat().st_size / 1000:.0f} kB,"
+        f"Largest corpus file that BVLC's schema parses: `{shown}`"
+        f" ({target.stat().st_size / 1000:.0f} kB,"
         f" {target.read_text(encoding='utf-8', errors='replace').count(chr(10))} lines)."
         f" Peak RSS of one child process, lowest of {runs} runs.",
         "",
@@ -115,7 +116,8 @@ def run(runs: int = 3, path: Path | None = None, layers: int = 10000) -> Section
         " parse) |",
         f"| `prototxt-lint`, Python allocations (`tracemalloc` peak) | **{traced:.2f} MiB** |",
     ]
-    return Section("Memory: peak RSS on the largest corpus file (`benchmarks/memory.py`)", lines)
+    return Section("Memory: peak RSS on the largest corpus file, and per layer"
+                   " (`benchmarks/memory.py`)", lines)
 
 
 def main() -> None:
