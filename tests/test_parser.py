@@ -112,6 +112,10 @@ def test_repeated_and_list_syntax_positions() -> None:
     assert text[result.locs[("layer", 0, "bottom", 1)].start :].startswith('bottom: "b"')
     third = result.locs[("input_dim", 2)]
     assert text[third.start : third.end] == "224"
+    # positions are stored packed; the mapping makes equal FieldLocs on every look-up
+    assert ("input_dim", 2) in result.locs and result.locs.get(("input_dim", 3)) is None
+    assert dict(result.locs)[("input_dim", 2)] == third
+    assert sorted(result.locs)[:2] == [("input_dim", 0), ("input_dim", 1)]
 
 
 def test_every_error_reported_in_one_run() -> None:

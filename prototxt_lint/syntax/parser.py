@@ -14,7 +14,7 @@ Length: one recursive-descent grammar with its error recovery; its functions cal
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -104,12 +104,23 @@ class FieldLoc:
     def __repr__(self) -> str:
         return f"FieldLoc({self.start}, {self.end}, {self.value_start}, {self.block_end})"
 
+    def _values(self) -> tuple[int, int, int, int]:
+        return self.start, self.end, self.value_start, self.block_end
+
+    def __eq__(self, other: object) -> bool:  # made afresh on every look-up: equal by value
+        if not isinstance(other, FieldLoc):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
 
 _BITS = 40  # per offset: texts up to 1 TiB
 _MASK = (1 << _BITS) - 1
 
 
-class Locs:
+class Locs(Mapping[Path, FieldLoc]):
     """The position of every field occurrence, by path: a read-only mapping of
     :class:`FieldLoc`, stored as one int per field (its four offsets packed), because a
     :class:`FieldLoc` object and its offsets' int objects for every field written were the
@@ -121,7 +132,7 @@ class Locs:
         #: path -> start | end << 40 | value_start << 80 | block_end << 120
         self.packed: dict[Path, int] = {}
 
-    def get(self, path: Path, default: FieldLoc | None = None) -> FieldLoc | None:
+    def get(self, path: Path, default: FieldLoc | None = None) -> FieldLoc | None:  # type: ignore[override]
         value = self.packed.get(path)
         return default if value is None else _unpack(value)
 
@@ -134,12 +145,16 @@ class Locs:
     def __len__(self) -> int:
         return len(self.packed)
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Locs):
+            return self.packed == other.packed
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping, as dict
+
     def __iter__(self) -> Iterator[Path]:
         return iter(self.packed)
 
-    def items(self) -> Iterator[tuple[Path, FieldLoc]]:
-        for path, value in self.packed.items():
-            yield path, _unpack(value)
 
 
 def _pack(start: int, end: int, value_start: int, block_end: int) -> int:
