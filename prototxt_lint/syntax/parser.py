@@ -70,6 +70,7 @@ is_repeated = (
 #: (it makes a new object each time); a tuple from a plain dict costs a fraction of that.
 FieldInfo = tuple[FieldDescriptor, str, int, bool, bool, bool]
 _INFOS: dict[Descriptor, dict[str, FieldInfo]] = {}
+_BY_FIELD: dict[FieldDescriptor, FieldInfo] = {}
 
 
 def field_infos(desc: Descriptor) -> dict[str, FieldInfo]:
@@ -82,6 +83,7 @@ def field_infos(desc: Descriptor) -> dict[str, FieldInfo]:
             for fd in desc.fields
         }
         _INFOS[desc] = infos
+        _BY_FIELD.update((info[0], info) for info in infos.values())
     return infos
 
 
@@ -194,7 +196,7 @@ class ParseResult:
     def __init__(
         self,
         message: Message,
-        locs: Locs,
+        locs: Mapping[Path, FieldLoc],  # a Locs, from this module's parser
         errors: list[ParseError],
         comments: list[Comment],
         incomplete: set[Path] | None = None,
@@ -284,6 +286,20 @@ def _edits(a: str, b: str) -> int:
     return prev[-1]
 
 
+class _Unpacking(dict[Path, int]):
+    """Writes the parser's packed positions into a plain mapping of :class:`FieldLoc`."""
+
+    def __init__(self, target: Any) -> None:
+        super().__init__()
+        self.target = target
+
+    def __setitem__(self, path: Path, value: int) -> None:
+        self.target[path] = _unpack(value)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.target
+
+
 class _Parser:
     def __init__(self, tokens: list[Token], comments: list[Comment],
                  stream: TokenStream | None = None) -> None:
@@ -293,7 +309,6 @@ class _Parser:
         self.stream = stream
         self.pos = 0
         self.locs = Locs()
-        self.packed = self.locs.packed
         self.errors: list[ParseError] = []
         self.incomplete: set[Path] = set()
         self.quiet = False  # after a syntax error, until the next good field (panic mode)
@@ -303,6 +318,19 @@ class _Parser:
         self.key_spans: dict[tuple[str, str], tuple[int, int]] = {}
         self.message_lists: list[tuple[int, int]] = []
         self.bare_keys: set[tuple[str, str]] = set()
+
+    @property
+    def locs(self) -> Mapping[Path, FieldLoc]:
+        """The positions written so far (a :class:`Locs`)."""
+        return self._locs
+
+    @locs.setter
+    def locs(self, value: Mapping[Path, FieldLoc]) -> None:
+        # The parser writes packed positions into ``packed``; a subclass that replaces
+        # ``locs`` with its own dict of FieldLoc (the language server's incremental loader)
+        # gets them unpacked into it.
+        self._locs = value
+        self.packed = value.packed if isinstance(value, Locs) else _Unpacking(value)
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -412,7 +440,7 @@ class _Parser:
             else:
                 self.quiet = False
                 if info[2] == _CPP.CPPTYPE_MESSAGE:
-                    self.parse_message_field(msg, info, tok, path, depth)
+                    self.parse_message_field(msg, info[0], tok, path, depth)
                 else:
                     self.parse_scalar_field(msg, info, tok, path)
             # the optional `;` or `,` after any field, a skipped one too (text format allows it)
@@ -496,8 +524,9 @@ class _Parser:
             self.key_spans.setdefault(key, (tok[2], _end(tok)))
 
     def parse_message_field(
-        self, msg: Message, info: FieldInfo, name_tok: Token, path: Path, depth: int
+        self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path, depth: int
     ) -> None:
+        info = _BY_FIELD[fd]  # (a hook: subclasses get the descriptor, as before)
         tokens = self.tokens
         tok = tokens[self.pos]
         if tok[0] == PUNCT and tok[1] == ":":
