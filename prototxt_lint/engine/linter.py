@@ -524,6 +524,25 @@ def _related(doc: Document, places: tuple[tuple[Path, str], ...]) -> tuple[Relat
     return tuple(_place(doc, *doc.span(path), note) for path, note in places)
 
 
+def _capital_bools(doc: Document) -> list[tuple[Any, ...]]:
+    """P012: bools written `True`/`False`, one finding per file (one cause: the writer's
+    habit), at the first, with the others as related places."""
+    spans = doc.parsed.capital_bools if doc.parsed is not None else []
+    if not spans:
+        return []
+    text = doc.source.text
+    (start, end), others = spans[0], spans[1:]
+    word = text[start:end]
+    message = (f"`{word}`: protobuf 2.6 and newer read it as `{word.lower()}`, but protobuf"
+               " 2.5.0's text format takes only true/false (or t/f, 1/0) for a bool, so a"
+               " Caffe built with it refuses the file (\"Invalid value for boolean field\")")
+    if others:
+        message += f"; {len(others)} more in this file"
+    related = tuple(_place(doc, a, b, f"`{text[a:b]}`") for a, b in others)
+    return [(codes.CAPITAL_BOOL, start, end, message,
+             f"write `{word.lower()}` (bools in lower case)", (), related)]
+
+
 def _place(doc: Document, start: int, end: int, note: str) -> Related:
     line, col = doc.source.line_col(start)
     end_line, end_col = doc.source.line_col(max(end, start))
@@ -839,6 +858,7 @@ def _parse_findings(doc: Document, chosen: bool = False) -> list[_Raw]:
         out.append((codes.MESSAGE_LIST, start, end,
                     "a list of messages (`field [{...}, {...}]`): protobuf before 2.6.0 cannot"
                     " read it", "write the field once per message: `field { ... }`", ()))
+    out.extend(_capital_bools(doc))
     if doc.parsed.too_many_errors:
         out.append(
             (
