@@ -45,7 +45,8 @@ def test_same_messages_as_text_format_on_corpus() -> None:
 def _everything(result: ParseResult) -> tuple[object, ...]:
     return (result.message.SerializeToString(deterministic=True), dict(result.locs.packed),
             result.errors, result.comments, result.incomplete, result.too_many_errors,
-            result.key_counts, result.key_spans, result.message_lists, result.bare_keys)
+            result.key_counts, result.key_spans, result.message_lists, result.bare_keys,
+            result.capital_bools)
 
 
 #: broken in ways where the parser nests differently from the brackets (a ']' or '>' inside
