@@ -446,11 +446,12 @@ NET_NOT_FOUND = _core(
 Reports a `net`, `train_net` or `test_net` path in a solver that could not be found. Caffe
 resolves such paths against the directory `caffe` is started from (usually the project
 root), so prototxt-lint tries the working directory, then the solver's folder and each of its
-parents. When none has the file, the solver is linted alone.
+parents. When none has the file, the solver is linted without that net (with the nets it
+names that were found, which the message lists, or alone).
 
 ## Consequence
 Reminder. Nothing changes for Caffe, which resolves the path against the directory it is
-started from; the solver was linted alone, without the checks that need its net.
+started from; the checks that need the missing net did not run.
 
 ## Example
 ```

@@ -339,6 +339,10 @@ class Linter:
         rule = codes.NET_NOT_FOUND
         if not self.options.enabled(rule):
             return []
+        found = [link.file_name or ".".join(str(p) for p in link.field_path) for link in links
+                 if link.resolved is not None or link.embedded is not None]
+        without = (f"; the solver is linted with {', '.join(found)} only" if found
+                   else "; the solver is linted alone")
         return [
             (
                 rule,
@@ -348,7 +352,7 @@ class Linter:
                     + ("an absolute path that does not exist on this machine"
                        if os.path.isabs(link.file_name) else
                        "looked in the working directory, the solver's folder and its parents")
-                    + "); the solver is linted alone",
+                    + ")" + without,
                     hint="run from the directory you start caffe from, or lint the net"
                     " file explicitly",
                 ),
