@@ -12,10 +12,9 @@ one run (issue 16):
 - the growth exponent of lint time (in process, tuned and default collector) on generated nets
   up to 100,000 layers, and peak memory per 1,000 layers (tracemalloc).
 
-A C++ parse is not measured: ``protoc --decode`` reads the binary format, not text, and
-building a C++ text parser (the Caffe oracle's ``../shared/caffe-oracle/build.sh``, about 10
-minutes) was not done for this benchmark; its ``construct_net`` also builds the net, so it is
-no bare parse either.
+The C++ parse (protobuf's ``TextFormat::Parse`` into Caffe's classes) is measured by
+``throughput.py`` and ``startup.py`` (``cpp_baseline.py``); growth in one process, to 100,000
+layers, by ``scaling.py``.
 
     .venv/bin/python benchmarks/cache_speed.py            # print
     .venv/bin/python benchmarks/cache_speed.py --quick    # smaller sizes, fewer runs
@@ -46,6 +45,8 @@ from bench_common import (
     need_corpus,
     timed_cpu,
 )
+from cpp_baseline import build as build_cpp
+from cpp_baseline import command as cpp_command
 from scaling import net_text
 
 RESNET = "KaimingHe__deep-residual-networks/prototxt/ResNet-152-deploy.prototxt"
@@ -155,8 +156,11 @@ def small_file(cache: Path, runs: int) -> Section:
                    lines)
 
 
-def gc_effect(runs: int, generated_layers: int) -> Section:
+def gc_effect(runs: int, generated_layers: int, small_runs: int = 11) -> Section:
+    """Whole processes; ``small_runs`` alternating runs for the two corpus files (a
+    difference of a few per cent needs more than three), ``runs`` for the generated net."""
     corpus = need_corpus()
+    program, why = build_cpp()
     tmp = Path(tempfile.mkdtemp(prefix="gc-bench-"))
     big = tmp / f"generated_{generated_layers}.prototxt"
     big.write_text(net_text(generated_layers))
@@ -164,13 +168,14 @@ def gc_effect(runs: int, generated_layers: int) -> Section:
              (f"generated, {generated_layers:,} layers", big)]
     lines = [
         "Whole processes, `--no-cache`, CPU time, medians of"
-        f" {runs} alternating runs: the default collector (`PROTOTXT_LINT_DEFAULT_GC=1`)"
-        " against the tuned one (`gc.freeze()` after start-up, thresholds (100000, 50, 100)),"
-        " and a bare `text_format.Parse` process of the same file.",
+        f" {small_runs} alternating runs ({runs} for the generated net): the default collector"
+        " (`PROTOTXT_LINT_DEFAULT_GC=1`) against the tuned one (`gc.freeze()` after start-up,"
+        " thresholds (100000, 50, 100)), a bare `text_format.Parse` process of the same file"
+        " and the C++ parse as Caffe does it (`benchmarks/cpp_parse.cpp`).",
         "",
-        "| File | bare parse | lint, default GC | lint, tuned GC | tuned vs default |"
+        "| File | C++ parse | bare parse | lint, default GC | lint, tuned GC | tuned vs default |"
         " tuned vs bare |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, path in files:
         cmds = {
@@ -179,18 +184,22 @@ def gc_effect(runs: int, generated_layers: int) -> Section:
                         _env(PROTOTXT_LINT_DEFAULT_GC="1")),
             "tuned": ([*lint_command(), "--no-color", "--no-cache", str(path)], _env()),
         }
+        if program is not None:
+            cmds["cpp"] = (cpp_command(program, [(path, "NetParameter")]), _env())
         times: dict[str, list[float]] = {k: [] for k in cmds}
         for command, env in cmds.values():
             _cpu(command, env)
-        for _ in range(runs):
+        for _ in range(runs if path == big else small_runs):
             for key, (command, env) in cmds.items():
                 times[key].append(_cpu(command, env)[0])
         bare, default, tuned = (median(times[k]) for k in ("bare", "default", "tuned"))
-        lines.append(f"| {label} | {bare * 1000:.0f} ms | {default * 1000:.0f} ms |"
+        cpp = f"{median(times['cpp']) * 1000:.1f} ms" if times.get("cpp") else "-"
+        lines.append(f"| {label} | {cpp} | {bare * 1000:.0f} ms | {default * 1000:.0f} ms |"
                      f" {tuned * 1000:.0f} ms | {tuned / default:.2f}x |"
                      f" **{tuned / bare:.2f}x** |")
     shutil.rmtree(tmp, ignore_errors=True)
-    lines += ["", "Goals (issue 16): ResNet-152 deploy <= 1.0x a bare parse, LeNet <= 1.2x."]
+    lines += ["", "Goals (issue 16): ResNet-152 deploy <= 1.0x a bare parse, LeNet <= 1.2x."
+              + ("" if program is not None else f" ({why}.)")]
     return Section("Collector tuning (`benchmarks/cache_speed.py`)", lines)
 
 
@@ -205,6 +214,8 @@ def _exponent(rows: list[tuple[int, float]]) -> float:
 _GROWTH_PROBE = """
 import gc, sys, time
 sys.path.insert(0, sys.argv[1])
+from cpp_baseline import build as build_cpp
+from cpp_baseline import command as cpp_command
 from scaling import net_text
 from prototxt_lint.engine.gctune import tune_for_batch
 from prototxt_lint.engine.linter import Input, Linter

@@ -45,6 +45,7 @@ def generated(sections: list[Section], load: tuple[float, float, float]) -> str:
         "```",
         "",
         "or one at a time: `benchmarks/throughput.py` (`--profile` shows where lint time goes),"
+        " `benchmarks/cpp_baseline.py` (the C++ parse, built against the Caffe oracle),"
         " `benchmarks/startup.py` (`--importtime` lists the slowest imports),"
         " `benchmarks/many_files.py`, `benchmarks/memory.py`, `benchmarks/scaling.py`"
         " (`--profile`), `benchmarks/cache_speed.py` (`--only corpus|small|gc|growth`), each"
@@ -85,10 +86,8 @@ def main() -> None:
         throughput.run(repeat=2 if quick else 5),
         startup.run(runs=5 if quick else 21),
         many_files.run(runs=1 if quick else 5),
-        memory.run(runs=1 if quick else 3),
-        scaling.run(
-            sizes=(500, 1000) if quick else (500, 1000, 2000, 4000), repeat=1 if quick else 2
-        ),
+        memory.run(runs=1 if quick else 3, layers=2000 if quick else 10000),
+        scaling.run(sizes=(1000, 4000) if quick else scaling.SIZES, repeat=1 if quick else 2),
         *cache_speed.run(quick),  # the result cache, the collector, growth to 100k layers
     ]
     text = generated(sections, load)

@@ -31,6 +31,8 @@ import sys
 from pathlib import Path
 
 from bench_common import CORPUS, REPO, SMALL_NET, Section, lint_command, machine, median, timed
+from cpp_baseline import build as build_cpp
+from cpp_baseline import command as cpp_command
 
 BARE = (
     "import sys\n"
@@ -47,7 +49,9 @@ def small_net() -> Path:
     return net if net.is_file() else REPO / "examples" / "unknown_bottom.prototxt"
 
 
-def measure(runs: int) -> tuple[list[float], list[float], int]:
+def measure(runs: int, cpp: list[str] | None = None
+            ) -> tuple[list[float], list[float], list[float], int]:
+    """Wall times of the lint, bare and (when ``cpp`` is given) C++ parse processes."""
     net = str(small_net())
     lint = [*lint_command(), "--no-color", net]
     # -P: import the installed package, not a checkout in the current folder (the console
@@ -56,7 +60,9 @@ def measure(runs: int) -> tuple[list[float], list[float], int]:
     for _ in range(2):
         timed(lint)
         timed(bare)
-    lint_times, bare_times = [], []
+        if cpp:
+            timed(cpp)
+    lint_times, bare_times, cpp_times = [], [], []
     code = 0
     for _ in range(runs):
         elapsed, code, _ = timed(lint)
@@ -65,7 +71,12 @@ def measure(runs: int) -> tuple[list[float], list[float], int]:
         if bare_code != 0:
             raise SystemExit(f"the bare parse failed on {net}")
         bare_times.append(elapsed)
-    return lint_times, bare_times, code
+        if cpp:
+            elapsed, cpp_code, _ = timed(cpp)
+            if cpp_code != 0:
+                raise SystemExit(f"the C++ parse failed on {net}")
+            cpp_times.append(elapsed)
+    return lint_times, bare_times, cpp_times, code
 
 
 def slowest_imports(top: int = 12, depth: int = 2) -> list[tuple[int, str]]:
@@ -86,22 +97,31 @@ def slowest_imports(top: int = 12, depth: int = 2) -> list[tuple[int, str]]:
 
 
 def run(runs: int = 21) -> Section:
-    lint_times, bare_times, code = measure(runs)
-    lint, bare = median(lint_times), median(bare_times)
     net = small_net()
+    program, why = build_cpp()
+    cpp = cpp_command(program, [(net, "NetParameter")]) if program else None
+    lint_times, bare_times, cpp_times, code = measure(runs, cpp)
+    lint, bare = median(lint_times), median(bare_times)
     shown = net.relative_to(CORPUS) if net.is_relative_to(CORPUS) else net.relative_to(REPO)
     imports = slowest_imports(8)
     lines = [
         f"`prototxt-lint --no-color {shown}` (exit {code}) against"
+        " a C++ program parsing it as Caffe does and"
         f" `python -c` importing `prototxt_lint.schema.caffe_pb2` and running `text_format.Parse`"
         " on"
-        f" the same file; {runs} alternating runs each after 2 warm-ups, medians.",
+        f" the same file; {runs} alternating runs each after 2 warm-ups, medians of wall time.",
         "",
         "| Process | Median | vs bare |",
         "| --- | ---: | ---: |",
         f"| bare: import bindings + `text_format.Parse` | {bare * 1000:.0f} ms | 1.00x |",
         f"| `prototxt-lint` | {lint * 1000:.0f} ms | **{lint / bare:.2f}x** |",
+        *([f"| C++: `TextFormat::Parse` into `caffe::NetParameter` (`benchmarks/cpp_parse.cpp`)"
+           f" | {median(cpp_times) * 1000:.1f} ms | {median(cpp_times) / bare:.2f}x |"]
+          if cpp_times else []),
         "",
+        *([f"The lint process is {lint / median(cpp_times):.0f}x the C++ process, which"
+           " loads only libprotobuf and Caffe's generated classes.", ""]
+          if cpp_times else [why, ""]),
         f"Target <= 1.3x: **{'met' if lint / bare <= 1.3 else 'NOT met'}**"
         f" ({lint / bare:.2f}x, {1000 * (lint - bare):.0f} ms more)."
         " Slowest imports of the lint process, two levels deep (`python -X importtime`,"

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench_common import CORPUS, Section, bvlc_parseable, machine
+from cpp_baseline import build as build_cpp
+from cpp_baseline import parse_times as cpp_parse_times
 from google.protobuf import text_format
 
 from prototxt_lint.engine.linter import Input, Linter
@@ -97,8 +99,32 @@ def profile_lint(top: int = 25) -> str:
     return buffer.getvalue()
 
 
+def _cpp_lines(results: list[FileTimes], cpp: dict[str, float], why: str) -> list[str]:
+    """The C++ row (the same files, those C++ protobuf also parses), or why there is none."""
+    if not cpp:
+        return ["", why or "no C++ parse measured: C++ protobuf parsed none of the files"]
+    same = [r for r in results if str(CORPUS / r.path) in cpp]
+    total = sum(cpp[str(CORPUS / r.path)] for r in same)
+    parse = sum(r.parse for r in same)
+    lint = sum(r.lint for r in same)
+    left = f"; {len(results) - len(same)} files it refuses left out" if len(same) < len(
+        results) else ""
+    return [
+        f"| C++ `TextFormat::Parse` into Caffe's generated classes (what Caffe"
+        f" runs, `benchmarks/cpp_parse.cpp`) | {total * 1000:.0f} ms | {total / parse:.3f}x |",
+        "",
+        f"On the {len(same)} files C++ protobuf parses{left}: the full lint takes"
+        f" **{lint / total:.0f}x** the C++ parse, Python's bare parse {parse / total:.0f}x.",
+    ]
+
+
 def run(repeat: int = 5) -> Section:
     results = measure(repeat)
+    program, why = build_cpp()
+    cpp: dict[str, float] = {}
+    if program is not None:
+        cpp = cpp_parse_times(program, [(CORPUS / local, kind) for local, kind
+                                        in bvlc_parseable()], repeat)
     parse = sum(r.parse for r in results)
     load = sum(r.load for r in results)
     lint = sum(r.lint for r in results)
@@ -119,6 +145,7 @@ def run(repeat: int = 5) -> Section:
         f" {load / parse:.2f}x |",
         f"| full lint (load, phases, every rule) | {lint * 1000:.0f} ms"
         f" | **{lint / parse:.2f}x** |",
+        *_cpp_lines(results, cpp, why),
         "",
         f"Target: full lint <= 1.2x the bare parse: **{verdict}**"
         f" ({lint / parse:.2f}x). Per file, the median ratio is {median_ratio:.2f}x; the highest:",

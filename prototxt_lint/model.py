@@ -160,6 +160,8 @@ class Document:
         self.problems: list[InputProblem] = [] if problems is None else problems
         #: the fork the file was found to be written for (prototxt_lint.dialects.detect)
         self.detection: Detection | None = None
+        #: every path with something skipped inside it (:meth:`is_complete`), once asked
+        self._skipped_in: set[Path] | None = None
 
     def __repr__(self) -> str:
         return f"Document({self.source.path!r}, kind={self.kind!r})"
@@ -177,7 +179,9 @@ class Document:
 
     def span(self, path: Path) -> tuple[int, int]:
         """Offsets of the field at ``path``, or of its nearest ancestor written in the file."""
-        locs = self.parsed.locs if self.parsed else {}
+        if self.parsed is None:
+            return 0, 0
+        locs = self.parsed.locs
         while path:
             loc = locs.get(path)
             if loc is not None:
@@ -242,8 +246,10 @@ class Document:
         that its defaults cannot be trusted."""
         if not self.parsed or not self.parsed.incomplete:
             return True
-        size = len(path)
-        return not any(p[:size] == path for p in self.parsed.incomplete)
+        if self._skipped_in is None:  # once: rules ask per layer, files skip per layer too
+            self._skipped_in = {p[:size] for p in self.parsed.incomplete
+                                for size in range(len(p) + 1)}
+        return path not in self._skipped_in
 
 
 class LayerView:
@@ -449,18 +455,11 @@ def layer_included(layer: LayerView, state: Any) -> bool:
     if layer.syntax == "v0":
         return True
     msg = layer.msg
-    included = len(msg.include) == 0
-    for rule in msg.exclude:
-        if not included:
-            break
-        if state_meets_rule(state, rule):
-            included = False
-    for rule in msg.include:
-        if included:
-            break
-        if state_meets_rule(state, rule):
-            included = True
-    return included
+    include = msg.include  # each read of a upb field makes a new container object
+    if not include:
+        exclude = msg.exclude
+        return not exclude or not any(state_meets_rule(state, rule) for rule in exclude)
+    return any(state_meets_rule(state, rule) for rule in include)
 
 
 class PhaseNet:

@@ -6,11 +6,13 @@ import csv
 import os
 
 import pytest
-from conftest import CORPUS, brief, lint_fixture, lint_text
+from conftest import CORPUS, FIXTURES, brief, lint_fixture, lint_text
 from google.protobuf import text_format
 
 from prototxt_lint.schema import caffe_pb2
-from prototxt_lint.syntax.parser import did_you_mean, parse
+from prototxt_lint.syntax import parser as parser_module
+from prototxt_lint.syntax.parser import ParseResult, did_you_mean, parse
+from prototxt_lint.syntax.tokenizer import TokenStream, tokenize
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir() and not os.environ.get("CI"),
@@ -40,6 +42,59 @@ def test_same_messages_as_text_format_on_corpus() -> None:
         assert result.message == expected, local
 
 
+def _everything(result: ParseResult) -> tuple[object, ...]:
+    return (result.message.SerializeToString(deterministic=True), dict(result.locs.packed),
+            result.errors, result.comments, result.incomplete, result.too_many_errors,
+            result.key_counts, result.key_spans, result.message_lists, result.bare_keys,
+            result.capital_bools)
+
+
+#: broken in ways where the parser nests differently from the brackets (a ']' or '>' inside
+#: a message, a block never closed): the streamed parse must fall back to the whole list
+BROKEN_STREAMS = [
+    'layer { name: "a" ] type: "ReLU" bottom: "x" top: "x" }\n' * 3
+    + 'layer { name: "b" type: "ReLU" }\n' * 40,
+    'layer { name: "a" > convolution_param { num_output: 1 } }\n' * 20,
+    'name: "n"\nlayer { name: "a" convolution_param { num_output: [1, 2] }\n' * 10,
+    'layer { name: "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" }\n'
+    * 5,
+    'layer { bottom: "a" # comment }\n top: "b" } input_dim: 1 input_dim: 2\n' * 30,
+]
+
+
+@pytest.mark.parametrize("chunk, margin", [(1, 0), (1, 2), (7, 16)])
+def test_streamed_tokens_parse_as_the_whole_list(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, margin: int
+) -> None:
+    """Tokens are made as the parser needs them (memory); with every chunk size, and on
+    broken files that make the parser run past what was streamed, the result is the same as
+    from the whole token list."""
+    monkeypatch.setattr(parser_module, "CHUNK", chunk)
+    monkeypatch.setattr(TokenStream, "MARGIN", margin)
+    texts = [path.read_text(encoding="utf-8", errors="replace")
+             for path in sorted((FIXTURES / "parse").glob("*.prototxt"))]
+    for text in [*texts, *BROKEN_STREAMS]:
+        whole = parse(text, caffe_pb2.NetParameter(), tokenize(text))
+        streamed = parse(text, caffe_pb2.NetParameter())
+        assert _everything(streamed) == _everything(whole), text[:80]
+
+
+@needs_corpus
+def test_streamed_tokens_parse_as_the_whole_list_on_corpus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On real files (every fourth of the corpus, a few seconds), in chunks of 64 tokens so
+    that nearly every file is streamed in several."""
+    monkeypatch.setattr(parser_module, "CHUNK", 64)
+    files = [path for path in sorted(CORPUS.rglob("*.prototxt")) if path.is_file()][::4]
+    assert len(files) >= 150
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        cls = caffe_pb2.SolverParameter if "solver" in path.name else caffe_pb2.NetParameter
+        whole = parse(text, cls(), tokenize(text))
+        assert _everything(parse(text, cls())) == _everything(whole), path
+
+
 def test_positions_of_fields() -> None:
     text = 'layer {\n  name: "p"\n  pooling_param { pool: AVE stride: 5 }\n}\n'
     result = parse(text, caffe_pb2.NetParameter())
@@ -58,6 +113,10 @@ def test_repeated_and_list_syntax_positions() -> None:
     assert text[result.locs[("layer", 0, "bottom", 1)].start :].startswith('bottom: "b"')
     third = result.locs[("input_dim", 2)]
     assert text[third.start : third.end] == "224"
+    # positions are stored packed; the mapping makes equal FieldLocs on every look-up
+    assert ("input_dim", 2) in result.locs and result.locs.get(("input_dim", 3)) is None
+    assert dict(result.locs)[("input_dim", 2)] == third
+    assert sorted(result.locs)[:2] == [("input_dim", 0), ("input_dim", 1)]
 
 
 def test_every_error_reported_in_one_run() -> None:

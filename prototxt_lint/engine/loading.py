@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from prototxt_lint.model import Document
 from prototxt_lint.schema import Schema
-from prototxt_lint.syntax.parser import parse, top_level_names
+from prototxt_lint.syntax.parser import CHUNK, parse, top_level_names
 from prototxt_lint.syntax.source import InputProblem, Source, decode, read_source
-from prototxt_lint.syntax.tokenizer import tokenize
+from prototxt_lint.syntax.tokenizer import Token, TokenStream
+
+#: top-level field names that decide what a file is (:func:`classify`)
+ENOUGH_NAMES = 64
 
 
 def _mostly_foreign(names: list[str], fields: set[str]) -> bool:
@@ -61,15 +64,24 @@ def classify(names: list[str], schema: Schema) -> str:
 def load_text(source: Source, problems: list[InputProblem], schema: Schema) -> Document:
     if problems and problems[0].fatal:
         return Document(source, schema, "unreadable", problems=problems)
-    scanned = tokenize(source.text)
-    if len(scanned[0]) == 1:  # only EOF: empty or comments only
+    # tokens are streamed: only as many as the first top-level names need are made here
+    stream = TokenStream(source.text)
+    tokens: list[Token] = []
+    stream.fill(tokens, CHUNK)
+    if len(tokens) == 1:  # only EOF: empty or comments only
         return Document(source, schema, "empty", problems=problems)
-    kind = classify(top_level_names(scanned[0]), schema)
+    names = top_level_names(tokens, ENOUGH_NAMES)
+    least = CHUNK
+    while len(names) < ENOUGH_NAMES and not stream.done:
+        least *= 2  # doubling: a solver's few names before a huge net_param stay linear
+        stream.fill(tokens, least)
+        names = top_level_names(tokens, ENOUGH_NAMES)
+    kind = classify(names, schema)
     if kind not in ("net", "solver"):
         return Document(source, schema, kind, problems=problems)
     cls = schema.message_class("NetParameter" if kind == "net" else "SolverParameter")
     message = cls()
-    parsed = parse(source.text, message, scanned)
+    parsed = parse(source.text, message, (tokens, stream.comments), stream)
     return Document(source, schema, kind, message, parsed, problems)
 
 

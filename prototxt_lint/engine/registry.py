@@ -46,6 +46,9 @@ def entry_points(group: str = ENTRY_POINT_GROUP) -> Iterator[tuple[str, str]]:
         except OSError:
             continue
         for name in names:
+            # most names are modules and packages: a suffix test is far cheaper than the regex
+            if not name.endswith("-info"):
+                continue
             match = _DIST_DIR.match(name)
             if not match:
                 continue
@@ -54,15 +57,14 @@ def entry_points(group: str = ENTRY_POINT_GROUP) -> Iterator[tuple[str, str]]:
                 continue
             seen.add(dist)
             try:
-                with open(os.path.join(folder or ".", name, "entry_points.txt"),
-                          encoding="utf-8") as handle:
-                    text = handle.read()
+                with open(os.path.join(folder or ".", name, "entry_points.txt"), "rb") as handle:
+                    data = handle.read()
             except OSError:
                 continue
-            if header not in text:
+            if header.encode() not in data:
                 continue
             in_group = False
-            for raw in text.splitlines():
+            for raw in data.decode("utf-8").splitlines():
                 line = raw.strip()
                 if line.startswith("["):
                     in_group = line == header

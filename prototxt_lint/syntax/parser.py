@@ -14,6 +14,7 @@ Length: one recursive-descent grammar with its error recovery; its functions cal
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -29,6 +30,7 @@ from prototxt_lint.syntax.tokenizer import (
     STRING,
     Comment,
     Token,
+    TokenStream,
     describe,
     tokenize,
 )
@@ -39,6 +41,8 @@ Path = tuple[str | int, ...]
 
 MAX_DEPTH = 64  # nesting deeper than any real schema needs (Caffe's deepest is about 6)
 MAX_ERRORS = 100  # per file; after that one more finding says the rest were not shown
+#: tokens made at a time when the tokens are streamed (:class:`TokenStream`)
+CHUNK = 4096
 
 _CPP = FieldDescriptor
 _INT_RANGES = {
@@ -61,6 +65,28 @@ def _repeated_via_property(fd: FieldDescriptor) -> bool:
 is_repeated = (
     _repeated_via_property if hasattr(FieldDescriptor, "is_repeated") else _repeated_via_label
 )
+#: per field, what the parser asks of it on every occurrence: ``(descriptor, name, cpp type,
+#: repeated, bytes, in a oneof)``. Reading a upb descriptor's attribute costs about 100 ns
+#: (it makes a new object each time); a tuple from a plain dict costs a fraction of that.
+FieldInfo = tuple[FieldDescriptor, str, int, bool, bool, bool]
+_INFOS: dict[Descriptor, dict[str, FieldInfo]] = {}
+_BY_FIELD: dict[FieldDescriptor, FieldInfo] = {}
+
+
+def field_infos(desc: Descriptor) -> dict[str, FieldInfo]:
+    """The :data:`FieldInfo` of every field of ``desc``, by name (made once per message)."""
+    infos = _INFOS.get(desc)
+    if infos is None:
+        infos = {
+            fd.name: (fd, fd.name, fd.cpp_type, is_repeated(fd), fd.type == _CPP.TYPE_BYTES,
+                      fd.containing_oneof is not None)
+            for fd in desc.fields
+        }
+        _INFOS[desc] = infos
+        _BY_FIELD.update((info[0], info) for info in infos.values())
+    return infos
+
+
 _BOOL_WORDS = {"true": True, "True": True, "t": True, "false": False, "False": False, "f": False}
 _OPEN_TO_CLOSE = {"{": "}", "<": ">", "[": "]"}
 
@@ -79,6 +105,67 @@ class FieldLoc:
 
     def __repr__(self) -> str:
         return f"FieldLoc({self.start}, {self.end}, {self.value_start}, {self.block_end})"
+
+    def _values(self) -> tuple[int, int, int, int]:
+        return self.start, self.end, self.value_start, self.block_end
+
+    def __eq__(self, other: object) -> bool:  # made afresh on every look-up: equal by value
+        if not isinstance(other, FieldLoc):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+
+_BITS = 40  # per offset: texts up to 1 TiB
+_MASK = (1 << _BITS) - 1
+
+
+class Locs(Mapping[Path, FieldLoc]):
+    """The position of every field occurrence, by path: a read-only mapping of
+    :class:`FieldLoc`, stored as one int per field (its four offsets packed), because a
+    :class:`FieldLoc` object and its offsets' int objects for every field written were the
+    largest share of a lint's memory. A :class:`FieldLoc` is made when one is asked for."""
+
+    __slots__ = ("packed",)
+
+    def __init__(self) -> None:
+        #: path -> start | end << 40 | value_start << 80 | block_end << 120
+        self.packed: dict[Path, int] = {}
+
+    def get(self, path: Path, default: FieldLoc | None = None) -> FieldLoc | None:  # type: ignore[override]
+        value = self.packed.get(path)
+        return default if value is None else _unpack(value)
+
+    def __getitem__(self, path: Path) -> FieldLoc:
+        return _unpack(self.packed[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.packed
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Locs):
+            return self.packed == other.packed
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping, as dict
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.packed)
+
+
+
+def _pack(start: int, end: int, value_start: int, block_end: int) -> int:
+    return start | end << _BITS | value_start << 2 * _BITS | block_end << 3 * _BITS
+
+
+def _unpack(value: int) -> FieldLoc:
+    return FieldLoc(value & _MASK, value >> _BITS & _MASK, value >> 2 * _BITS & _MASK,
+                    value >> 3 * _BITS)
 
 
 class ParseError(Record):
@@ -109,7 +196,7 @@ class ParseResult:
     def __init__(
         self,
         message: Message,
-        locs: dict[Path, FieldLoc],
+        locs: Mapping[Path, FieldLoc],  # a Locs, from this module's parser
         errors: list[ParseError],
         comments: list[Comment],
         incomplete: set[Path] | None = None,
@@ -202,11 +289,29 @@ def _edits(a: str, b: str) -> int:
     return prev[-1]
 
 
+class _Unpacking(dict[Path, int]):
+    """Writes the parser's packed positions into a plain mapping of :class:`FieldLoc`."""
+
+    def __init__(self, target: Any) -> None:
+        super().__init__()
+        self.target = target
+
+    def __setitem__(self, path: Path, value: int) -> None:
+        self.target[path] = _unpack(value)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.target
+
+
 class _Parser:
-    def __init__(self, tokens: list[Token], comments: list[Comment]) -> None:
+    def __init__(self, tokens: list[Token], comments: list[Comment],
+                 stream: TokenStream | None = None) -> None:
         self.tokens, self.comments = tokens, comments
+        #: where more tokens come from; ``tokens`` then holds only the current top-level
+        #: field's (and is trimmed between fields), so a big net's tokens never all exist
+        self.stream = stream
         self.pos = 0
-        self.locs: dict[Path, FieldLoc] = {}
+        self.locs = Locs()
         self.errors: list[ParseError] = []
         self.incomplete: set[Path] = set()
         self.quiet = False  # after a syntax error, until the next good field (panic mode)
@@ -217,6 +322,19 @@ class _Parser:
         self.message_lists: list[tuple[int, int]] = []
         self.bare_keys: set[tuple[str, str]] = set()
         self.capital_bools: list[tuple[int, int]] = []
+
+    @property
+    def locs(self) -> Mapping[Path, FieldLoc]:
+        """The positions written so far (a :class:`Locs`)."""
+        return self._locs
+
+    @locs.setter
+    def locs(self, value: Mapping[Path, FieldLoc]) -> None:
+        # The parser writes packed positions into ``packed``; a subclass that replaces
+        # ``locs`` with its own dict of FieldLoc (the language server's incremental loader)
+        # gets them unpacked into it.
+        self._locs = value
+        self.packed = value.packed if isinstance(value, Locs) else _Unpacking(value)
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -290,8 +408,14 @@ class _Parser:
         """Parse fields into ``msg`` until ``close`` (or EOF at top level). Returns the closing
         token, or None when the input ended first."""
         tokens = self.tokens
-        fields_by_name = desc.fields_by_name
+        infos = field_infos(desc)
+        stream = self.stream if depth == 0 else None
+        margin = TokenStream.MARGIN
         while True:
+            if stream is not None and self.pos + margin >= len(tokens):
+                del tokens[: self.pos]  # between top-level fields: no frame holds an index
+                self.pos = 0
+                stream.fill(tokens, CHUNK)
             tok = tokens[self.pos]
             kind = tok[0]
             if kind == EOF:
@@ -314,15 +438,15 @@ class _Parser:
                 continue
             self.pos += 1
             name = tok[1]
-            fd = fields_by_name.get(name)
-            if fd is None:
+            info = infos.get(name)
+            if info is None:
                 self.unknown_field(tok, msg, desc, path)
             else:
                 self.quiet = False
-                if fd.cpp_type == _CPP.CPPTYPE_MESSAGE:
-                    self.parse_message_field(msg, fd, tok, path, depth)
+                if info[2] == _CPP.CPPTYPE_MESSAGE:
+                    self.parse_message_field(msg, info[0], tok, path, depth)
                 else:
-                    self.parse_scalar_field(msg, fd, tok, path)
+                    self.parse_scalar_field(msg, info, tok, path)
             # the optional `;` or `,` after any field, a skipped one too (text format allows it)
             nxt = tokens[self.pos]
             if nxt[0] == PUNCT and nxt[1] in ",;":
@@ -376,10 +500,17 @@ class _Parser:
             i += 1
         return tokens[i][0] == PUNCT and tokens[i][1] in "{<"
 
+    def _written(self, msg: Message, info: FieldInfo, key: Path) -> bool:
+        """Was the non-repeated field at ``key`` set before (``msg.HasField``)? Its position
+        was recorded when it was set, which is cheaper to ask; a oneof member is asked of the
+        message (setting another member clears it)."""
+        if info[5]:
+            return bool(msg.HasField(info[1]))
+        return key in self.packed
+
     def _check_duplicate(self, msg: Message, fd: FieldDescriptor, tok: Token,
                          path: Path) -> None:
-        if is_repeated(fd) or not msg.HasField(fd.name):
-            return
+        """Count a non-repeated field written again (:meth:`_written`)."""
         seen = self.duplicates.get((path, fd.name), 1) + 1
         self.duplicates[(path, fd.name)] = seen
         if seen == 2:
@@ -399,12 +530,13 @@ class _Parser:
     def parse_message_field(
         self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path, depth: int
     ) -> None:
+        info = _BY_FIELD[fd]  # (a hook: subclasses get the descriptor, as before)
         tokens = self.tokens
         tok = tokens[self.pos]
         if tok[0] == PUNCT and tok[1] == ":":
             self.pos += 1
             tok = tokens[self.pos]
-        repeated = is_repeated(fd)
+        repeated = info[3]
         if tok[0] == PUNCT and tok[1] == "[" and repeated:
             self.message_lists.append((name_tok[2], _end(tok)))
             self.pos += 1
@@ -414,7 +546,7 @@ class _Parser:
             while True:
                 tok = tokens[self.pos]
                 if tok[0] == PUNCT and tok[1] in "{<":
-                    self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
+                    self.parse_one_message(msg, info, name_tok, path, depth)
                 else:
                     self.error("P001", f'Expected "{{", found "{describe(tok)}".', tok)
                     self.skip_block_rest("]")
@@ -429,7 +561,7 @@ class _Parser:
                     return
                 self.pos += 1
         if tok[0] == PUNCT and tok[1] in "{<":
-            self.parse_one_message(msg, fd, name_tok, path, depth, repeated)
+            self.parse_one_message(msg, info, name_tok, path, depth)
             return
         self.error("P001", f'Expected "{{", found "{describe(tok)}".', tok)
         self.incomplete.add(path)
@@ -450,31 +582,32 @@ class _Parser:
     def parse_one_message(
         self,
         msg: Message,
-        fd: FieldDescriptor,
+        info: FieldInfo,
         name_tok: Token,
         path: Path,
         depth: int,
-        repeated: bool,
     ) -> None:
+        fd, name = info[0], info[1]
         open_tok = self.tokens[self.pos]
-        if repeated:
-            container = getattr(msg, fd.name)
-            sub_path = (*path, fd.name, len(container))
+        if info[3]:
+            container = getattr(msg, name)
+            sub_path = (*path, name, len(container))
             sub = container.add()
         else:
-            self._check_duplicate(msg, fd, name_tok, path)
-            sub_path = (*path, fd.name)
-            sub = getattr(msg, fd.name)
+            sub_path = (*path, name)
+            if self._written(msg, info, sub_path):
+                self._check_duplicate(msg, fd, name_tok, path)
+            sub = getattr(msg, name)
             sub.SetInParent()
         if depth >= MAX_DEPTH:
             self.error("P001", f"Message nested more than {MAX_DEPTH} levels deep.", open_tok)
             end = self.skip_block()
-            self.locs[sub_path] = FieldLoc(name_tok[2], _end(open_tok), open_tok[2], end)
+            self.packed[sub_path] = _pack(name_tok[2], _end(open_tok), open_tok[2], end)
             return
         self.pos += 1
         close = _OPEN_TO_CLOSE[open_tok[1]]
-        loc = FieldLoc(name_tok[2], _end(open_tok), open_tok[2], _end(open_tok))
-        self.locs[sub_path] = loc
+        opened = _end(open_tok)
+        self.packed[sub_path] = _pack(name_tok[2], opened, open_tok[2], opened)
         closing = self.parse_fields(sub, fd.message_type, sub_path, close, depth + 1)
         if closing is None:
             eof = self.tokens[self.pos]
@@ -485,13 +618,15 @@ class _Parser:
                 name_tok,
                 end=_end(open_tok),
             )
-            loc.block_end = eof[2]
+            block_end = eof[2]
         else:
-            loc.block_end = _end(closing)
+            block_end = _end(closing)
+        self.packed[sub_path] = _pack(name_tok[2], opened, open_tok[2], block_end)
 
     def parse_scalar_field(
-        self, msg: Message, fd: FieldDescriptor, name_tok: Token, path: Path
+        self, msg: Message, info: FieldInfo, name_tok: Token, path: Path
     ) -> None:
+        fd = info[0]
         tokens = self.tokens
         tok = tokens[self.pos]
         if not (tok[0] == PUNCT and tok[1] == ":"):
@@ -501,7 +636,7 @@ class _Parser:
                 self.skip_block()
             return
         self.pos += 1
-        repeated = is_repeated(fd)
+        repeated = info[3]
         tok = tokens[self.pos]
         if tok[0] == PUNCT and tok[1] == "[":
             if not repeated:
@@ -522,7 +657,7 @@ class _Parser:
                 self.pos += 1
                 return
             while True:
-                self.parse_one_scalar(msg, fd, name_tok, path, True, in_list=True)
+                self.parse_one_scalar(msg, info, name_tok, path, in_list=True)
                 tok = tokens[self.pos]
                 if tok[0] == PUNCT and tok[1] == ",":
                     self.pos += 1
@@ -533,40 +668,43 @@ class _Parser:
                 self.error("P001", f'Expected "]", found "{describe(tok)}".', tok)
                 self.skip_block_rest("]")
                 return
-        self.parse_one_scalar(msg, fd, name_tok, path, repeated, in_list=False)
+        self.parse_one_scalar(msg, info, name_tok, path, in_list=False)
 
     def parse_one_scalar(
         self,
         msg: Message,
-        fd: FieldDescriptor,
+        info: FieldInfo,
         name_tok: Token,
         path: Path,
-        repeated: bool,
         in_list: bool,
     ) -> None:
         value_tok = self.tokens[self.pos]
-        value, end = self.read_value(fd)
+        value, end = self.read_value(info)
         if value is _BAD:
             self.incomplete.add(path)
             return
         start = value_tok[2] if in_list else name_tok[2]
-        if repeated:
-            container = getattr(msg, fd.name)
-            self.locs[(*path, fd.name, len(container))] = FieldLoc(
-                start, end, value_tok[2], end
-            )
+        name = info[1]
+        if info[3]:
+            container = getattr(msg, name)
+            self.packed[(*path, name, len(container))] = (
+                start | end << _BITS | value_tok[2] << 2 * _BITS | end << 3 * _BITS)
             container.append(value)
         else:
-            self._check_duplicate(msg, fd, name_tok, path)
-            self.locs[(*path, fd.name)] = FieldLoc(start, end, value_tok[2], end)
-            setattr(msg, fd.name, value)
+            key = (*path, name)
+            if self._written(msg, info, key):
+                self._check_duplicate(msg, info[0], name_tok, path)
+            self.packed[key] = (
+                start | end << _BITS | value_tok[2] << 2 * _BITS | end << 3 * _BITS)
+            setattr(msg, name, value)
 
     # --- values --------------------------------------------------------------------------------
-    def read_value(self, fd: FieldDescriptor) -> tuple[Any, int]:
-        """Read one value for ``fd``; on error report it, skip it and return ``_BAD``."""
+    def read_value(self, info: FieldInfo) -> tuple[Any, int]:
+        """Read one value for the field of ``info``; on error report it, skip it and return
+        ``_BAD``."""
         tokens = self.tokens
         tok = tokens[self.pos]
-        cpp = fd.cpp_type
+        fd, cpp, is_bytes = info[0], info[2], info[4]
         if cpp == _CPP.CPPTYPE_STRING:
             if tok[0] != STRING:
                 return self.bad_value(tok, "Expected string, got: " + describe(tok))
@@ -577,13 +715,13 @@ class _Parser:
                 parts.append(part[1][1:-1])
                 end = _end(part)
                 self.pos += 1
-            if not any("\\" in part for part in parts) and fd.type != _CPP.TYPE_BYTES:
+            if not is_bytes and not any("\\" in part for part in parts):
                 return "".join(parts), end
             try:  # each literal on its own, as C++ protobuf does: "\x4" "1" is not "A"
                 data = b"".join(c_unescape(part) for part in parts)
             except ValueError as exc:
                 return self.bad_value(tok, str(exc), skip=False)
-            if fd.type == _CPP.TYPE_BYTES:
+            if is_bytes:
                 return data, end
             try:
                 return data.decode("utf-8"), end
@@ -818,12 +956,30 @@ def _parse_float(tok: Token) -> float | None:
 
 
 def parse(
-    text: str, message: Message, scanned: tuple[list[Token], list[Comment]] | None = None
+    text: str,
+    message: Message,
+    scanned: tuple[list[Token], list[Comment]] | None = None,
+    stream: TokenStream | None = None,
 ) -> ParseResult:
     """Parse ``text`` into ``message`` (which is filled in place), recovering from errors.
-    ``scanned`` is ``tokenize(text)`` when the caller already has it."""
-    parser = _Parser(*(scanned or tokenize(text)))
-    parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
+    ``scanned`` is ``tokenize(text)`` when the caller already has it; or, with ``stream``,
+    the tokens ``stream`` made so far and its comments (tokens are then streamed, see
+    :class:`TokenStream`). Without either the tokens are streamed too."""
+    if scanned is None:
+        stream = TokenStream(text)
+        scanned = ([], stream.comments)
+    parser = _Parser(*scanned, stream)
+    try:
+        parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
+    except IndexError:
+        if stream is None:
+            raise
+        # A field that runs past the streamed tokens: its brackets do not balance as the
+        # parser nests (a broken file). Parse again from the whole token list, which gives
+        # the same result as never streaming.
+        message.Clear()
+        parser = _Parser(*tokenize(text))
+        parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
     return ParseResult(
         message=message,
         locs=parser.locs,
@@ -844,7 +1000,8 @@ def top_level_names(tokens: list[Token], enough: int = 64) -> list[str]:
     first ``enough`` of them decide, so a huge net is not walked twice."""
     names: list[str] = []
     depth = 0
-    for i, tok in enumerate(tokens):
+    for i in range(len(tokens) - 1):  # the last token is EOF, or (streamed) read again later
+        tok = tokens[i]
         if tok[0] == PUNCT:
             if tok[1] in "{<[":
                 depth += 1
@@ -859,4 +1016,4 @@ def top_level_names(tokens: list[Token], enough: int = 64) -> list[str]:
     return names
 
 
-__all__ = ["FieldLoc", "ParseError", "ParseResult", "Path", "did_you_mean", "parse"]
+__all__ = ["FieldLoc", "Locs", "ParseError", "ParseResult", "Path", "did_you_mean", "parse"]
