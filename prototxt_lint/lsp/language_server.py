@@ -39,6 +39,7 @@ from prototxt_lint.lsp.analysis import Analysis, analyse, uri_to_path
 from prototxt_lint.lsp.config_watch import WATCH_GLOBS, ConfigWatch, is_config_path
 from prototxt_lint.lsp.diagnostics import SOURCE, diagnostics, lsp_range
 from prototxt_lint.lsp.hover import hover_at
+from prototxt_lint.lsp.incremental import BufferLoader
 from prototxt_lint.plugin import Rule
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,9 @@ class PrototxtLanguageServer(LanguageServer):
             self.rules = []
             self.rule_error = str(exc)
         self.analyses: dict[str, Analysis] = {}
+        #: each open document's chunks, kept between versions (what an edit did not touch
+        #: is not tokenized or parsed again); used only in the worker thread
+        self.loaders: dict[str, BufferLoader] = {}
         self.runners: dict[str, asyncio.Task[None]] = {}
         self.dirty: set[str] = set()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prototxt-lint")
@@ -176,18 +180,19 @@ class PrototxtLanguageServer(LanguageServer):
         loop = asyncio.get_running_loop()
         directories = self._directories()
         encoding = self.encoding
+        loader = self.loaders.setdefault(uri, BufferLoader())
 
         def job() -> tuple[Analysis, bool, float]:
             started = time.perf_counter()
             changed = self.watch.check(directories)
-            result = analyse(uri, doc_version, text, self.rules, encoding)
+            result = analyse(uri, doc_version, text, self.rules, encoding, loader)
             return result, changed, time.perf_counter() - started
 
         queued = time.perf_counter()
         analysis, config_changed, took = await loop.run_in_executor(self.executor, job)
         log.debug(
-            "linted %s version %s in %.1f ms (%.1f ms with the wait for the worker)",
-            uri, doc_version, took * 1000, (time.perf_counter() - queued) * 1000,
+            "linted %s version %s in %.1f ms (%.1f ms with the wait for the worker; %s)",
+            uri, doc_version, took * 1000, (time.perf_counter() - queued) * 1000, loader.last,
         )
         stored = self.analyses.get(uri)
         if stored is None or (stored.version or 0) <= (doc_version or 0):
@@ -270,6 +275,7 @@ class PrototxtLanguageServer(LanguageServer):
             runner.cancel()
         self.dirty.discard(uri)
         self.analyses.pop(uri, None)
+        self.loaders.pop(uri, None)
         self.client_uris.pop(unquote(uri), None)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])

@@ -1,0 +1,367 @@
+"""Loading an edited net again without re-reading what the edit did not touch.
+
+A keystroke in a 400 KB net used to cost a whole tokenize and parse (most of a lint). Here a
+document is kept as *chunks*, each starting at a top-level name (``layer``, ``name``,
+``input``...) and running to the next one. After an edit:
+
+- Tokens. The chunks that end before the first changed character keep their tokens. The
+  tokenizer runs again from the chunk holding that character until it reaches, at a token
+  boundary, the start of an old chunk in the unchanged tail (a token never crosses a line
+  break and no token's match looks past the character after it, so from a shared boundary
+  the two texts tokenize alike); the old chunks from there on keep their tokens, shifted.
+- Parse. A ``layer``/``layers`` block that a parser alone reads without any error, skipped
+  field or counted name is *clean*: its parse cannot depend on the rest of the file (a
+  clean block never calls the parser's error path, the only place that reads state other
+  blocks left: panic mode, the error cap, names counted once per file). Its message and
+  field positions are cached by its exact text. The file is then parsed with each clean
+  block as one placeholder token: at top level the parser copies the cached layer in and
+  positions resolve lazily (:class:`SplicedLocs`); everything else (top-level fields,
+  broken blocks) is parsed from its tokens as before, in order, so errors, counts and
+  panic mode come out as in a fresh parse. If the parser meets a placeholder anywhere but
+  at top level (an unclosed block above swallows it), the result is thrown away and the
+  text is loaded from scratch.
+
+The document built is the one :func:`prototxt_lint.engine.loading.load_bytes` builds (the
+differential tests compare the findings after random edits with a fresh lint). Only nets
+take this path; solvers, empty or unreadable files are loaded as usual.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from prototxt_lint.engine.loading import classify
+from prototxt_lint.model import Document
+from prototxt_lint.schema import Schema
+from prototxt_lint.syntax.parser import FieldLoc, ParseResult, Path, _Parser
+from prototxt_lint.syntax.source import decode
+from prototxt_lint.syntax.tokenizer import _TOKEN_RE, EOF, IDENT, PUNCT, Comment, Token
+
+#: the token kind that stands for a whole clean block in the parser's input
+BLOCK = "B"
+_LAYER_FIELDS = frozenset({"layer", "layers"})
+_OPENERS = frozenset("{<[")
+_CLOSERS = frozenset("}>]")
+
+
+class _Block:
+    """A clean ``layer``/``layers`` block parsed alone: its message and field positions,
+    relative to the block (paths without the leading ``("layer", i)``)."""
+
+    __slots__ = ("field", "locs", "message")
+
+    def __init__(self, field: str, message: Any, locs: dict[Path, FieldLoc]) -> None:
+        self.field = field
+        self.message = message
+        self.locs = locs
+
+
+class _Chunk:
+    """One top-level field's text (with what follows it up to the next), its tokens and
+    comments with offsets relative to the chunk, and its block when it is a clean one."""
+
+    __slots__ = ("block", "comments", "text", "tokens")
+
+    def __init__(self, text: str, tokens: list[Token], comments: list[Comment],
+                 block: _Block | None) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.comments = comments
+        self.block = block
+
+
+class SplicedLocs(dict[Path, FieldLoc]):
+    """Field positions: those the parser wrote, and those of spliced blocks, resolved (and
+    shifted to the block's place) when first asked for. Only lookups see the spliced ones
+    (``get``, ``[]``, ``in``), which is all the engine and the rules use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: dict[tuple[str | int, ...], tuple[_Block, int]] = {}
+
+    def _spliced(self, path: Path) -> FieldLoc | None:
+        if len(path) < 2:
+            return None
+        entry = self.blocks.get(path[:2])
+        if entry is None:
+            return None
+        block, shift = entry
+        rel = block.locs.get(path[2:])
+        if rel is None:
+            return None
+        loc = FieldLoc(rel.start + shift, rel.end + shift, rel.value_start + shift,
+                       rel.block_end + shift)
+        self[path] = loc  # rules ask for the same layers again and again
+        return loc
+
+    def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
+        loc = dict.get(self, path)
+        if loc is None:
+            loc = self._spliced(path)
+        return default if loc is None else loc
+
+    def __getitem__(self, path: Path) -> FieldLoc:
+        loc = self.get(path)
+        if loc is None:
+            raise KeyError(path)
+        return loc  # type: ignore[no-any-return]
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+
+class _SplicingParser(_Parser):
+    """The engine's parser, which takes a :data:`BLOCK` token after a top-level ``layer``
+    name as that block's cached parse."""
+
+    def __init__(self, tokens: list[Token], comments: list[Comment],
+                 splices: dict[int, tuple[_Block, int]]) -> None:
+        super().__init__(tokens, comments)
+        self.splices = splices
+        self.spliced = 0
+        self.locs = SplicedLocs()
+
+    def parse_message_field(self, msg: Any, fd: Any, name_tok: Token, path: Path,
+                            depth: int) -> None:
+        entry = self.splices.get(self.pos)
+        if entry is not None and depth == 0 and not path and fd.name == entry[0].field:
+            block, shift = entry
+            container = getattr(msg, fd.name)
+            locs = self.locs
+            assert isinstance(locs, SplicedLocs)
+            locs.blocks[(fd.name, len(container))] = (block, shift)
+            container.add().CopyFrom(block.message)
+            self.pos += 1
+            self.spliced += 1
+            return
+        super().parse_message_field(msg, fd, name_tok, path, depth)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix (slices compared in C, halving)."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _common_suffix(a: str, b: str, most: int) -> int:
+    """Length of the longest common suffix, at most ``most``."""
+    la, lb = len(a), len(b)
+    if a[la - most:] == b[lb - most:]:
+        return most
+    lo, hi = 0, most
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _names(tokens: list[Token], enough: int = 64) -> list[str]:
+    """:func:`prototxt_lint.syntax.parser.top_level_names` of the spliced token list (a
+    placeholder is a balanced block)."""
+    names: list[str] = []
+    depth = 0
+    for i, tok in enumerate(tokens):
+        kind = tok[0]
+        if kind == PUNCT:
+            if tok[1] in _OPENERS:
+                depth += 1
+            elif tok[1] in _CLOSERS:
+                depth = max(0, depth - 1)
+        elif kind == IDENT and depth == 0:
+            nxt = tokens[i + 1]
+            if nxt[0] == BLOCK or (nxt[0] == PUNCT and nxt[1] in ":{<"):
+                names.append(tok[1])
+                if len(names) >= enough:
+                    break
+    return names
+
+
+class BufferLoader:
+    """The chunks of one open document, kept from one version to the next."""
+
+    def __init__(self) -> None:
+        self.schema: Schema | None = None
+        self.text = ""
+        self.starts: list[int] = []
+        self.chunks: list[_Chunk] = []
+        #: chunks of this version and the one before, by text (an undo, or a block moved)
+        self.by_text: dict[str, _Chunk] = {}
+        #: how the last load went: "spliced" or "fresh" (for the log and the tests)
+        self.last = ""
+
+    # --- chunks ---------------------------------------------------------------------------
+    def _update(self, text: str, schema: Schema) -> None:
+        """Bring the chunks to ``text``, re-tokenizing only around the change."""
+        if schema is not self.schema:
+            self.schema, self.text, self.starts, self.chunks, self.by_text = \
+                schema, "", [], [], {}
+        old, starts, chunks = self.text, self.starts, self.chunks
+        if old == text and chunks:
+            return
+        prefix = _common_prefix(old, text)
+        suffix = _common_suffix(old, text, min(len(old), len(text)) - prefix)
+        delta = len(text) - len(old)
+        first = 0  # the first old chunk that cannot be kept as it is
+        while first < len(chunks) and _end(starts, first, len(old)) < prefix:
+            first += 1
+        first = min(first, max(len(chunks) - 1, 0))  # the last chunk ends at len(old)
+        scan_from = starts[first] if first < len(chunks) else 0
+        # the old chunks in the unchanged tail: where the new tokens may meet the old ones
+        tail = len(old) - suffix
+        resume = first
+        while resume < len(chunks) and starts[resume] < tail:
+            resume += 1
+        candidates = [s + delta for s in starts[resume:]]
+        tokens: list[Token] = []
+        comments: list[Comment] = []
+        met = len(chunks)
+        j = 0
+        stop = len(text)
+        for match in _TOKEN_RE.finditer(text, scan_from):
+            at = match.start()
+            while j < len(candidates) and candidates[j] < at:
+                j += 1
+            if j < len(candidates) and candidates[j] == at:
+                met, stop = resume + j, at
+                break
+            kind = match.lastgroup
+            if kind is None:
+                continue
+            if kind == "c":
+                comments.append(Comment(match.group()[1:], at))
+            else:
+                tokens.append((kind, match.group(), at))
+        new_starts = starts[:first]
+        new_chunks = chunks[:first]
+        for start, chunk in self._chunk(text, scan_from, stop, tokens, comments):
+            new_starts.append(start)
+            new_chunks.append(chunk)
+        new_starts.extend(s + delta for s in starts[met:])
+        new_chunks.extend(chunks[met:])
+        self.by_text = {c.text: c for c in self.chunks}
+        self.by_text.update((c.text, c) for c in new_chunks)
+        self.text, self.starts, self.chunks = text, new_starts, new_chunks
+
+    def _chunk(self, text: str, begin: int, stop: int, tokens: list[Token],
+               comments: list[Comment]) -> list[tuple[int, _Chunk]]:
+        """Split ``text[begin:stop]`` (its tokens and comments given) at each name at
+        nesting depth 0."""
+        bounds = [begin]
+        depth = 0
+        for tok in tokens:
+            kind = tok[0]
+            if kind == PUNCT:
+                if tok[1] in _OPENERS:
+                    depth += 1
+                elif tok[1] in _CLOSERS:
+                    depth = max(0, depth - 1)
+            elif kind == IDENT and depth == 0 and tok[2] > begin:
+                bounds.append(tok[2])
+        bounds.append(stop)
+        out = []
+        t = c = 0
+        for a, b in pairwise(bounds):
+            mine: list[Token] = []
+            while t < len(tokens) and tokens[t][2] < b:
+                kind, value, at = tokens[t]
+                mine.append((kind, value, at - a))
+                t += 1
+            notes: list[Comment] = []
+            while c < len(comments) and comments[c].offset < b:
+                notes.append(Comment(comments[c].text, comments[c].offset - a))
+                c += 1
+            piece = text[a:b]
+            known = self.by_text.get(piece)  # the same text tokenizes and parses alike
+            if known is None:
+                known = _Chunk(piece, mine, notes, self._clean_block(piece, mine))
+            out.append((a, known))
+        return out
+
+    def _clean_block(self, text: str, tokens: list[Token]) -> _Block | None:
+        """The block's parse when ``tokens`` are one ``layer``/``layers`` field that parses
+        alone with nothing skipped, reported or counted; else None."""
+        if len(tokens) < 2 or tokens[0][0] != IDENT or tokens[0][1] not in _LAYER_FIELDS:
+            return None
+        assert self.schema is not None
+        net = self.schema.message_class("NetParameter")()
+        parser = _Parser([*tokens, (EOF, "", len(text))], [])
+        parser.parse_fields(net, net.DESCRIPTOR, (), None, 0)
+        if (parser.errors or parser.incomplete or parser.key_counts or parser.message_lists
+                or parser.bare_keys or parser.key_spans or parser.too_many):
+            return None
+        fields = net.ListFields()
+        name = tokens[0][1]
+        if len(fields) != 1 or fields[0][0].name != name or len(fields[0][1]) != 1:
+            return None
+        prefix = (name, 0)
+        locs: dict[Path, FieldLoc] = {}
+        for path, loc in parser.locs.items():
+            if path[:2] != prefix:
+                return None
+            locs[path[2:]] = loc
+        return _Block(name, fields[0][1][0], locs)
+
+    # --- the document ---------------------------------------------------------------------
+    def load(self, path: str, data: bytes, schema: Schema) -> Document | None:
+        """The document ``load_bytes(path, data, schema)`` builds, for a net; None when this
+        text is to be loaded from scratch (not a net, unreadable, a placeholder the parser
+        did not take at top level)."""
+        self.last = "fresh"
+        source, problems = decode(path, data)
+        if source is None or any(p.fatal for p in problems):
+            return None
+        self._update(source.text, schema)
+        tokens: list[Token] = []
+        comments: list[Comment] = []
+        splices: dict[int, tuple[_Block, int]] = {}
+        for start, chunk in zip(self.starts, self.chunks, strict=True):
+            block = chunk.block
+            if block is not None:
+                tokens.append((IDENT, block.field, start))
+                splices[len(tokens)] = (block, start)
+                tokens.append((BLOCK, "", start))
+            else:
+                tokens.extend((kind, value, at + start) for kind, value, at in chunk.tokens)
+            comments.extend(Comment(c.text, c.offset + start) for c in chunk.comments)
+        tokens.append((EOF, "", len(source.text)))
+        if len(tokens) == 1 or classify(_names(tokens), schema) != "net":
+            return None
+        message = schema.message_class("NetParameter")()
+        parser = _SplicingParser(tokens, comments, splices)
+        parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
+        if parser.spliced != len(splices):
+            return None
+        parsed = ParseResult(
+            message=message,
+            locs=parser.locs,
+            errors=parser.errors,
+            comments=parser.comments,
+            incomplete=parser.incomplete,
+            too_many_errors=parser.too_many,
+            key_spans=parser.key_spans,
+            key_counts=parser.key_counts,
+            message_lists=parser.message_lists,
+            bare_keys=parser.bare_keys,
+        )
+        self.last = "spliced"
+        return Document(source, schema, "net", message, parsed, problems)
+
+
+def _end(starts: list[int], i: int, size: int) -> int:
+    return starts[i + 1] if i + 1 < len(starts) else size
+
+
+__all__ = ["BufferLoader", "SplicedLocs"]

@@ -1,0 +1,177 @@
+"""Issue 16: the language server reloads an edited net incrementally (prototxt_lint/lsp/
+incremental.py). After every edit of a random session on real corpus nets (digits, names
+inside strings, text inside comments, braces and quotes deleted and put back, blocks copied
+and removed, junk typed anywhere and undone) the incremental reading must be the fresh one:
+the same message, the same position for every field, the same errors and comments, and the
+same findings, record for record."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, needs_corpus
+
+from prototxt_lint.engine.loading import load_bytes
+from prototxt_lint.engine.registry import load_rules
+from prototxt_lint.lsp.analysis import analyse
+from prototxt_lint.lsp.incremental import BufferLoader, SplicedLocs
+from prototxt_lint.schema import bvlc_schema
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+RULES = load_rules()
+URI = "untitled:edited.prototxt"
+#: typed anywhere (and often undone): what breaks the syntax, and what repairs it
+JUNK = ["layer {", "}", "{", "\n", "#", '"', "'", "# }\n", ' name: "x"', "num_output: 3",
+        'top: "data"\n', "  ", "layers {", 'bottom: "conv1"', ";", ",", "xx", "1", "-", "<",
+        "[", "]", "e+", "layer { }", "\\", "😀", "é"]
+
+
+def _edit(rng: random.Random, text: str, original: str) -> str:
+    """One random edit of ``text``: valid ones, ones inside strings and comments, and ones
+    that break the syntax."""
+    choice = rng.random()
+    if choice < 0.15:  # a digit changed (the net stays a net)
+        digits = [m.start() for m in re.finditer(r"\d", text)]
+        if digits:
+            at = rng.choice(digits)
+            return text[:at] + rng.choice("0123456789") + text[at + 1:]
+    if choice < 0.3:  # inside a string literal, also what would start a comment or a block
+        strings = [m.start() + 1 for m in re.finditer(r'"[^"\n]+"', text)]
+        if strings:
+            at = rng.choice(strings)
+            return text[:at] + rng.choice(["#", "{", "}", "x", " ", "'"]) + text[at:]
+    if choice < 0.4:  # inside a comment, or a new comment line with braces and quotes
+        comments = [m.end() for m in re.finditer(r"#[^\n]*", text)]
+        lines = [m.end() for m in re.finditer(r"\n", text)]
+        at = rng.choice(comments or lines or [0])
+        return text[:at] + rng.choice([' "', " {", " }", "\n# layer { }\n", " '"]) + text[at:]
+    if choice < 0.5:  # a brace or quote deleted (repaired by a later undo)
+        marks = [m.start() for m in re.finditer(r'[{}"]', text)]
+        if marks:
+            at = rng.choice(marks)
+            return text[:at] + text[at + 1:]
+    if choice < 0.6:  # a whole block copied elsewhere, or removed
+        blocks = [m.start() for m in re.finditer(r"(?m)^layers? \{", text)]
+        if len(blocks) > 2:
+            i = rng.randrange(len(blocks) - 1)
+            block = text[blocks[i]:blocks[i + 1]]
+            if rng.random() < 0.5:
+                return text[:blocks[i]] + text[blocks[i + 1]:]
+            at = rng.choice(blocks)
+            return text[:at] + block + text[at:]
+    if choice < 0.7 and text != original:  # back to the file as it was
+        return original
+    a = rng.randrange(len(text) + 1)
+    b = min(len(text), a + rng.choice([0, 0, 1, 3, 12, 40]))
+    return text[:a] + ("" if rng.random() < 0.3 else rng.choice(JUNK)) + text[b:]
+
+
+def _same_document(loader: BufferLoader, text: str) -> bool:
+    """The loader's reading of ``text`` is the fresh one, or it declined (then the engine
+    reads it from scratch itself). Returns whether it spliced."""
+    schema = bvlc_schema()
+    data = text.encode("utf-8", "replace")
+    doc = loader.load("net.prototxt", data, schema)
+    if doc is None:
+        return False
+    fresh = load_bytes("net.prototxt", data, schema)
+    assert fresh.kind == "net" and doc.message == fresh.message
+    assert doc.parsed is not None and fresh.parsed is not None
+    assert isinstance(doc.parsed.locs, SplicedLocs)
+    for path, loc in fresh.parsed.locs.items():
+        got = doc.parsed.locs.get(path)
+        assert got is not None, path
+        assert (got.start, got.end, got.value_start, got.block_end) == (
+            loc.start, loc.end, loc.value_start, loc.block_end), path
+    assert doc.parsed.errors == fresh.parsed.errors
+    assert [(c.text, c.offset) for c in doc.parsed.comments] == [
+        (c.text, c.offset) for c in fresh.parsed.comments]
+    assert doc.parsed.key_counts == fresh.parsed.key_counts
+    assert doc.parsed.incomplete == fresh.parsed.incomplete
+    assert doc.parsed.too_many_errors == fresh.parsed.too_many_errors
+    assert doc.problems == fresh.problems
+    return True
+
+
+NETS = [
+    "BVLC__caffe/models/bvlc_reference_caffenet/train_val.prototxt",  # comments
+    "BVLC__caffe/examples/mnist/lenet_train_test.prototxt",
+    "BVLC__caffe@rc/examples/cifar10/cifar10_full_train_test.prototxt",  # V1 `layers`
+]
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", NETS)
+def test_incremental_reading_is_the_fresh_one_after_random_edits(name: str) -> None:
+    original = (CORPUS / name).read_text(encoding="utf-8")
+    rng = random.Random(name)
+    loader = BufferLoader()
+    text = original
+    spliced = 0
+    for _ in range(250):
+        text = _edit(rng, text, original)
+        spliced += _same_document(loader, text)
+    assert spliced > 50  # the incremental path was taken, not only the fallback
+
+
+@needs_corpus
+def test_findings_after_edits_are_a_fresh_lint_s() -> None:
+    """The whole analysis, rules included, on a 40 KB net (GoogLeNet) and a small one."""
+    for name, steps in (("BVLC__caffe/models/bvlc_googlenet/train_val.prototxt", 40),
+                        ("BVLC__caffe/models/bvlc_reference_caffenet/train_val.prototxt", 120)):
+        original = (CORPUS / name).read_text(encoding="utf-8")
+        rng = random.Random(16)
+        loader = BufferLoader()
+        text = original
+        spliced = 0
+        for step in range(steps):
+            text = _edit(rng, text, original)
+            edited = analyse(URI, step, text, RULES, loader=loader)
+            spliced += loader.last == "spliced"
+            fresh = analyse(URI, step, text, RULES)
+            assert edited.findings == fresh.findings, (name, step)
+        assert spliced > steps // 4
+
+
+def test_a_byte_order_mark_and_crlf_lines_keep_their_offsets() -> None:
+    text = "\ufeff" + (EXAMPLES / "batchnorm_train.prototxt").read_text().replace("\n", "\r\n")
+    loader = BufferLoader()
+    rng = random.Random(3)
+    for step in range(60):
+        text = _edit(rng, text, text)
+        edited = analyse(URI, step, text, RULES, loader=loader)
+        assert edited.findings == analyse(URI, step, text, RULES).findings
+
+
+def test_only_the_edited_block_is_parsed_again() -> None:
+    """A digit changed in one layer: every other block's chunk is the same object."""
+    text = (EXAMPLES / "batchnorm_train.prototxt").read_text()
+    loader = BufferLoader()
+    schema = bvlc_schema()
+    assert loader.load("n", text.encode(), schema) is not None
+    before = list(loader.chunks)
+    at = text.index("num_output:") + len("num_output: ")
+    edited = text[:at] + "9" + text[at:]
+    assert loader.load("n", edited.encode(), schema) is not None
+    assert loader.last == "spliced"
+    changed = [i for i, (a, b) in enumerate(zip(before, loader.chunks, strict=True))
+               if a is not b]
+    assert len(changed) == 1
+    assert loader.chunks[changed[0]].block is not None  # the edited block is clean again
+
+
+def test_an_unclosed_block_falls_back_to_a_fresh_reading() -> None:
+    """`layer {` typed above the others swallows them: no placeholder is taken out of top
+    level, the loader declines and the engine reads the text from scratch."""
+    text = (EXAMPLES / "batchnorm_train.prototxt").read_text()
+    loader = BufferLoader()
+    schema = bvlc_schema()
+    loader.load("n", text.encode(), schema)
+    at = text.index("layer {")
+    broken = text[:at] + "layer { name: 'open'\n" + text[at:]
+    assert loader.load("n", broken.encode(), schema) is None
+    assert analyse(URI, 2, broken, RULES, loader=loader).findings == analyse(
+        URI, 2, broken, RULES).findings
