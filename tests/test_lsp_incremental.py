@@ -175,3 +175,23 @@ def test_an_unclosed_block_falls_back_to_a_fresh_reading() -> None:
     assert loader.load("n", broken.encode(), schema) is None
     assert analyse(URI, 2, broken, RULES, loader=loader).findings == analyse(
         URI, 2, broken, RULES).findings
+
+
+def test_hover_index_finds_what_a_walk_of_the_net_finds() -> None:
+    """Hover looks its span up in a sorted index; at every offset of a net (and of a solver
+    with an embedded net) it is the span the walk over every layer finds first."""
+    from prototxt_lint.lsp.hover import _target_at, _targets
+
+    solver = ('base_lr: 0.01 max_iter: 10 lr_policy: "fixed"\n'
+              'train_net_param { name: "a" layer { name: "d" type: "Input" top: "x"'
+              ' input_param { shape { dim: 1 dim: 2 } } }\n'
+              '  layer { name: "r" type: "ReLU" bottom: "x" top: "x" } }\n'
+              'test_net_param { layer { name: "d" type: "Input" top: "y" } }\n')
+    for text in ((EXAMPLES / "batchnorm_train.prototxt").read_text(), solver):
+        analysis = analyse(URI, 1, text, RULES, loader=BufferLoader())
+        assert analysis.nets()
+        for offset in range(len(text) + 1):
+            walked = next(((s, e, kind, payload, ctx) for ctx in analysis.nets()
+                           for s, e, kind, payload in _targets(ctx)
+                           if s <= offset < e or s == e == offset), None)
+            assert _target_at(analysis, offset) == walked, offset

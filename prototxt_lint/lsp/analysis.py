@@ -49,6 +49,8 @@ class Analysis:
     #: why the configuration leaves this document out of a lint (then: no findings)
     excluded: str | None = None
     _shapes: dict[int, Any] = field(default_factory=dict, repr=False)
+    #: what hover and code actions derive from this version once (hover's span index)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def findings(self) -> list[Finding]:
