@@ -149,3 +149,36 @@ def test_hover_index_finds_what_a_walk_of_the_net_finds() -> None:
                            for s, e, kind, payload in _targets(ctx)
                            if s <= offset < e or s == e == offset), None)
             assert _target_at(analysis, offset) == walked, offset
+
+
+def test_a_change_is_spliced_as_pygls_would_rebuild_the_text() -> None:
+    """The server splices a change into the text instead of pygls's rebuild line by line;
+    on random texts (every LSP line break, characters Python splits lines at, non-BMP) and
+    random ranges (past the end of a line or of the file, reversed) the result is the same."""
+    from lsprotocol import types
+    from pygls.workspace import TextDocument
+
+    from prototxt_lint.lsp.language_server import _LspTextDocument
+
+    rng = random.Random(16)
+    pieces = ["a", "bc", "\n", "\r\n", "\r", "😀", "é", "\u2028", "\x0c", " ", "layer {"]
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12)))
+
+        def pos() -> types.Position:
+            return types.Position(line=rng.randrange(0, 6), character=rng.randrange(0, 6))
+
+        start, end = pos(), pos()
+        if rng.random() < 0.8 and (start.line, start.character) > (end.line, end.character):
+            start, end = end, start
+        new_text = rng.choice(["", "x", "\n", "😀\r\n"])
+        docs = [_LspTextDocument("file:///n", source=text, version=1,
+                                 sync_kind=types.TextDocumentSyncKind.Incremental)
+                for _ in range(2)]
+        changes = [types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(start.line, start.character),
+                              end=types.Position(end.line, end.character)), text=new_text)
+            for _ in range(2)]
+        TextDocument._apply_incremental_change(docs[0], changes[0])
+        docs[1].apply_change(changes[1])
+        assert docs[1].source == docs[0].source, (text, start, end, new_text)
