@@ -423,14 +423,45 @@ _WARM_UP = (
 )
 
 
+def _warm_messages(server: PrototxtLanguageServer, warm: Analysis) -> None:
+    """Read and write each kind of message once: pygls's converter builds its code for a
+    type on first use (3 ms for hover's request and answer, the first hover's whole
+    budget)."""
+    protocol = server.protocol
+    converter = getattr(protocol, "_converter", None)
+    found = hover_at(warm, _WARM_UP.index('"conv"') + 1)
+    if converter is None or found is None:
+        return
+    where = {"textDocument": {"uri": warm.uri}, "position": {"line": 0, "character": 0}}
+    span = {"start": where["position"], "end": where["position"]}
+    try:
+        for method, params in (
+            (types.TEXT_DOCUMENT_HOVER, where),
+            (types.TEXT_DOCUMENT_CODE_ACTION, {"textDocument": where["textDocument"],
+                                               "range": span, "context": {"diagnostics": []}}),
+        ):
+            protocol.structure_message(
+                {"jsonrpc": "2.0", "id": 0, "method": method, "params": params})
+        hover = types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
+            range=lsp_range(warm, found.start, found.end))
+        converter.unstructure(types.HoverResponse(id=0, result=hover))
+        converter.unstructure(types.PublishDiagnosticsNotification(
+            params=types.PublishDiagnosticsParams(uri=warm.uri, diagnostics=diagnostics(warm),
+                                                  version=0)))
+    except Exception:  # only a warm-up: the real messages report their own problems
+        log.exception("warm-up of the message converters failed")
+
+
 def create_server(debounce: float = DEFAULT_DEBOUNCE) -> PrototxtLanguageServer:
     server = PrototxtLanguageServer(debounce)
     try:
-        warm = analyse("untitled:warm-up", 0, _WARM_UP, server.rules)
-        for ctx in warm.nets():
-            warm.shapes(ctx)
+        warm = analyse("untitled:warm-up", 0, _WARM_UP, server.rules, loader=BufferLoader())
+        prepare(warm)
     except Exception:  # a broken rule shows up on the first real lint, with its message
         log.exception("warm-up lint failed")
+    else:
+        _warm_messages(server, warm)
 
     def feature(method: str, options: Any = None) -> Callable[[Callable[..., Any]], Any]:
         def register(func: Callable[..., Any]) -> Any:
