@@ -28,6 +28,7 @@ take this path; solvers, empty or unreadable files are loaded as usual.
 
 from __future__ import annotations
 
+import bisect
 from itertools import pairwise
 from typing import Any
 
@@ -46,24 +47,27 @@ _CLOSERS = frozenset("}>]")
 
 
 class _Block:
-    """A clean ``layer``/``layers`` block parsed alone: its message and field positions,
-    relative to the block (paths without the leading ``("layer", i)``)."""
+    """A clean ``layer``/``layers`` block parsed alone: its message and field positions, as
+    the parser wrote them for the block at offset ``base`` (paths start ``(field, 0)``)."""
 
-    __slots__ = ("field", "locs", "message")
+    __slots__ = ("base", "field", "locs", "message")
 
-    def __init__(self, field: str, message: Any, locs: dict[Path, FieldLoc]) -> None:
+    def __init__(self, field: str, message: Any, locs: dict[Path, FieldLoc],
+                 base: int) -> None:
         self.field = field
         self.message = message
         self.locs = locs
+        self.base = base
 
 
 class _Chunk:
-    """One top-level field's text (with what follows it up to the next), its tokens and
-    comments with offsets relative to the chunk, and its block when it is a clean one."""
+    """One top-level field's text (with what follows it up to the next), its comments and
+    (unless it is a clean block, whose tokens the parse never needs) its tokens, with
+    offsets relative to the chunk, and its block when it is a clean one."""
 
     __slots__ = ("block", "comments", "text", "tokens")
 
-    def __init__(self, text: str, tokens: list[Token], comments: list[Comment],
+    def __init__(self, text: str, tokens: list[Token] | None, comments: list[Comment],
                  block: _Block | None) -> None:
         self.text = text
         self.tokens = tokens
@@ -87,7 +91,7 @@ class SplicedLocs(dict[Path, FieldLoc]):
         if entry is None:
             return None
         block, shift = entry
-        rel = block.locs.get(path[2:])
+        rel = block.locs.get((path[0], 0, *path[2:]))
         if rel is None:
             return None
         loc = FieldLoc(rel.start + shift, rel.end + shift, rel.value_start + shift,
@@ -224,29 +228,43 @@ class BufferLoader:
         resume = first
         while resume < len(chunks) and starts[resume] < tail:
             resume += 1
-        candidates = [s + delta for s in starts[resume:]]
+        # a match that starts at one of them is that old chunk's first name (a letter starts
+        # nothing but a name), so only names need looking up
+        candidates = {s + delta: k for k, s in enumerate(starts[resume:], start=resume)}
         tokens: list[Token] = []
         comments: list[Comment] = []
+        bounds = [scan_from]  # where new chunks start: each name at nesting depth 0
         met = len(chunks)
-        j = 0
         stop = len(text)
+        depth = 0
+        append = tokens.append
         for match in _TOKEN_RE.finditer(text, scan_from):
-            at = match.start()
-            while j < len(candidates) and candidates[j] < at:
-                j += 1
-            if j < len(candidates) and candidates[j] == at:
-                met, stop = resume + j, at
-                break
             kind = match.lastgroup
             if kind is None:
                 continue
-            if kind == "c":
+            at = match.start()
+            if kind == IDENT:
+                if at in candidates:
+                    met, stop = candidates[at], at
+                    break
+                if not depth and at > scan_from:
+                    bounds.append(at)
+            elif kind == "c":
                 comments.append(Comment(match.group()[1:], at))
-            else:
-                tokens.append((kind, match.group(), at))
+                continue
+            elif kind == PUNCT:
+                value = match.group()
+                if value in _OPENERS:
+                    depth += 1
+                elif value in _CLOSERS and depth:
+                    depth -= 1
+                append((kind, value, at))
+                continue
+            append((kind, match.group(), at))
+        bounds.append(stop)
         new_starts = starts[:first]
         new_chunks = chunks[:first]
-        for start, chunk in self._chunk(text, scan_from, stop, tokens, comments):
+        for start, chunk in self._chunk(text, bounds, tokens, comments):
             new_starts.append(start)
             new_chunks.append(chunk)
         new_starts.extend(s + delta for s in starts[met:])
@@ -255,30 +273,15 @@ class BufferLoader:
         self.by_text.update((c.text, c) for c in new_chunks)
         self.text, self.starts, self.chunks = text, new_starts, new_chunks
 
-    def _chunk(self, text: str, begin: int, stop: int, tokens: list[Token],
+    def _chunk(self, text: str, bounds: list[int], tokens: list[Token],
                comments: list[Comment]) -> list[tuple[int, _Chunk]]:
-        """Split ``text[begin:stop]`` (its tokens and comments given) at each name at
-        nesting depth 0."""
-        bounds = [begin]
-        depth = 0
-        for tok in tokens:
-            kind = tok[0]
-            if kind == PUNCT:
-                if tok[1] in _OPENERS:
-                    depth += 1
-                elif tok[1] in _CLOSERS:
-                    depth = max(0, depth - 1)
-            elif kind == IDENT and depth == 0 and tok[2] > begin:
-                bounds.append(tok[2])
-        bounds.append(stop)
+        """The chunks between successive ``bounds`` (their tokens and comments given, with
+        offsets into ``text``)."""
+        offsets = [tok[2] for tok in tokens]
         out = []
         t = c = 0
         for a, b in pairwise(bounds):
-            mine: list[Token] = []
-            while t < len(tokens) and tokens[t][2] < b:
-                kind, value, at = tokens[t]
-                mine.append((kind, value, at - a))
-                t += 1
+            end = bisect.bisect_left(offsets, b, t)
             notes: list[Comment] = []
             while c < len(comments) and comments[c].offset < b:
                 notes.append(Comment(comments[c].text, comments[c].offset - a))
@@ -286,18 +289,24 @@ class BufferLoader:
             piece = text[a:b]
             known = self.by_text.get(piece)  # the same text tokenizes and parses alike
             if known is None:
-                known = _Chunk(piece, mine, notes, self._clean_block(piece, mine))
+                mine = tokens[t:end]
+                block = self._clean_block(a, b, mine)
+                relative = None if block is not None else [
+                    (kind, value, at - a) for kind, value, at in mine]
+                known = _Chunk(piece, relative, notes, block)
             out.append((a, known))
+            t = end
         return out
 
-    def _clean_block(self, text: str, tokens: list[Token]) -> _Block | None:
-        """The block's parse when ``tokens`` are one ``layer``/``layers`` field that parses
-        alone with nothing skipped, reported or counted; else None."""
+    def _clean_block(self, start: int, stop: int, tokens: list[Token]) -> _Block | None:
+        """The parse of ``tokens`` (the chunk ``start..stop``) when they are one
+        ``layer``/``layers`` field that parses alone with nothing skipped, reported or
+        counted; else None."""
         if len(tokens) < 2 or tokens[0][0] != IDENT or tokens[0][1] not in _LAYER_FIELDS:
             return None
         assert self.schema is not None
         net = self.schema.message_class("NetParameter")()
-        parser = _Parser([*tokens, (EOF, "", len(text))], [])
+        parser = _Parser([*tokens, (EOF, "", stop)], [])
         parser.parse_fields(net, net.DESCRIPTOR, (), None, 0)
         if (parser.errors or parser.incomplete or parser.key_counts or parser.message_lists
                 or parser.bare_keys or parser.key_spans or parser.too_many):
@@ -306,13 +315,8 @@ class BufferLoader:
         name = tokens[0][1]
         if len(fields) != 1 or fields[0][0].name != name or len(fields[0][1]) != 1:
             return None
-        prefix = (name, 0)
-        locs: dict[Path, FieldLoc] = {}
-        for path, loc in parser.locs.items():
-            if path[:2] != prefix:
-                return None
-            locs[path[2:]] = loc
-        return _Block(name, fields[0][1][0], locs)
+        # every position the parser wrote is inside the one block: (name, 0, ...)
+        return _Block(name, fields[0][1][0], parser.locs, start)
 
     # --- the document ---------------------------------------------------------------------
     def load(self, path: str, data: bytes, schema: Schema) -> Document | None:
@@ -331,9 +335,9 @@ class BufferLoader:
             block = chunk.block
             if block is not None:
                 tokens.append((IDENT, block.field, start))
-                splices[len(tokens)] = (block, start)
+                splices[len(tokens)] = (block, start - block.base)
                 tokens.append((BLOCK, "", start))
-            else:
+            elif chunk.tokens:
                 tokens.extend((kind, value, at + start) for kind, value, at in chunk.tokens)
             comments.extend(Comment(c.text, c.offset + start) for c in chunk.comments)
         tokens.append((EOF, "", len(source.text)))
