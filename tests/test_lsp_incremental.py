@@ -50,25 +50,28 @@ def _same_document(loader: BufferLoader, text: str) -> bool:
     return True
 
 
-NETS = [
-    "BVLC__caffe/models/bvlc_reference_caffenet/train_val.prototxt",  # comments
-    "BVLC__caffe/examples/mnist/lenet_train_test.prototxt",
-    "BVLC__caffe@rc/examples/cifar10/cifar10_full_train_test.prototxt",  # V1 `layers`
+NETS = [  # (net, edits)
+    ("BVLC__caffe/models/bvlc_reference_caffenet/train_val.prototxt", 250),  # comments
+    ("BVLC__caffe/examples/mnist/lenet_train_test.prototxt", 250),
+    ("BVLC__caffe@rc/examples/cifar10/cifar10_full_train_test.prototxt", 250),  # V1 `layers`
+    ("BVLC__caffe/models/bvlc_googlenet/train_val.prototxt", 120),  # 40 KB
+    # a fork's net (DeepLab): BVLC's schema reads it with 12 unknown names, counted once
+    ("TheLegendAli__DeepLab-Context/voc12/vgg128_noup/test_val.prototxt", 250),
 ]
 
 
 @needs_corpus
-@pytest.mark.parametrize("name", NETS)
-def test_incremental_reading_is_the_fresh_one_after_random_edits(name: str) -> None:
+@pytest.mark.parametrize(("name", "edits"), NETS)
+def test_incremental_reading_is_the_fresh_one_after_random_edits(name: str, edits: int) -> None:
     original = (CORPUS / name).read_text(encoding="utf-8")
     rng = random.Random(name)
     loader = BufferLoader()
     text = original
     spliced = 0
-    for _ in range(250):
+    for _ in range(edits):
         text = _edit(rng, text, original)
         spliced += _same_document(loader, text)
-    assert spliced > 50  # the incremental path was taken, not only the fallback
+    assert spliced > edits // 5  # the incremental path was taken, not only the fallback
 
 
 @needs_corpus

@@ -218,19 +218,14 @@ class BufferLoader:
         prefix = _common_prefix(old, text)
         suffix = _common_suffix(old, text, min(len(old), len(text)) - prefix)
         delta = len(text) - len(old)
-        first = 0  # the first old chunk that cannot be kept as it is
-        while first < len(chunks) and _end(starts, first, len(old)) < prefix:
-            first += 1
-        first = min(first, max(len(chunks) - 1, 0))  # the last chunk ends at len(old)
-        scan_from = starts[first] if first < len(chunks) else 0
-        # the old chunks in the unchanged tail: where the new tokens may meet the old ones
-        tail = len(old) - suffix
-        resume = first
-        while resume < len(chunks) and starts[resume] < tail:
-            resume += 1
+        # the first old chunk that cannot be kept as it is: the first to end (where the next
+        # starts) at or after the first changed character
+        first = max(0, bisect.bisect_left(starts, prefix, 1) - 1) if chunks else 0
+        scan_from = starts[first] if chunks else 0
+        # the old chunks in the unchanged tail: where the new tokens may meet the old ones;
         # a match that starts at one of them is that old chunk's first name (a letter starts
         # nothing but a name), so only names need looking up
-        candidates = {s + delta: k for k, s in enumerate(starts[resume:], start=resume)}
+        resume = bisect.bisect_left(starts, len(old) - suffix, first)
         tokens: list[Token] = []
         comments: list[Comment] = []
         bounds = [scan_from]  # where new chunks start: each name at nesting depth 0
@@ -244,9 +239,11 @@ class BufferLoader:
                 continue
             at = match.start()
             if kind == IDENT:
-                if at in candidates:
-                    met, stop = candidates[at], at
-                    break
+                if resume < len(starts):
+                    k = bisect.bisect_left(starts, at - delta, resume)
+                    if k < len(starts) and starts[k] == at - delta:
+                        met, stop = k, at
+                        break
                 if not depth and at > scan_from:
                     bounds.append(at)
             elif kind == "c":
@@ -362,10 +359,6 @@ class BufferLoader:
         )
         self.last = "spliced"
         return Document(source, schema, "net", message, parsed, problems)
-
-
-def _end(starts: list[int], i: int, size: int) -> int:
-    return starts[i + 1] if i + 1 < len(starts) else size
 
 
 __all__ = ["BufferLoader", "SplicedLocs"]
