@@ -137,7 +137,7 @@ def test_an_unclosed_block_falls_back_to_a_fresh_reading() -> None:
 def test_hover_index_finds_what_a_walk_of_the_net_finds() -> None:
     """Hover looks its span up in a sorted index; at every offset of a net (and of a solver
     with an embedded net) it is the span the walk over every layer finds first."""
-    from prototxt_lint.lsp.hover import _target_at, _targets
+    from prototxt_lint.lsp.hover import _index, _target_at, _targets
 
     solver = ('base_lr: 0.01 max_iter: 10 lr_policy: "fixed"\n'
               'train_net_param { name: "a" layer { name: "d" type: "Input" top: "x"'
@@ -147,6 +147,10 @@ def test_hover_index_finds_what_a_walk_of_the_net_finds() -> None:
     for text in ((EXAMPLES / "batchnorm_train.prototxt").read_text(), solver):
         analysis = analyse(URI, 1, text, RULES, loader=BufferLoader())
         assert analysis.nets()
+        steps = 1
+        while not _index(analysis).grow(3):  # built in steps, as the idle server does
+            steps += 1
+        assert steps > 2
         for offset in range(len(text) + 1):
             walked = next(((s, e, kind, payload, ctx) for ctx in analysis.nets()
                            for s, e, kind, payload in _targets(ctx)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from prototxt_lint.lsp.analysis import Analysis
@@ -176,22 +177,38 @@ def blob_text(analysis: Analysis, ctx: NetContext, blob: str) -> str:
 
 
 class _Targets:
-    """Every hoverable span of an analysis, sorted by start, built on the first hover (a
-    hover in a 3,000-layer net then looks up one span instead of walking every layer)."""
+    """Every hoverable span of an analysis, sorted by start (a hover in a 3,000-layer net
+    then looks up one span instead of walking every layer). Built in steps
+    (:meth:`grow`), so that the server can build it while idle and stop for an edit."""
 
     def __init__(self, analysis: Analysis) -> None:
-        found = [(start, end, order, kind, payload, ctx)
-                 for rank, ctx in enumerate(analysis.nets())
-                 for order, (start, end, kind, payload) in enumerate(
-                     _targets(ctx), start=rank << 32)]
-        found.sort(key=lambda t: t[0])
-        self.found = found
-        self.starts = [t[0] for t in found]
-        self.longest = max((t[1] - t[0] for t in found), default=0)
+        self.pending: Iterator[tuple[int, int, int, str, Any, NetContext]] | None = (
+            (start, end, order, kind, payload, ctx)
+            for rank, ctx in enumerate(analysis.nets())
+            for order, (start, end, kind, payload) in enumerate(
+                _targets(ctx), start=rank << 32))
+        self.found: list[tuple[int, int, int, str, Any, NetContext]] = []
+        self.starts: list[int] = []
+        self.longest = 0
+
+    def grow(self, most: int | None = None) -> bool:
+        """Take up to ``most`` more spans (all with None); True once the index is whole."""
+        if self.pending is None:
+            return True
+        before = len(self.found)
+        self.found.extend(islice(self.pending, most))
+        if most is not None and len(self.found) - before == most:
+            return False
+        self.pending = None
+        self.found.sort(key=lambda t: t[0])
+        self.starts = [t[0] for t in self.found]
+        self.longest = max((t[1] - t[0] for t in self.found), default=0)
+        return True
 
     def at(self, offset: int) -> tuple[int, int, str, Any, NetContext] | None:
         """The target :func:`_targets` would give first (nets in order, then spans in the
         order it yields them) among those covering ``offset``."""
+        self.grow()
         i = bisect.bisect_right(self.starts, offset)
         best = None
         while i > 0 and self.starts[i - 1] >= offset - self.longest:
@@ -202,12 +219,19 @@ class _Targets:
         return best[1] if best is not None else None
 
 
-def prepare(analysis: Analysis) -> None:
-    """Build what a hover of this version needs (the span index, the shapes), so that the
-    first hover after an edit is as quick as the others; the server runs it when idle."""
-    _index(analysis)
+#: spans taken per step while the server prepares hover (about a millisecond of work)
+STEP = 400
+
+
+def prepare(analysis: Analysis) -> bool:
+    """One step of building what a hover of this version needs (the span index, then the
+    shapes), so that the first hover after an edit is as quick as the others; True when
+    done. The server runs the steps while no edit waits."""
+    if not _index(analysis).grow(STEP):
+        return False
     for ctx in analysis.nets():
         analysis.shapes(ctx)
+    return True
 
 
 def _index(analysis: Analysis) -> _Targets:
