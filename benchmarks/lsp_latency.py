@@ -13,6 +13,8 @@ with the document's ``BufferLoader``), so that all the series see the same backg
 
     .venv/bin/python benchmarks/lsp_latency.py            # small, GoogLeNet, largest, 400 KB
     .venv/bin/python benchmarks/lsp_latency.py --edits 200 path/to/net.prototxt
+    git worktree add /tmp/base main   # the server before a change, timed in the same run:
+    .venv/bin/python benchmarks/lsp_latency.py --baseline /tmp/base
 
 The corpus is ``../shared/corpus`` beside the checkout (its MANIFEST.tsv names the nets); the
 400 KB net is ``benchmarks/scaling.py``'s ResNet-like chain of ``--generated-layers`` layers
@@ -91,6 +93,7 @@ class Result:
     engine_parse: list[float]
     lint: list[float]
     incremental: list[float]  # the server's lint of the edited text, in this process
+    baseline: list[float] | None  # edit -> diagnostics of the --baseline checkout's server
 
 
 class Client(LanguageClient):
@@ -143,13 +146,27 @@ def hover_sites(text: str, count: int) -> list[tuple[int, int]]:
     return [index.position(at) for at in found[::step][:count]]
 
 
+def server_env(checkout: Path | None) -> dict[str, str] | None:
+    """The server's environment: this checkout's code, or (``--baseline``) another
+    checkout's ``prototxt_lint`` (a worktree of main: the server before a change), with the
+    same interpreter and installed packages (it also starts in that checkout, which Python
+    puts first on the path)."""
+    if checkout is None:
+        return None
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(checkout), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
 async def measure_lsp(
     path: Path, edits: int, bursts: int, hovers: int, debounce_ms: int,
-    between: Callable[[str], None],
+    between: Callable[[str], None], checkout: Path | None = None,
 ) -> tuple[list[float], list[float], list[float], int]:
     client = Client()
     await client.start_io(
-        sys.executable, "-m", "prototxt_lint.lsp", "--debounce-ms", str(debounce_ms)
+        sys.executable, "-m", "prototxt_lint.lsp", "--debounce-ms", str(debounce_ms),
+        env=server_env(checkout), cwd=str(checkout) if checkout else None,
     )
     await client.initialize_async(
         types.InitializeParams(
@@ -238,7 +255,8 @@ async def measure_lsp(
     return single, burst, hover, findings
 
 
-def measure(path: Path, edits: int, bursts: int, hovers: int, debounce_ms: int) -> Result:
+def measure(path: Path, edits: int, bursts: int, hovers: int, debounce_ms: int,
+            baseline: Path | None = None) -> Result:
     data = path.read_bytes()
     text = data.decode("utf-8", errors="replace")
     cls = bvlc_schema().message_class("NetParameter")
@@ -267,8 +285,12 @@ def measure(path: Path, edits: int, bursts: int, hovers: int, debounce_ms: int) 
 
     single, burst, hover, findings = asyncio.run(
         measure_lsp(path, edits, bursts, hovers, debounce_ms, between))
+    before = None
+    if baseline is not None:  # right after, so that both servers see the same load
+        before = asyncio.run(
+            measure_lsp(path, edits, 0, 0, debounce_ms, lambda edited: None, baseline))[0]
     return Result(path, len(data), findings, single, burst, hover, parse if parses else None,
-                  engine_parse, lint, incremental)
+                  engine_parse, lint, incremental, before)
 
 
 def ms(values: list[float] | None, q: float | None = None) -> str:
@@ -279,6 +301,7 @@ def ms(values: list[float] | None, q: float | None = None) -> str:
 
 
 def report(results: list[Result], debounce_ms: int) -> str:
+    baseline = any(r.baseline for r in results)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python"
@@ -288,8 +311,10 @@ def report(results: list[Result], debounce_ms: int) -> str:
         "| Net | Size | Findings | Edit → diagnostics median / p95 (ms) | Burst of 10 →"
         " diagnostics median / p95 (ms) | Hover median / p95 (ms) | `text_format.Parse`"
         " median (ms) | Engine parse median (ms) | Whole lint median / p95 (ms) |"
-        " Incremental lint median / p95 (ms) | Incremental / whole (medians) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " Incremental lint median / p95 (ms) | Incremental / whole (medians) |"
+        + (" Baseline server: edit → diagnostics median / p95 (ms) |" if baseline else ""),
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        + (" ---: |" if baseline else ""),
     ]
     for r in results:
         try:
@@ -304,6 +329,7 @@ def report(results: list[Result], debounce_ms: int) -> str:
             f" | {ms(r.parse)} | {ms(r.engine_parse)} | {ms(r.lint)} / {ms(r.lint, 0.95)}"
             f" | {ms(r.incremental)} / {ms(r.incremental, 0.95)}"
             f" | {statistics.median(r.incremental) / statistics.median(r.lint):.2f} |"
+            + (f" {ms(r.baseline)} / {ms(r.baseline, 0.95)} |" if baseline else "")
         )
     return "\n".join(lines)
 
@@ -314,6 +340,9 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=100, help="isolated edits per net")
     parser.add_argument("--bursts", type=int, default=20, help="bursts of 10 edits per net")
     parser.add_argument("--hovers", type=int, default=40, help="hovers per net")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout (a worktree of main) whose server is timed"
+                        " on the same isolated edits right after this one's")
     parser.add_argument("--generated-layers", type=int, default=3000,
                         help="layers of the generated net (3,000: 396 KB); 0: none")
     parser.add_argument("--debounce-ms", type=int, default=50, help="the server's setting")
@@ -331,7 +360,7 @@ def main() -> None:
         for path in paths:
             print(f"timing {path} ...", file=sys.stderr)
             results.append(measure(path, args.edits, args.bursts, args.hovers,
-                                   args.debounce_ms))
+                                   args.debounce_ms, args.baseline))
         print(report(results, args.debounce_ms))
 
 
