@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, needs_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsp_edits import random_edit as _edit
 
 from prototxt_lint.engine.loading import load_bytes
@@ -165,7 +167,7 @@ def test_a_change_is_spliced_as_pygls_would_rebuild_the_text() -> None:
     from lsprotocol import types
     from pygls.workspace import TextDocument
 
-    from prototxt_lint.lsp.language_server import _LspTextDocument
+    from prototxt_lint.lsp.documents import LspTextDocument
 
     rng = random.Random(16)
     pieces = ["a", "bc", "\n", "\r\n", "\r", "😀", "é", "\u2028", "\x0c", " ", "layer {"]
@@ -179,7 +181,7 @@ def test_a_change_is_spliced_as_pygls_would_rebuild_the_text() -> None:
         if rng.random() < 0.8 and (start.line, start.character) > (end.line, end.character):
             start, end = end, start
         new_text = rng.choice(["", "x", "\n", "😀\r\n"])
-        docs = [_LspTextDocument("file:///n", source=text, version=1,
+        docs = [LspTextDocument("file:///n", source=text, version=1,
                                  sync_kind=types.TextDocumentSyncKind.Incremental)
                 for _ in range(2)]
         changes = [types.TextDocumentContentChangePartial(
@@ -189,3 +191,29 @@ def test_a_change_is_spliced_as_pygls_would_rebuild_the_text() -> None:
         TextDocument._apply_incremental_change(docs[0], changes[0])
         docs[1].apply_change(changes[1])
         assert docs[1].source == docs[0].source, (text, start, end, new_text)
+
+
+#: what generated texts are made of: prototxt tokens, and what breaks them
+PIECES = ["layer {", "layers {", "}", "{", "<", ">", "[", "]", ":", ",", ";", " ", "\n", "#",
+          "# } {\n", 'name: "x"', 'top: "a"', 'bottom: "a"', 'type: "ReLU"', "'", '"', "1",
+          "1e+", "num_output: 2", "convolution_param {", "input: ", "é", "\r", "layer",
+          'layer { name: "r" type: "ReLU" bottom: "a" top: "a" }\n',  # clean blocks
+          'layers { name: "c" type: CONVOLUTION bottom: "a" top: "b" }\n',
+          'layer { name: "i" type: "Input" top: "a" input_param { shape { dim: 1 } } }\n']
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=60),
+       st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 8),
+                          st.lists(st.sampled_from(PIECES), max_size=3)), max_size=4))
+def test_generated_texts_and_edits_read_as_fresh(pieces: list[str],
+                                                 edits: list[tuple[int, int, list[str]]]) -> None:
+    """Texts made of prototxt tokens and the characters that break them, edited a few
+    times: after every edit the loader's reading is the fresh one (or it declines)."""
+    loader = BufferLoader()
+    text = "".join(pieces)
+    _same_document(loader, text)
+    for at, length, new in edits:
+        at %= len(text) + 1
+        text = text[:at] + "".join(new) + text[at + length:]
+        _same_document(loader, text)

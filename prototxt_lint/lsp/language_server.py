@@ -22,13 +22,12 @@ import asyncio
 import functools
 import logging
 import os
-import re
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -42,9 +41,10 @@ from prototxt_lint.lsp.actions import Action, actions_for
 from prototxt_lint.lsp.analysis import Analysis, analyse, uri_to_path
 from prototxt_lint.lsp.config_watch import WATCH_GLOBS, ConfigWatch, is_config_path
 from prototxt_lint.lsp.diagnostics import SOURCE, diagnostics, lsp_range
+from prototxt_lint.lsp.documents import LspWorkspace
 from prototxt_lint.lsp.hover import hover_at, prepare
 from prototxt_lint.lsp.incremental import BufferLoader
-from prototxt_lint.lsp.positions import line_starts
+from prototxt_lint.lsp.warm_up import warm_up
 from prototxt_lint.plugin import Rule
 
 log = logging.getLogger(__name__)
@@ -60,80 +60,6 @@ def _version() -> str:
         return version("prototxt-lint")
     except PackageNotFoundError:
         return "0"
-
-
-_LSP_BREAK = re.compile(r"(\r\n|\r|\n)")
-
-
-class _Lines(Sequence[str]):
-    """A text's LSP lines (each with its line break), cut out only when asked for: an edit
-    needs the one or two lines it touches, not 12,000 strings."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = line_starts(text)
-        if len(self.starts) > 1 and self.starts[-1] == len(text):
-            self.starts.pop()  # a final line break ends the last line; no empty line after
-        if not text:
-            self.starts = []
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def start(self, i: int) -> int:
-        return self.starts[i] if i < len(self.starts) else len(self.text)
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[str]: ...
-    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self.starts):
-            raise IndexError(i)
-        return self.text[self.starts[i]:self.start(i + 1)]
-
-
-class _LspTextDocument(TextDocument):
-    """pygls splits a document's lines with ``str.splitlines``, which also breaks at U+2028,
-    U+2029, U+0085, \\v, \\f and \\x1c-\\x1e; LSP counts only \\n, \\r\\n and \\r, so after
-    one of those an incremental edit landed on the wrong line. pygls also rebuilt the whole
-    text line by line for every change (11 ms a keystroke in a 400 KB net); a change is
-    spliced in here, with pygls's own conversion of the range."""
-
-    @property
-    def lines(self) -> tuple[str, ...]:
-        parts = _LSP_BREAK.split(self.source)
-        lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
-        if parts[-1]:
-            lines.append(parts[-1])
-        return tuple(lines)
-
-    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
-        source = self.source
-        lines = _Lines(source)
-        span = self._position_codec.range_from_client_units(lines, change.range)
-        first, last = span.start.line, span.end.line
-        if first == len(lines):  # pygls: an edit at the very end of the file
-            self._source = source + change.text
-            return
-        if first > last:  # pygls writes every line back unchanged (and drops the text)
-            return
-        self._source = (source[:lines.start(first)] + lines[first][:span.start.character]
-                        + change.text + lines[last][span.end.character:]
-                        + source[lines.start(last + 1):])
-
-
-class _LspWorkspace(Workspace):
-    def _create_text_document(self, doc_uri: str, source: str | None = None,
-                              version: int | None = None,
-                              language_id: str | None = None) -> TextDocument:
-        return _LspTextDocument(doc_uri, source=source, version=version,
-                                language_id=language_id, sync_kind=self._sync_kind,
-                                position_codec=self._position_codec)
 
 
 class _Protocol(LanguageServerProtocol):
@@ -417,56 +343,9 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
     return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
 
 
-#: linted once at start-up so that the schema, the rules' lazy imports and their caches are
-#: loaded before the first keystroke (and frozen out of the garbage collector's way)
-_WARM_UP = (
-    'layer { name: "data" type: "Input" top: "data"'
-    " input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }\n"
-    'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"'
-    " convolution_param { num_output: 2 kernel_size: 3 } }\n"
-)
-
-
-def _warm_messages(server: PrototxtLanguageServer, warm: Analysis) -> None:
-    """Read and write each kind of message once: pygls's converter builds its code for a
-    type on first use (3 ms for hover's request and answer, the first hover's whole
-    budget)."""
-    protocol = server.protocol
-    converter = getattr(protocol, "_converter", None)
-    found = hover_at(warm, _WARM_UP.index('"conv"') + 1)
-    if converter is None or found is None:
-        return
-    where = {"textDocument": {"uri": warm.uri}, "position": {"line": 0, "character": 0}}
-    span = {"start": where["position"], "end": where["position"]}
-    try:
-        for method, params in (
-            (types.TEXT_DOCUMENT_HOVER, where),
-            (types.TEXT_DOCUMENT_CODE_ACTION, {"textDocument": where["textDocument"],
-                                               "range": span, "context": {"diagnostics": []}}),
-        ):
-            protocol.structure_message(
-                {"jsonrpc": "2.0", "id": 0, "method": method, "params": params})
-        hover = types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
-            range=lsp_range(warm, found.start, found.end))
-        converter.unstructure(types.HoverResponse(id=0, result=hover))
-        converter.unstructure(types.PublishDiagnosticsNotification(
-            params=types.PublishDiagnosticsParams(uri=warm.uri, diagnostics=diagnostics(warm),
-                                                  version=0)))
-    except Exception:  # only a warm-up: the real messages report their own problems
-        log.exception("warm-up of the message converters failed")
-
-
 def create_server(debounce: float = DEFAULT_DEBOUNCE) -> PrototxtLanguageServer:
     server = PrototxtLanguageServer(debounce)
-    try:
-        warm = analyse("untitled:warm-up", 0, _WARM_UP, server.rules, loader=BufferLoader())
-        while not prepare(warm):
-            pass
-    except Exception:  # a broken rule shows up on the first real lint, with its message
-        log.exception("warm-up lint failed")
-    else:
-        _warm_messages(server, warm)
+    warm_up(server.protocol, server.rules)
 
     def feature(method: str, options: Any = None) -> Callable[[Callable[..., Any]], Any]:
         def register(func: Callable[..., Any]) -> Any:
@@ -479,7 +358,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> PrototxtLanguageServer:
         # Caffe resolves a solver's net paths against the directory it runs from, usually
         # the project root: run from the workspace root, as the CLI is run from there.
         if type(server.workspace) is Workspace:
-            server.workspace.__class__ = _LspWorkspace  # documents split lines as LSP does
+            server.workspace.__class__ = LspWorkspace  # documents split lines as LSP does
         root = server.workspace.root_path
         if root and os.path.isdir(root):
             os.chdir(root)
