@@ -42,6 +42,11 @@ def _same_document(loader: BufferLoader, text: str) -> bool:
         assert got is not None, path
         assert (got.start, got.end, got.value_start, got.block_end) == (
             loc.start, loc.end, loc.value_start, loc.block_end), path
+    if len(text) < 5000:  # iterating sees every position, in the fresh parse's order
+        assert [(p, v.start, v.end, v.value_start, v.block_end)
+                for p, v in doc.parsed.locs.items()] == [
+            (p, v.start, v.end, v.value_start, v.block_end)
+            for p, v in fresh.parsed.locs.items()]
     assert doc.parsed.errors == fresh.parsed.errors
     assert [(c.text, c.offset) for c in doc.parsed.comments] == [
         (c.text, c.offset) for c in fresh.parsed.comments]

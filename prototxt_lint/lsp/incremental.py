@@ -29,6 +29,7 @@ take this path; solvers, empty or unreadable files are loaded as usual.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
@@ -77,26 +78,29 @@ class _Chunk:
 
 class SplicedLocs(dict[Path, FieldLoc]):
     """Field positions: those the parser wrote, and those of spliced blocks, resolved (and
-    shifted to the block's place) when first asked for. Only lookups see the spliced ones
-    (``get``, ``[]``, ``in``), which is all the engine and the rules use."""
+    shifted to the block's place) when first asked for, which is how the engine and the
+    rules use them (``get``, ``[]``, ``in``). Iterating (``items()``, ``len()``...) sees
+    every position, in the order a fresh parse writes them."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.blocks: dict[tuple[str | int, ...], tuple[_Block, int]] = {}
+        #: (field, index) -> (block, shift, how many positions the parser had written)
+        self.blocks: dict[tuple[str | int, ...], tuple[_Block, int, int]] = {}
+        self.resolved: dict[Path, FieldLoc] = {}
+        self._whole: dict[Path, FieldLoc] | None = None
 
     def _spliced(self, path: Path) -> FieldLoc | None:
-        if len(path) < 2:
-            return None
+        loc = self.resolved.get(path)
+        if loc is not None or len(path) < 2:
+            return loc
         entry = self.blocks.get(path[:2])
         if entry is None:
             return None
-        block, shift = entry
+        block, shift, _ = entry
         rel = block.locs.get((path[0], 0, *path[2:]))
         if rel is None:
             return None
-        loc = FieldLoc(rel.start + shift, rel.end + shift, rel.value_start + shift,
-                       rel.block_end + shift)
-        self[path] = loc  # rules ask for the same layers again and again
+        loc = self.resolved[path] = _shifted(rel, shift)  # rules ask again and again
         return loc
 
     def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
@@ -113,6 +117,41 @@ class SplicedLocs(dict[Path, FieldLoc]):
 
     def __contains__(self, path: object) -> bool:
         return isinstance(path, tuple) and self.get(path) is not None
+
+    def whole(self) -> dict[Path, FieldLoc]:
+        """Every position, in the parser's order (built once, on the first iteration)."""
+        if self._whole is None:
+            written = list(dict.items(self))
+            whole: dict[Path, FieldLoc] = {}
+            done = 0
+            for (field, index), (block, shift, at) in self.blocks.items():
+                whole.update(written[done:at])
+                done = at
+                for rel_path, rel in block.locs.items():
+                    whole[(field, index, *rel_path[2:])] = _shifted(rel, shift)
+            whole.update(written[done:])
+            self._whole = whole
+        return self._whole
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.whole())
+
+    def __len__(self) -> int:
+        return len(self.whole())
+
+    def keys(self) -> Any:
+        return self.whole().keys()
+
+    def values(self) -> Any:
+        return self.whole().values()
+
+    def items(self) -> Any:
+        return self.whole().items()
+
+
+def _shifted(loc: FieldLoc, shift: int) -> FieldLoc:
+    return FieldLoc(loc.start + shift, loc.end + shift, loc.value_start + shift,
+                    loc.block_end + shift)
 
 
 class _SplicingParser(_Parser):
@@ -134,7 +173,7 @@ class _SplicingParser(_Parser):
             container = getattr(msg, fd.name)
             locs = self.locs
             assert isinstance(locs, SplicedLocs)
-            locs.blocks[(fd.name, len(container))] = (block, shift)
+            locs.blocks[(fd.name, len(container))] = (block, shift, dict.__len__(locs))
             container.add().CopyFrom(block.message)
             self.pos += 1
             self.spliced += 1
