@@ -24,6 +24,10 @@ def _problem(layer: LayerView) -> tuple[str, str, str] | None:
     if counts is None:
         return None
     kind = layer.type
+    if kind == "Pooling":
+        # PoolingLayer::MaxTopBlobs: MAX pooling may output its argmax mask as a second top
+        param = layer.param("pooling_param")
+        counts = {**counts, "MaxTopBlobs": 2 if param is None or param.pool == 0 else 1}
     bottoms, tops = len(layer.bottoms), len(layer.tops)
     if counts.get("AutoTopBlobs"):
         # Net::Init appends anonymous tops up to ExactNumTopBlobs / MinTopBlobs
@@ -49,6 +53,11 @@ def _problem(layer: LayerView) -> tuple[str, str, str] | None:
         return "top", (f"Check failed: bottom.size() == top.size() ({bottoms} vs. {tops})"
                        f" {kind} Layer produces one top blob as output for each bottom blob"
                        " input."), "give the layer one top for each bottom"
+    if kind == "Filter" and tops != bottoms - 1:  # FilterLayer::LayerSetUp
+        return "top", (f"Check failed: top.size() == bottom.size() - 1 ({tops} vs."
+                       f" {bottoms - 1})"), (
+            f"give the layer {bottoms - 1} top{'s' if bottoms != 2 else ''}: one per filtered"
+            " bottom (the last bottom is the selector)")
     return None
 
 

@@ -1,7 +1,8 @@
-"""A top blob produced by two layers (N301), as ``Net::AppendTop`` (``src/caffe/net.cpp``)
-and ``InsertSplits`` (``src/caffe/util/insert_splits.cpp``, BVLC master) see the net of each
-phase; measured on a real BVLC build (shared/caffe-behaviour, row 6b). Bottoms that nothing
-produces are N261 (rules/unknown_bottom.py).
+"""A top blob produced by two layers (N301), or computed in place by a layer that refuses it
+(N341), as ``Net::AppendTop`` (``src/caffe/net.cpp``) and ``InsertSplits``
+(``src/caffe/util/insert_splits.cpp``, BVLC master) see the net of each phase; measured on
+a real BVLC build (shared/caffe-behaviour, row 6b; N341 with construct_net). Bottoms that
+nothing produces are N261 (rules/unknown_bottom.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
-from prototxt_lint.caffe.layers import caffe_builds
+from prototxt_lint.caffe.layers import NO_IN_PLACE, caffe_builds
 from prototxt_lint.model import (
     LayerView,
     NetContext,
@@ -209,3 +210,65 @@ def top_produced_twice(ctx: NetContext) -> Iterator[Report]:
         for name in phases:
             yield Report(key[0], message, hint=clash.hint, phase=name)
 
+
+
+@net_rule("N341", "in-place-not-allowed", Severity.ERROR,
+          "AbsVal, Flatten, Reshape or Split computed in place: Caffe aborts at set-up.")
+def in_place_not_allowed(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an AbsVal, Flatten, Reshape or Split layer whose top repeats its bottom
+    (`bottom: "x" top: "x"`), in a phase where Caffe computes it in place.
+
+    ## Why is this bad?
+    Most neuron layers (ReLU, Sigmoid, Dropout, ...) may write their output over their
+    input, and nets do that to save memory. These four refuse it:
+    `AbsValLayer::LayerSetUp` (`src/caffe/layers/absval_layer.cpp`), `FlattenLayer::Reshape`,
+    `ReshapeLayer::LayerSetUp` and `SplitLayer::Reshape` check `CHECK_NE(top[0], bottom[0])
+    << this->type() << " Layer does not allow in-place computation."` (AbsVal's backward
+    pass needs its input; Flatten and Reshape share the input's data under another shape).
+    `Net::AppendTop` (`src/caffe/net.cpp`) makes a top the bottom's blob when its name
+    repeats the bottom at the same index, after `InsertSplits` renamed the bottoms of a blob
+    several layers read (then it is N301 instead).
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: top[0] != bottom[0] (0x... vs. 0x...) AbsVal
+    Layer does not allow in-place computation.` while the net is built, in every phase the
+    layer is in (measured with construct_net; glog prints the blob's address twice).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 6 dim: 4 dim: 4 }
+    layer { name: "abs" type: "AbsVal" bottom: "data" top: "data" }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 6 dim: 4 dim: 4 }
+    layer { name: "abs" type: "AbsVal" bottom: "data" top: "abs" }
+    ```
+
+    ## Fix
+    Give the top its own name and let the layers after it read that name.
+    """
+    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
+        return
+    for phase in ctx.phases:
+        renamed = None
+        for i, layer in enumerate(phase.layers):
+            if layer.type not in NO_IN_PLACE or layer.syntax == "v0" or not layer.bottoms:
+                continue
+            if renamed is None:
+                renamed = _split_bottoms(ctx, phase)[0]
+            if not layer.tops or renamed[i][0] != layer.tops[0]:
+                continue
+            index = "i" if layer.type == "Split" else "0"
+            yield Report(layer.at("top", 0),
+                         f"{layer.type} layer '{layer.name}' writes its top '{layer.tops[0]}'"
+                         f" over its bottom, which {layer.type} refuses: Caffe aborts at net"
+                         f' setup with "Check failed: top[{index}] != bottom[0] (0x... vs.'
+                         f" 0x...) {layer.type} Layer does not allow in-place computation.\"",
+                         hint=f"give the top its own name (e.g. '{layer.name}') and let the"
+                         " layers after it read that", phase=phase.name)

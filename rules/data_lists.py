@@ -207,12 +207,14 @@ def listed_images_missing(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Checks that the files an `ImageData` list names exist (as `root_folder` + name, relative
-    to the data root), for the first 100000 lines; reports how many are missing and a sample.
-    Images are not opened.
+    to the data root) and are not empty (0 bytes, as an interrupted copy leaves them), for the
+    first 100000 lines; reports how many are missing or empty and a sample. Images are not
+    opened.
 
     ## Why is this bad?
     `ImageDataLayer::load_batch` (`src/caffe/layers/image_data_layer.cpp`) reads each image
-    with `ReadImageToCVMat` and checks `CHECK(cv_img.data) << "Could not load " << name`.
+    with `ReadImageToCVMat` and checks `CHECK(cv_img.data) << "Could not load " << name`;
+    OpenCV's `imread` returns no image for a missing file and for an empty one alike.
 
     ## Consequence
     Aborts at run time. Caffe stops when it reaches the first missing file (at set-up when it
@@ -236,20 +238,32 @@ def listed_images_missing(ctx: NetContext) -> Iterator[Report]:
     """
     for phase, layer, path in _image_layers(ctx):
         listed = _list(ctx, layer, path)
-        if not listed.missing:
+        if not listed.missing and not listed.empty:
             continue
-        sample = ", ".join(f"line {n}: {name!r}" for n, name in listed.missing_sample)
         of = (f"of the first {listed.checked} checked" if listed.checked < listed.lines
               else f"of {listed.lines}")
         param = layer.param("image_data_param")
         folder = f" under root_folder {param.root_folder!r}" if param.root_folder else ""
+        parts = []
+        if listed.missing:
+            parts.append(f"{listed.missing} {of} images that {_shown(path)} names do not exist"
+                         f"{folder} ({_sample(listed.missing_sample, listed.missing)})")
+        if listed.empty:
+            sample = _sample(listed.empty_sample, listed.empty)
+            verb = "is" if listed.empty == 1 else "are"
+            parts.append(f"{listed.empty} more {verb} empty (0 bytes: {sample})" if listed.missing
+                         else f"{listed.empty} {of} images that {_shown(path)} names are empty"
+                         f"{folder} (0 bytes: {sample})")
         yield Report(
             _at(layer),
-            f"{listed.missing} {of} images that {_shown(path)} names do not exist{folder}"
-            f" ({sample}{', ...' if listed.missing > len(listed.missing_sample) else ''}):"
-            " Caffe aborts with \"Could not load\" when it reaches one",
+            "; ".join(parts) + ": Caffe aborts with \"Could not load\" when it reaches one",
             hint="regenerate the list, or fix root_folder / the data root (--data-root)",
             phase=phase.name)
+
+
+def _sample(sample: list[tuple[int, str]], count: int) -> str:
+    text = ", ".join(f"line {n}: {name!r}" for n, name in sample)
+    return text + (", ..." if count > len(sample) else "")
 
 
 @net_rule("D103", "hdf5-list-files-missing", Severity.ERROR,

@@ -1,4 +1,5 @@
-"""InfogainLoss inputs and parameters that depend on which Caffe runs the net.
+"""InfogainLoss inputs and parameters that depend on which Caffe runs the net, and the matrix
+every Caffe needs (N346).
 
 Mirrors ``InfogainLossLayer<Dtype>::LayerSetUp`` and ``InfogainLossLayer<Dtype>::Forward_cpu``
 in ``src/caffe/layers/infogain_loss_layer.cpp``. BVLC PR #3855 (merged April 2017, in tag
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prototxt_lint.caffe.layers import caffe_builds, layer_intact
 from prototxt_lint.model import RESHAPING_TYPES, LayerView, NetContext, PhaseNet
 from prototxt_lint.plugin import Report, Severity, net_rule
 
@@ -252,3 +254,60 @@ def infogain_normalize_deprecated(ctx: NetContext) -> Iterator[Report]:
                 hint=f"replace it with `normalization: {mode}`",
                 phase=phase.name,
             )
+
+
+@net_rule("N346", "infogain-without-matrix", Severity.ERROR,
+          "InfogainLoss with neither a matrix `source` nor a third bottom: Caffe aborts.")
+def infogain_without_matrix(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an InfogainLoss layer with two bottoms (prediction and label) and no
+    `infogain_loss_param { source }`: the infogain matrix H is given neither as a file nor
+    as a third bottom.
+
+    ## Why is this bad?
+    `InfogainLossLayer::LayerSetUp` (`src/caffe/layers/infogain_loss_layer.cpp`) reads H
+    from the file when there is no third bottom: `CHECK(this->layer_param_.
+    infogain_loss_param().has_source()) << "Infogain matrix source must be specified."`.
+    (InfogainLoss with an identity H is a plain multinomial logistic loss.) Checked in every
+    Caffe version, so forks too, for nets read with BVLC's schema.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: this->layer_param_.infogain_loss_param().
+    has_source() Infogain matrix source must be specified.` while the net is built
+    (measured with construct_net).
+
+    ## Example
+    ```
+    layer { name: "loss" type: "InfogainLoss" bottom: "score" bottom: "label" top: "loss" }
+    ```
+
+    ## Use instead
+    ```
+    layer { name: "loss" type: "InfogainLoss" bottom: "score" bottom: "label" top: "loss"
+            infogain_loss_param { source: "infogain_H.binaryproto" } }
+    ```
+
+    ## Fix
+    Give the matrix file (a BlobProto of num_classes x num_classes, written with
+    `caffe.io.array_to_blobproto`), or pass H as a third bottom.
+    """
+    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
+        return
+    for layer in ctx.layers:
+        if layer.type != "InfogainLoss" or layer.syntax == "v0" or len(layer.bottoms) >= 3:
+            continue
+        phases = ctx.active_phases(layer)
+        param = layer.param("infogain_loss_param")
+        if not phases or (param is not None and param.HasField("source")):
+            continue
+        if not layer_intact(ctx, layer):
+            continue
+        at = layer.at("infogain_loss_param") if param is not None else layer.at("type")
+        for phase in phases:
+            yield Report(at, f"InfogainLoss layer '{layer.name}' has no infogain matrix (no"
+                             " `source`, no third bottom): Caffe aborts at net setup with"
+                             ' "Check failed: this->layer_param_.infogain_loss_param()'
+                             '.has_source() Infogain matrix source must be specified."',
+                         hint="give `infogain_loss_param { source: \"H.binaryproto\" }`, or H"
+                              " as a third bottom", phase=phase)

@@ -82,21 +82,39 @@ def _normalises(layer: LayerView) -> bool:
     return layer.type == "Power" and _scaled(power)
 
 
+#: Layers whose output scales with their input (up to a per-channel shift) and mixes no other
+#: values into a channel: a normalisation after them removes the input's range as it would
+#: right after the data layer (BatchNorm subtracts the batch mean and divides by the batch
+#: std per channel, src/caffe/layers/batch_norm_layer.cpp). Eltwise is not one: a sum mixes
+#: the raw range with other values inside each channel.
+_SCALE_FOLLOWING = frozenset({"Convolution", "Deconvolution", "InnerProduct", "Pooling",
+                              "Scale", "Bias", "Flatten", "Reshape", "Split", "Dropout",
+                              "Concat", "Slice", "Crop"})
+
+
 def _normalised_in_net(ctx: NetContext, phase: PhaseNet, layer: LayerView) -> bool:
-    """Is the data top normalised by the net itself before anything else reads it? (The
-    cvjena models put a BatchNorm right after an unscaled ImageData layer.)"""
+    """Is the data top normalised by the net itself before any layer that its range could
+    saturate (a ReLU, a loss)? Followed through layers that only scale it (a convolution,
+    pooling): the cvjena models put a BatchNorm right after an unscaled ImageData layer,
+    MobileNets after the first convolution."""
     if not layer.tops:
         return False
-    blob = layer.tops[0]
+    raw = {layer.tops[0]}  # blobs that still carry the input's range
     seen = False
-    for reader in ctx.next_consumers(phase, layer):
-        if blob not in reader.bottoms:
+    for reader in phase.layers[phase.position(layer) + 1:]:
+        if not raw:
+            break
+        reads = [b for b in reader.bottoms if b in raw]
+        if not reads:
+            raw.difference_update(reader.tops)  # rewritten by a layer that did not read it
             continue
-        if not _normalises(reader):
+        if _normalises(reader):
+            seen = True
+            raw.difference_update(reader.tops)  # in place: later readers see it normalised
+        elif reader.type in _SCALE_FOLLOWING:
+            raw.update(reader.tops)
+        else:
             return False
-        seen = True
-        if blob in reader.tops:  # in place: every later reader sees normalised values
-            return True
     return seen
 
 
@@ -132,8 +150,11 @@ def missing_input_scale(ctx: NetContext) -> Iterator[Report]:
     In V1/V0 files the old per-layer fields (`data_param { scale mean_file }`,
     `image_data_param { ... }`, `window_data_param { ... }`) count too, because Caffe's
     upgrade moves them into `transform_param`. A mean without a scale is accepted (the BVLC
-    reference ImageNet models train that way), and so is a data blob whose first reader
-    normalises it (`BatchNorm`, `MVN`, or `Power` with a scale), as in the cvjena models. A
+    reference ImageNet models train that way), and so is a data blob that the net normalises
+    (`BatchNorm`, `MVN`, or `Power` with a scale) before anything its range could saturate:
+    right after the data layer (the cvjena models) or after layers that only scale it, such
+    as the first convolution and pooling of a MobileNet (a BatchNorm's output does not depend
+    on its input's scale: measured, the same first loss with 0-255 and 0-1 input). A
     template whose data layers name no source (DIGITS' networks) is left alone: DIGITS adds
     the dataset's mean when it writes the net Caffe reads. So is a data layer no layer
     reads (a labels layer whose loss was removed): it feeds nothing.

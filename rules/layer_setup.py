@@ -320,6 +320,65 @@ def eltwise_coeff_rejected(ctx: NetContext) -> Iterator[Report]:
                                 "drop the `coeff` values: a product has no coefficients")
 
 
+# --- N340: SliceLayer / ConcatLayer::LayerSetUp ------------------------------------------------
+
+#: Layer type -> (parameter message, its old uint32 axis field).
+_LEGACY_AXIS = {"Slice": ("slice_param", "slice_dim"), "Concat": ("concat_param", "concat_dim")}
+
+
+@net_rule("N340", "axis-with-legacy-dim", Severity.ERROR,
+          "Slice or Concat with both `axis` and the old `slice_dim`/`concat_dim`: Caffe aborts.")
+def axis_with_legacy_dim(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Slice layer that writes both `axis` and `slice_dim`, or a Concat layer that
+    writes both `axis` and `concat_dim`, even when the two name the same axis.
+
+    ## Why is this bad?
+    `slice_dim` and `concat_dim` are the old (uint32) spellings of `axis`.
+    `SliceLayer::LayerSetUp` (`src/caffe/layers/slice_layer.cpp`) checks
+    `CHECK(!(slice_param.has_axis() && slice_param.has_slice_dim())) << "Either axis or
+    slice_dim should be specified; not both."`, and `ConcatLayer::LayerSetUp`
+    (`src/caffe/layers/concat_layer.cpp`) the same for `concat_dim`. It happens when an old
+    net is half edited to the new field. (An old field that is out of range is N410.)
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: !(slice_param.has_axis() &&
+    slice_param.has_slice_dim()) Either axis or slice_dim should be specified; not both.` (or
+    the Concat one) while the net is built, in every phase the layer is in (measured with
+    construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 6 dim: 4 dim: 4 }
+    layer { name: "cut" type: "Slice" bottom: "data" top: "a" top: "b"
+            slice_param { axis: 1 slice_dim: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 2 dim: 6 dim: 4 dim: 4 }
+    layer { name: "cut" type: "Slice" bottom: "data" top: "a" top: "b"
+            slice_param { axis: 1 } }
+    ```
+
+    ## Fix
+    Keep `axis` (it also takes negative values, counted from the end) and delete the old
+    field.
+    """
+    for layer, phases in _checked_layers(ctx, *_LEGACY_AXIS):
+        name, old = _LEGACY_AXIS[layer.type]
+        param = layer.param(name)
+        if param is None or not (param.HasField("axis") and param.HasField(old)):
+            continue
+        yield from _reports(
+            layer, phases, layer.at(name, old),
+            f"!({name}.has_axis() && {name}.has_{old}()) Either axis or {old} should be"
+            " specified; not both.", f"delete `{old}` and keep `axis`")
+
+
 # --- N328: GetFiller -----------------------------------------------------------------------------
 
 #: ``GetFiller`` (``include/caffe/filler.hpp``): the filler names BVLC Caffe knows.

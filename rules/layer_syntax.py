@@ -1,5 +1,5 @@
 """Old (V0/V1) layer syntax: mixed files Caffe refuses, old files it upgrades, embedded nets
-it does not upgrade at all.
+it does not upgrade at all, V0 files its upgrade refuses.
 
 These mirror ``UpgradeNetAsNeeded``, ``NetNeedsV0ToV1Upgrade``, ``NetNeedsV1ToV2Upgrade``,
 ``UpgradeV0Net`` and ``UpgradeV1Net`` in ``src/caffe/util/upgrade_proto.cpp`` (BVLC master),
@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.model import NetContext
+from prototxt_lint.model import V0_TYPES, LayerView, NetContext, type_letters
 from prototxt_lint.plugin import Report, Severity, net_rule
+from prototxt_lint.syntax.parser import Path
 
 _REFUSAL = (
     "Refusing to upgrade inconsistent NetParameter input; the definition includes both"
@@ -301,3 +302,104 @@ def layer_blocks_dropped(ctx: NetContext) -> Iterator[Report]:
             f" drops the {_blocks(len(net.layer), 'layer')}",
             hint=_CONVERT,
         )
+
+
+def _v0_refusals(ctx: NetContext) -> Iterator[tuple[LayerView, Path, str, str]]:
+    """What ``UpgradeV0Net`` refuses, in its order: first ``UpgradeV0PaddingLayers`` (a
+    ``padding`` layer must feed one conv or pool layer that takes only it, and have one
+    bottom and one top), then ``UpgradeV0LayerType`` on each layer. (layer, where, what
+    Caffe prints, hint.)"""
+    views = ctx.layers
+    last_top: dict[str, int] = dict.fromkeys(ctx.net.input, -1)
+    for i, view in enumerate(views):
+        for blob in view.bottoms:
+            src = last_top.get(blob)
+            if src is None or src < 0 or views[src].msg.layer.type != "padding":
+                continue  # an unknown bottom is N261
+            pad = views[src]
+            kind = view.msg.layer.type
+            if kind not in ("conv", "pool"):
+                yield view, view.at("layer", "type"), (
+                    'Check failed: (layer_param.type() == "conv") || (layer_param.type() =='
+                    ' "pool") Padding layer input to non-convolutional / non-pooling layer'
+                    f" type {kind}"), (f"give the pad to a conv or pool layer, or drop"
+                                       f" padding layer '{pad.name}'")
+                return
+            for size, check, what in (
+                    (len(view.bottoms), "layer_connection.bottom_size() == 1",
+                     "Conv Layer takes a single blob as input."),
+                    (len(pad.bottoms), "source_layer.bottom_size() == 1",
+                     "Padding Layer takes a single blob as input."),
+                    (len(pad.tops), "source_layer.top_size() == 1",
+                     "Padding Layer produces a single blob as output.")):
+                if size != 1:
+                    at = view if check.startswith("layer_") else pad
+                    yield at, at.at("layer"), f"Check failed: {check} ({size} vs. 1) {what}", (
+                        f"write the pad into the {kind} layer itself (`pad: "
+                        f"{pad.msg.layer.pad}`) and drop padding layer '{pad.name}'")
+                    return
+        for blob in view.tops:
+            last_top[blob] = i
+    for view in views:
+        kind = view.msg.layer.type
+        if kind != "padding" and view.msg.layer.HasField("type") and kind not in V0_TYPES:
+            close = next((k for k, v in V0_TYPES.items() if kind in (v, k.upper())
+                          or type_letters(kind) == type_letters(k)), None)
+            yield view, view.at("layer", "type"), f"Unknown layer name: {kind}", (
+                f'write `type: "{close}"` (V0 names are lower case)' if close else
+                f"use one of the V0 layer names ({', '.join(sorted(V0_TYPES))}), or upgrade"
+                " the file to `layer` blocks")
+            return
+
+
+@net_rule("N344", "v0-upgrade-rejected", Severity.ERROR,
+          "A V0 net that Caffe's upgrade refuses (padding layers, unknown V0 type): aborts.")
+def v0_upgrade_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a net in the 2014 V0 syntax (`layers { layer { type: "conv" } }`) that Caffe's
+    upgrade refuses while it reads the file: a `padding` layer that feeds a layer other than
+    `conv` or `pool`, or feeds one with several bottoms, or has several bottoms or tops
+    itself; and a V0 layer `type` that is not one of the V0 names (`relu`, `innerproduct`,
+    ...; a V2 name such as `ReLU` is not one).
+
+    ## Why is this bad?
+    `ReadNetParamsFromTextFileOrDie` runs `UpgradeV0Net` (`src/caffe/util/upgrade_proto.cpp`)
+    on every V0 file. `UpgradeV0PaddingLayers` folds each `padding` layer into the layer it
+    feeds, and `CHECK`s that it can: `Padding layer input to non-convolutional /
+    non-pooling layer type relu`, `Conv Layer takes a single blob as input.`, `Padding Layer
+    takes a single blob as input.`, `Padding Layer produces a single blob as output.`. Then
+    `UpgradeV0LayerType` maps each type name and ends in `LOG(FATAL) << "Unknown layer
+    name: " << type`. Both run before any layer is built, in every phase.
+
+    ## Consequence
+    Aborts at load. Caffe fails `Check failed: (layer_param.type() == "conv") ||
+    (layer_param.type() == "pool") Padding layer input to non-convolutional / non-pooling
+    layer type relu` or `Unknown layer name: ReLU` while it reads the file (measured with
+    construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8
+    layers { layer { name: "pad1" type: "padding" pad: 1 } bottom: "data" top: "pad1" }
+    layers { layer { name: "relu1" type: "relu" } bottom: "pad1" top: "relu1" }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8
+    layers { layer { name: "conv1" type: "conv" num_output: 4 kernelsize: 3 pad: 1 }
+             bottom: "data" top: "conv1" }
+    ```
+
+    ## Fix
+    Give the pad to the conv or pool layer (`pad: 1`) instead of a `padding` layer, use
+    the V0 type names, or better, upgrade the file once with `upgrade_net_proto_text`.
+    """
+    if ctx.syntax != "v0" or _embedded(ctx) or not ctx.schema.is_bvlc:
+        return
+    for view, at, said, hint in _v0_refusals(ctx):
+        yield Report(at, f"V0 layer '{view.name}': Caffe aborts when it reads the file with"
+                         f' "{said}"', hint=hint)

@@ -113,6 +113,21 @@ def misspelled_layer_type(ctx: NetContext) -> Iterator[Report]:
             )
 
 
+def _complete_fork(ctx: NetContext) -> str | None:
+    """The fork the file is read as (detected or ``--dialect``), as messages name it, when
+    its declared registrations are complete (``registrations.py``): then a type neither it nor
+    BVLC provides is one that fork's ``LayerRegistry::CreateLayer`` aborts on. None for a
+    user's schema (``--proto``) and for every fork whose sources were read only in part."""
+    if ctx.schema.dialect is None:
+        return None
+    from prototxt_lint.dialects import BY_NAME
+    from prototxt_lint.dialects.registrations import registrations
+
+    if not registrations(ctx.schema.dialect).complete:
+        return None
+    return BY_NAME[ctx.schema.dialect].describe()
+
+
 def _near(layer: LayerView) -> str | None:
     return near_miss(layer.type) if layer.syntax == "v2" else None
 
@@ -176,8 +191,11 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
     Build the fork or custom layer into your Caffe; suppress the finding for the file
     (`# prototxt-lint: disable-file=N312`) once that is settled.
     """
+    fork = None
     if ctx.schema.file is not bvlc_schema().file:
-        return  # a fork's schema: the fork may register the type (SmoothL1LossOHEM in R-FCN)
+        fork = _complete_fork(ctx)
+        if fork is None:
+            return  # a fork's schema: the fork may register the type (SmoothL1LossOHEM in R-FCN)
     unregistered = list(_unregistered(ctx))
     if not _needs_a_fork(unregistered):
         return  # only slips of BVLC types: N311
@@ -196,6 +214,18 @@ def custom_layer_type(ctx: NetContext) -> Iterator[Report]:
     kinds = list(first)
     names = ", ".join(described(k) for k in kinds)
     noun = "type" if len(kinds) == 1 else "types"
+    if fork is not None:
+        yield Report(
+            _type_path(first[kinds[0]]),
+            f"layer {noun} {names} {'is' if len(kinds) == 1 else 'are'} registered neither by"
+            f" {fork} nor by BVLC Caffe: that fork aborts with \"Unknown layer type:"
+            f' {kinds[0]}"; only a custom build that adds {"it" if len(kinds) == 1 else "them"}'
+            " runs this net",
+            hint="use a layer type the fork registers, or the build that provides these layers",
+            related=tuple((_type_path(first[k]), f'first layer of type "{k}"')
+                          for k in kinds[1:]),
+        )
+        return
     yield Report(
         _type_path(first[kinds[0]]),
         f"layer {noun} {names} {'is' if len(kinds) == 1 else 'are'} not registered by BVLC"

@@ -9,6 +9,9 @@ quotes the ``CHECK`` Caffe fails, as glog prints it (``Check failed: a == b (x v
 message``); measured on a real BVLC build where shared/caffe-behaviour has the case (row 6i).
 A layer that fails one check makes its tops unknown for the layers after it, so one mistake
 gives one finding.
+
+Length: one rule per kind of failure the shape inference records; the checks themselves
+live in ``prototxt_lint/shapes/``, so most of the module is the rules' documentation.
 """
 
 from __future__ import annotations
@@ -207,15 +210,18 @@ def reshape_count_mismatch(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Applies a Reshape layer's `shape` (with `axis` and `num_axes`) to its input and flags one
-    whose element count cannot match: a `-1` that cannot be inferred, a `0` with no input
-    axis to copy, or fixed dimensions whose product differs from the input's count.
+    whose element count cannot match: more than one `-1` (read from the layer alone), a
+    `-1` that cannot be inferred, a `0` with no input axis to copy, or fixed dimensions
+    whose product differs from the input's count.
 
     ## Why is this bad?
-    `ReshapeLayer::Reshape` (`src/caffe/layers/reshape_layer.cpp`) aborts with `new shape
-    contains a 0, but there was no corresponding bottom axis to copy`, `bottom count (N)
-    must be divisible by the product of the specified dimensions (M)`, or `output count must
-    match input count`. In py-faster-rcnn style nets this is the `rpn_cls_prob_reshape`
-    layer after changing the number of anchors without changing its `dim`.
+    `ReshapeLayer::LayerSetUp` (`src/caffe/layers/reshape_layer.cpp`) aborts with `new
+    shape contains multiple -1 dims; at most a single (1) value of -1 may be specified`, and
+    `ReshapeLayer::Reshape` with `new shape contains a 0, but there was no corresponding
+    bottom axis to copy`, `bottom count (N) must be divisible by the product of the
+    specified dimensions (M)`, or `output count must match input count`. In py-faster-rcnn
+    style nets this is the `rpn_cls_prob_reshape` layer after changing the number of
+    anchors without changing its `dim`.
 
     ## Consequence
     Aborts at set-up. `ReshapeLayer::Reshape` aborts with one of the messages above while the
@@ -329,12 +335,17 @@ def conv_group_mismatch(ctx: NetContext) -> Iterator[Report]:
 def slice_mismatch(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
-    Flags a Slice layer whose last `slice_point` is not inside the sliced axis, or which
-    splits an axis into equal parts (no `slice_point`) that the number of tops does not
-    divide.
+    Flags a Slice layer whose `slice_point`s are not one fewer than its tops or not
+    strictly ascending from above 0 (both read from the layer alone, whatever the input),
+    which has more tops than the sliced axis has entries, whose last `slice_point` is not
+    inside the sliced axis, or which splits an axis into equal parts (no `slice_point`)
+    that the number of tops does not divide.
 
     ## Why is this bad?
-    `SliceLayer::Reshape` (`src/caffe/layers/slice_layer.cpp`) gives the last top
+    `SliceLayer::Reshape` (`src/caffe/layers/slice_layer.cpp`) checks, in this order,
+    `CHECK_EQ(slice_point_.size(), top.size() - 1)`, `CHECK_LE(top.size(),
+    bottom_slice_axis)` and `CHECK_GT(slice_point_[i], prev)` for each point. It gives the
+    last top
     `axis_size - last_slice_point` entries (0 or negative when the point is at or past the
     end: an empty blob, or `Check failed: shape[i] >= 0`), and without slice points checks
     `CHECK_EQ(bottom_slice_axis % top.size(), 0) << "Number of top blobs (N) should evenly
@@ -373,10 +384,14 @@ def crop_out_of_bounds(ctx: NetContext) -> Iterator[Report]:
     """
     ## What it does
     Flags a Crop layer whose first bottom, minus the offset, is smaller than the second
-    bottom (the reference size) on an axis at or after `axis` (default 2).
+    bottom (the reference size) on an axis at or after `axis` (default 2), or with several
+    `offset`s that are not one per axis from `axis` on.
 
     ## Why is this bad?
-    `CropLayer::Reshape` (`src/caffe/layers/crop_layer.cpp`) checks for every cropped axis
+    `CropLayer::LayerSetUp` (`src/caffe/layers/crop_layer.cpp`) checks that several offsets
+    are one per cropped axis (`number of offset values specified must be equal to the
+    number of dimensions following axis.`); `CropLayer::Reshape` checks for every cropped
+    axis
     `CHECK_GE(bottom[0]->shape(i) - crop_offset, bottom[1]->shape(i)) << "the crop for
     dimension " << i << " is out-of-bounds with size ..."`. In FCN-style nets this happens
     when the bottoms are swapped (the reference must come second) or the offset is too large
@@ -416,7 +431,10 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     least the input's number of axes, or below minus that number. Checked for Convolution,
     Deconvolution, InnerProduct, Softmax, SoftmaxWithLoss (`softmax_param`), Concat, Slice,
     Flatten, Crop, Accuracy, ArgMax (when `axis` is written), Tile and Reduction, wherever the
-    input's number of axes is known.
+    input's number of axes is known. Also the old uint32 `slice_dim` / `concat_dim` (0 up to
+    the number of axes; a value of 2^31 or more is negative as a C++ int, whatever the
+    input), and Reshape's `axis` (-(axes+1) to axes), `num_axes` (-1 or more) and `axis +
+    num_axes` (at most the input's axes).
 
     ## Why is this bad?
     Each of these layers turns its axis into an index with `Blob::CanonicalAxisIndex`
@@ -424,6 +442,11 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     `CHECK_GE(axis_index, -num_axes())` and `CHECK_LT(axis_index, num_axes())`. Negative
     axes count from the end (-1 is the last axis). A typical slip is an axis meant for a 4-D
     blob used on the 2-D output of an InnerProduct, or `axis: 1` on a scalar loss.
+    `SliceLayer::Reshape` and `ConcatLayer::Reshape` check the old fields themselves
+    (`slice_dim out of range.`, `casting slice_dim from uint32 to int32 produced negative
+    result`), and `ReshapeLayer::Reshape` its `axis` and `num_axes` (`axis 5 out of range
+    for 4-D input blob`, `num_axes must be >= 0, or -1 for all`, `end_axis = axis + num_axes
+    is out of range`).
 
     ## Consequence
     Aborts at set-up. `Blob::CanonicalAxisIndex` fails `Check failed: axis_index < num_axes()`
@@ -451,3 +474,206 @@ def axis_out_of_range(ctx: NetContext) -> Iterator[Report]:
     negative one counted from the end.
     """
     yield from _failures(ctx, "axis")
+
+
+@net_rule("N420", "argmax-top-k-too-large", Severity.ERROR,
+          "ArgMax `top_k` larger than the values it picks from: Caffe aborts at set-up.")
+def argmax_top_k_too_large(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags an ArgMax layer whose `top_k` is larger than the number of values it chooses
+    from: the size of its `axis`, or, without `axis`, the values per item (every axis after
+    the first multiplied), wherever that size is known.
+
+    ## Why is this bad?
+    `ArgMaxLayer::LayerSetUp` (`src/caffe/layers/argmax_layer.cpp`) checks `CHECK_LE(top_k_,
+    bottom[0]->shape(axis_)) << "top_k must be less than or equal to the dimension of the
+    axis."` with `axis`, and `CHECK_LE(top_k_, bottom[0]->count(1))` without. A `top_k: 5`
+    kept from a 1000-class net on a 2- or 3-class head is the usual cause. (`top_k: 0` is
+    N342.)
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: top_k_ <= bottom[0]->shape(axis_) (5 vs. 3)
+    top_k must be less than or equal to the dimension of the axis.` (or the `count(1)` one)
+    while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "score"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "top5" type: "ArgMax" bottom: "score" top: "top5"
+            argmax_param { top_k: 5 axis: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "score"
+    input_shape { dim: 2 dim: 3 }
+    layer { name: "top5" type: "ArgMax" bottom: "score" top: "top5"
+            argmax_param { top_k: 3 axis: 1 } }
+    ```
+
+    ## Fix
+    Use a `top_k` no larger than the number of classes (`prototxt-lint shapes` prints the
+    input's shape).
+    """
+    yield from _failures(ctx, "argmax")
+
+
+@net_rule("N424", "input-axes-rejected", Severity.ERROR,
+          "An input with a number of axes the layer refuses (LRN, Pooling, SPP, PReLU, ...).")
+def input_axes_rejected(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a layer whose input has a number of axes the layer's set-up refuses, wherever
+    that number is known: LRN, Pooling and SPP on an input that is not 4-D (num, channels,
+    height, width), PReLU on a 1-D input, BatchReindex indices that are not 1-D; and an SPP
+    input of height or width 0.
+
+    ## Why is this bad?
+    `LRNLayer::Reshape`, `PoolingLayer::Reshape` and `SPPLayer::Reshape`
+    (`src/caffe/layers/lrn_layer.cpp`, `pooling_layer.cpp`, `spp_layer.cpp`) check
+    `CHECK_EQ(4, bottom[0]->num_axes()) << "Input must have 4 axes, corresponding to (num,
+    channels, height, width)"`; global pooling and SPP read `bottom[0]->height()` in
+    `LayerSetUp` first, which refuses more than 4 axes (`Blob::LegacyShape`,
+    `include/caffe/blob.hpp`: `Cannot use legacy accessors on Blobs with > 4 axes.`).
+    `SPPLayer::LayerSetUp` also checks `CHECK_GT(bottom_h_, 0) << "Input dimensions cannot
+    be zero."`. `PReLULayer::LayerSetUp` checks `CHECK_GE(bottom[0]->num_axes(), 2)` (its
+    slopes are per channel, axis 1), and `BatchReindexLayer::Reshape` `CHECK_EQ(1,
+    bottom[1]->num_axes())`. The usual cause is pooling or LRN after an InnerProduct, whose
+    output is 2-D (N, C), or on 5-D (video) blobs.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: 4 == bottom[0]->num_axes() (4 vs. 2) Input
+    must have 4 axes, corresponding to (num, channels, height, width)` (or the check quoted
+    for the other layers) while the net is built (measured with construct_net).
+
+    ## Example
+    ```
+    input: "fc"
+    input_shape { dim: 2 dim: 6 }
+    layer { name: "pool" type: "Pooling" bottom: "fc" top: "pool"
+            pooling_param { pool: MAX kernel_size: 1 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "fc"
+    input_shape { dim: 2 dim: 6 dim: 1 dim: 1 }
+    layer { name: "pool" type: "Pooling" bottom: "fc" top: "pool"
+            pooling_param { pool: MAX kernel_size: 1 } }
+    ```
+
+    ## Fix
+    Reshape the input to the axes the layer takes (`prototxt-lint shapes` prints every
+    blob's shape), or use a layer that takes any number of axes.
+    """
+    yield from _failures(ctx, "rank")
+
+
+@net_rule("N425", "bottom-shapes-disagree", Severity.ERROR,
+          "A Convolution's bottoms, or a Filter's selector and data, of shapes that disagree.")
+def bottom_shapes_disagree(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Convolution or Deconvolution with several bottoms whose shapes differ, and a
+    Filter layer whose selector (its last bottom) is not one value per item, or has another
+    number of items than a bottom it filters, wherever the shapes are known.
+
+    ## Why is this bad?
+    A convolution with several bottoms applies the same weights to each and makes one top
+    per bottom; `BaseConvolutionLayer::Reshape` (`src/caffe/layers/base_conv_layer.cpp`)
+    requires `CHECK(bottom[0]->shape() == bottom[bottom_id]->shape()) << "shape mismatch -
+    bottom[0]: " ...`. `FilterLayer::Reshape` (`src/caffe/layers/filter_layer.cpp`) keeps
+    the items whose selector value is not 0: `CHECK_EQ(bottom[selector_index]->shape(i), 1)
+    << "Selector blob dimensions must be singletons (1), except the first"` and
+    `CHECK_EQ(bottom[selector_index]->shape(0), bottom[i]->shape(0)) << "Each bottom should
+    have the same 0th dimension as the selector blob"`. (A top count that is not one fewer
+    than the bottoms is N314.)
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Check failed: bottom[0]->shape() ==
+    bottom[bottom_id]->shape() shape mismatch - bottom[0]: 2 3 8 8 (384) vs. bottom[1]: 2 3
+    4 4 (96)` (or a Filter check quoted above) while the net is built (measured with
+    construct_net).
+
+    ## Example
+    ```
+    input: "big"
+    input_shape { dim: 2 dim: 3 dim: 8 dim: 8 }
+    input: "small"
+    input_shape { dim: 2 dim: 3 dim: 4 dim: 4 }
+    layer { name: "conv" type: "Convolution" bottom: "big" bottom: "small"
+            top: "conv_big" top: "conv_small"
+            convolution_param { num_output: 4 kernel_size: 3 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "big"
+    input_shape { dim: 2 dim: 3 dim: 8 dim: 8 }
+    input: "small"
+    input_shape { dim: 2 dim: 3 dim: 4 dim: 4 }
+    layer { name: "conv_big" type: "Convolution" bottom: "big" top: "conv_big"
+            param { name: "w" } param { name: "b" }
+            convolution_param { num_output: 4 kernel_size: 3 } }
+    layer { name: "conv_small" type: "Convolution" bottom: "small" top: "conv_small"
+            param { name: "w" } param { name: "b" }
+            convolution_param { num_output: 4 kernel_size: 3 } }
+    ```
+
+    ## Fix
+    Give a multi-input convolution inputs of one shape (or one layer per input, sharing the
+    weights by `param` name); give a Filter a selector of shape (N) or (N, 1) from the same
+    batch as the blobs it filters.
+    """
+    yield from _failures(ctx, "bottoms")
+
+
+@net_rule("N426", "written-weights-mismatch", Severity.ERROR,
+          "Weights written in the prototxt (`blobs`) of a count or shape the layer refuses.")
+def written_weights_mismatch(ctx: NetContext) -> Iterator[Report]:
+    """
+    ## What it does
+    Flags a Convolution, Deconvolution or PReLU layer whose parameters are written into the
+    prototxt itself (`blobs { shape { ... } data: ... }`, as net-surgery scripts save them)
+    with another number of blobs or another shape than the layer makes, wherever the
+    input's shape is known.
+
+    ## Why is this bad?
+    `Layer`'s constructor loads written `blobs` (`Blob::FromProto`, `src/caffe/blob.cpp`),
+    and set-up checks them instead of filling: `BaseConvolutionLayer::LayerSetUp`
+    (`src/caffe/layers/base_conv_layer.cpp`) `CHECK_EQ(1 + bias_term_,
+    this->blobs_.size()) << "Incorrect number of weight blobs."`, then `LOG(FATAL) <<
+    "Incorrect weight shape: expected shape " ...` (and the same for the bias);
+    `PReLULayer::LayerSetUp` (`prelu_layer.cpp`) `CHECK_EQ(this->blobs_[0]->count(),
+    channels) << "Negative slope size is inconsistent with prototxt config"` (1 with
+    `channel_shared`). A blob whose values do not match its own shape fails in
+    `Blob::FromProto` first and is not reported here.
+
+    ## Consequence
+    Aborts at set-up. Caffe fails `Incorrect weight shape: expected shape 4 3 3 3 (108);
+    instead, shape was 4 3 1 1 (12)` (or a check quoted above) while the net is built
+    (measured with construct_net).
+
+    ## Example
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 2 dim: 4 dim: 4 }
+    layer { name: "prelu" type: "PReLU" bottom: "data" top: "out"
+            blobs { shape { dim: 3 } data: 0.25 data: 0.25 data: 0.25 } }
+    ```
+
+    ## Use instead
+    ```
+    input: "data"
+    input_shape { dim: 1 dim: 2 dim: 4 dim: 4 }
+    layer { name: "prelu" type: "PReLU" bottom: "data" top: "out"
+            blobs { shape { dim: 2 } data: 0.25 data: 0.25 } }
+    ```
+
+    ## Fix
+    Give the written blobs the layer's shapes (`prototxt-lint shapes` prints the input), or
+    drop them and load trained weights from a `.caffemodel` (`--weights`).
+    """
+    yield from _failures(ctx, "blobs")

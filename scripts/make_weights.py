@@ -13,6 +13,11 @@ Writes (next to the nets, which are checked in):
   field 2; V1 enum types; legacy num/channels/height/width blob shapes), as models from before
   2015 (the BVLC reference CaffeNet) are stored: the blobs are v1.caffemodel's, moved into the
   old messages with protobuf; ``tests/test_weights.py`` checks that real Caffe loads it.
+- ``v0_legacy.caffemodel``: the same blobs in the V0 binary form (``layers { layer { name
+  type: "conv" blobs } }``, V0LayerParameter nested in field 1 of V1LayerParameter), as models
+  of 2013-2014 are stored; only the layers with weights, as ``UpgradeV0Net`` refuses a V0 type
+  it does not know (DummyData has none). ``tests/test_weights.py`` checks that real Caffe
+  loads it.
 - ``bn_zero.caffemodel``: ``train_bn_frozen.prototxt`` (BatchNorm `use_global_stats: true` in
   TRAIN, from scratch), 2 iterations: the statistics stay 0 (caffe-behaviour row 3).
 - ``params.caffemodel``: ``train_params.prototxt`` (PReLU shared and per channel, Scale over
@@ -84,6 +89,29 @@ def legacy_v1(source: Path, out: Path) -> None:
     print(f"{out.relative_to(HERE)}: {out.stat().st_size} bytes")
 
 
+def legacy_v0(source: Path, out: Path) -> None:
+    """The V2 model ``source`` in the V0 binary form (only its layers with blobs)."""
+    sys.path.insert(0, str(HERE))
+    from prototxt_lint.model import V0_TYPES
+    from prototxt_lint.schema.caffe_pb2 import NetParameter
+
+    by_type = {v: k for k, v in V0_TYPES.items()}
+    net = NetParameter()
+    net.ParseFromString(source.read_bytes())
+    old = NetParameter(name=net.name)
+    for layer in net.layer:
+        if not layer.blobs:
+            continue
+        v0 = old.layers.add().layer
+        v0.name, v0.type = layer.name, by_type[layer.type]
+        for blob in layer.blobs:
+            dims = [1] * (4 - len(blob.shape.dim)) + list(blob.shape.dim)
+            new = v0.blobs.add(num=dims[0], channels=dims[1], height=dims[2], width=dims[3])
+            new.data.extend(blob.data)
+    out.write_bytes(old.SerializeToString())
+    print(f"{out.relative_to(HERE)}: {out.stat().st_size} bytes")
+
+
 WIDE = """name: "wide"
 layer {{ name: "data" type: "DummyData" top: "data" top: "label"
   dummy_data_param {{ shape {{ dim: 1 dim: {width} }} shape {{ dim: 1 }}
@@ -123,6 +151,7 @@ def main() -> int:
         train(args.caffe, FIXTURES / "train_params.prototxt", FIXTURES / "params.caffemodel",
               work)
     legacy_v1(FIXTURES / "v1.caffemodel", FIXTURES / "v1_legacy.caffemodel")
+    legacy_v0(FIXTURES / "v1.caffemodel", FIXTURES / "v0_legacy.caffemodel")
     return 0
 
 

@@ -38,6 +38,20 @@ def caffe_oracle() -> Path | None:
     candidates.append(cache / "caffe-oracle" / "9b891540")
     return next((p / "bin" / "construct_net" for p in candidates
                  if (p / "bin" / "construct_net").is_file()), None)
+
+
+def caffe_imagedata_oracle() -> Path | None:
+    """``construct_net`` of the same Caffe with its ImageData layer compiled in
+    (scripts/build_imagedata_oracle.sh): at $PROTOTXT_LINT_CAFFE_IMAGEDATA, else in that
+    script's default cache; None when not built."""
+    prefix = os.environ.get("PROTOTXT_LINT_CAFFE_IMAGEDATA")
+    candidates = [Path(prefix)] if prefix else []
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    candidates.append(cache / "prototxt-lint" / "caffe-imagedata" / "9b891540")
+    return next((p / "bin" / "construct_net" for p in candidates
+                 if (p / "bin" / "construct_net").is_file()), None)
+
+
 CORPUS = SHARED / "corpus"
 
 _RULES = load_rules()

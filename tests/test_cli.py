@@ -160,6 +160,18 @@ def test_absolute_net_path_not_found(tmp_path: Path) -> None:
     )
 
 
+def test_a_missing_test_net_names_the_nets_the_solver_is_linted_with(tmp_path: Path) -> None:
+    (tmp_path / "train.prototxt").write_text('name: "n"\nlayer { name: "x" type: "ReLU" }\n')
+    solver = tmp_path / "solver.prototxt"
+    solver.write_text('train_net: "train.prototxt"\ntest_net: "gone.prototxt"\ntest_iter: 1\n'
+                      'test_interval: 10\nbase_lr: 0.1\nlr_policy: "fixed"\nmax_iter: 10\n')
+    (note,) = [f for f in lint_files(solver) if f.code == "X002"]
+    assert (note.line, note.message) == (2, 'net file "gone.prototxt" not found (looked in the'
+                                         " working directory, the solver's folder and its"
+                                         " parents); the solver is linted with train.prototxt"
+                                         " only")
+
+
 def test_a_net_found_far_away_is_shown_with_its_absolute_path(tmp_path: Path) -> None:
     (tmp_path / "net.prototxt").write_text('name: "n"\nlayer { name: "x" type: "ReLU" }\n')
     (tmp_path / "solver.prototxt").write_text('net: "net.prototxt"\nbase_lr: 0.1\n'

@@ -279,3 +279,31 @@ def test_proto_of_a_v1_only_fork_from_any_file_name(tmp_path: Path,
     named = Linter(load_rules(), Options(dialect="c3d-1.0")).lint([net])[0].findings
     assert [(f.code, f.line, f.column) for f in with_proto] == [
         (f.code, f.line, f.column) for f in named] == [("P002", 11, 3)]
+
+
+@needs_corpus
+def test_crf_as_rnn_v1_net_is_read_as_its_first_release() -> None:
+    """torrvision/crfasrnn's first release: a V1-only Caffe (NetParameter.layers holds its
+    LayerParameter) with the V1 types CROP and MULTI_STAGE_MEANFIELD and the
+    multi_stage_meanfield_param block. Read as that fork: no P002/P003, and no N222 (V1 is
+    the only syntax it has); read as BVLC, all three."""
+    path = CORPUS / "torrvision__crfasrnn/python-scripts/TVG_CRFRNN_COCO_VOC.prototxt"
+    assert _found(path) == [(
+        "X003", 96, 16, "read as the CRF-as-RNN fork (torrvision/crfasrnn) reads it: uses"
+        " `multi_stage_meanfield_param`, `CROP`, `MULTI_STAGE_MEANFIELD`, which that fork"
+        " declares and BVLC Caffe's schema lacks")]
+    assert [code for code, *_ in _found(path, dialect="bvlc")] == ["N222", "P003", "P002"]
+
+
+def test_r_c3d_net_is_read_as_r_c3d() -> None:
+    """R-C3D's caffe3d (video-caffe with Faster R-CNN's layers): pooling with a kernel and a
+    stride per axis (repeated, a P004 for BVLC), temporal RoI pooling and the box loss; read
+    as that fork, nothing but the dialect note."""
+    path = FIXTURES / "dialects" / "rc3d_head.prototxt"
+    assert _found(path) == [(
+        "X003", 14, 59, "read as the R-C3D fork (VisionLearningGroup/R-C3D) reads it: uses"
+        " `roi_pooling_param`, `smooth_l1_loss_param`, `kernel_size: [...]`, `stride: [...]`,"
+        " which that fork declares and BVLC Caffe's schema lacks")]
+    # read as BVLC: the repeated kernel, the fork's types and fields, and BVLC's 4-D pooling
+    assert [code for code, *_ in _found(path, dialect="bvlc")] == [
+        "N424", "P004", "N312", "P002"]

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, REPO, SHARED, caffe_oracle
+from conftest import CORPUS, FIXTURES, REPO, SHARED, caffe_imagedata_oracle, caffe_oracle
 
 from prototxt_lint.caffe.layers import is_registered
 from prototxt_lint.engine.linter import Input, Linter, Options
@@ -34,7 +35,8 @@ SETUP_ABORTS = frozenset({
     "P001", "P002", "P003", "P004",
     "N203", "N204", "N205", "N221", "N243", "N261", "N301", "N302", "N304", "N311", "N313",
     "N314", "N321", "N324", "N325", "N326", "N327", "N328", "N329", "N401", "N402", "N403",
-    "N404", "N405", "N406", "N407", "N408", "N409", "N410",
+    "N404", "N405", "N406", "N407", "N408", "N409", "N410", "N340", "N341", "N342", "N343",
+    "N344", "N345", "N346", "N420", "N424", "N425", "N426",
 })
 
 #: (file relative to the repository, phase) -> why the verdicts differ there, on purpose.
@@ -193,15 +195,50 @@ QUOTED = sorted(p for p in (FIXTURES / "layer_setup").glob("*.prototxt")
 
 @pytest.mark.parametrize("path", QUOTED, ids=lambda p: p.stem)
 def test_the_finding_quotes_the_check_caffe_fails(path: Path) -> None:
-    """Caffe's own ``F... Check failed: ...`` line, word for word, is in the message."""
+    """Caffe's own ``F... Check failed: ...`` line (or ``LOG(FATAL)`` text), word for word, is
+    in the message."""
     proc = subprocess.run([str(CONSTRUCT), str(path), "TEST"], capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode != 0, proc.stderr[-500:]
     fatal = next(line for line in proc.stderr.splitlines() if line.startswith("F"))
-    check = fatal[fatal.index("Check failed: "):]
+    # a CHECK's text from "Check failed:", a LOG(FATAL)'s after glog's prefix; glog prints
+    # the pointers a CHECK_NE on blobs compares, which the linter writes 0x...
+    start = fatal.find("Check failed: ")
+    said = fatal[start:] if start >= 0 else fatal.split("] ", 1)[1]
+    check = re.sub(r"0x[0-9a-f]+", "0x...", said.rstrip())
     report = Linter(load_rules(), Options(dialect="bvlc")).lint([Input(str(path))])[0]
     quoting = [f for f in report.findings if check in f.message]
     assert quoting, (check, [f.message for f in report.findings])
+
+
+#: The same, for ImageData and WindowData, which the oracle lacks (no OpenCV): built with
+#: scripts/build_imagedata_oracle.sh and run from the fixtures' folder, where their list,
+#: window file and image are.
+IMAGEDATA = caffe_imagedata_oracle()
+IMAGEDATA_FIXTURES = FIXTURES / "layer_setup_imagedata"
+needs_imagedata = pytest.mark.skipif(
+    IMAGEDATA is None and not os.environ.get("CI"), reason="no ImageData build of the"
+    " oracle: run bash scripts/build_imagedata_oracle.sh (about a minute)")
+
+
+@needs_imagedata
+@pytest.mark.parametrize("path", sorted(IMAGEDATA_FIXTURES.glob("*.prototxt")),
+                         ids=lambda p: p.stem)
+def test_image_data_layers_abort_as_the_finding_quotes(path: Path) -> None:
+    """Bad fixtures: Caffe's ``Check failed: ...`` text is in an error's message; good ones:
+    Caffe builds them and the linter claims no abort."""
+    assert IMAGEDATA is not None, "CI builds it: scripts/build_imagedata_oracle.sh"
+    proc = subprocess.run([str(IMAGEDATA), path.name, "TEST"], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=path.parent)
+    report = Linter(load_rules(), Options(dialect="bvlc")).lint([Input(str(path))])[0]
+    errors = [f.message for f in report.findings if f.severity.label == "error"]
+    if path.name.startswith("good_"):
+        assert proc.returncode == 0 and "CONSTRUCT_OK" in proc.stdout, proc.stderr[-500:]
+        assert errors == []
+        return
+    fatal = next(line for line in proc.stderr.splitlines() if line.startswith("F"))
+    check = fatal[fatal.index("Check failed: "):].rstrip()
+    assert [m for m in errors if check in m], (check, errors)
 
 
 def test_an_embedded_v1_net_aborts_at_the_first_iteration(tmp_path: Path) -> None:

@@ -336,6 +336,33 @@ def test_a_list_of_messages_is_not_portable_to_old_protobuf() -> None:
                      "  param { lr_mult: 1 } param { lr_mult: 2 } }\n", select=("P",)) == []
 
 
+def test_a_capitalised_bool_is_not_portable_to_old_protobuf() -> None:
+    """`True`/`False` parse (protobuf 2.6 and newer), and get one P012 note per file at the
+    first, the others related; lower case, t/f and 1/0 get none."""
+    text = ('layer { name: "d" type: "Dropout" bottom: "x" top: "x"\n'
+            '  include { phase: TRAIN } }\n'
+            'layer { name: "bn" type: "BatchNorm" bottom: "x" top: "y"\n'
+            '  batch_norm_param { use_global_stats: True } }\n'
+            'layer { name: "bn2" type: "BatchNorm" bottom: "y" top: "z"\n'
+            '  batch_norm_param { use_global_stats: False } }\n')
+    result = parse(text, caffe_pb2.NetParameter())
+    assert result.errors == []
+    assert [v.batch_norm_param.use_global_stats for v in result.message.layer[1:]] == [
+        True, False]
+    (f,) = lint_text(text, select=("P012",))
+    assert (f.code, f.line, f.column, f.end_column, f.severity.label) == (
+        "P012", 4, 40, 44, "info")
+    assert f.message == (
+        "`True`: protobuf 2.6 and newer read it as `true`, but protobuf 2.5.0's text format"
+        " takes only true/false (or t/f, 1/0) for a bool, so a Caffe built with it refuses the"
+        ' file ("Invalid value for boolean field"); 1 more in this file')
+    assert f.hint == "write `true` (bools in lower case)"
+    assert [(r.line, r.column) for r in f.related] == [(6, 40)]
+    for word in ("true", "t", "1", "false", "f", "0"):
+        assert lint_text(text.replace("True", word).replace("False", word),
+                         select=("P012",)) == []
+
+
 def test_a_separator_after_a_skipped_field_is_no_syntax_error() -> None:
     """Text format allows `;` or `,` after any field; after an unknown field (skipped) the
     separator used to be read as the next field name: a false `Expected identifier, got: ;`

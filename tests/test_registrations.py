@@ -24,15 +24,23 @@ KINDS = {"layer": "layers", "solver": "solvers", "lr_policy": "lr_policies"}
 
 
 def _evidence(path: Path) -> dict[str, set[str]]:
-    """kind -> names, from the lines `kind<TAB>name<TAB>source path<TAB>commit`."""
+    """kind -> names, from the lines `kind<TAB>name<TAB>source path<TAB>commit`; "listing" ->
+    {"complete"} or {"partial"}, from the header line `# listing: ...` (how much of the fork's
+    layer folder the index holds, so whether every type it registers was read)."""
     out: dict[str, set[str]] = {k: set() for k in KINDS.values()}
     for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# listing: "):
+            assert "listing" not in out, f"{path.name}: two listing lines"
+            out["listing"] = {line.removeprefix("# listing: ")}
         if not line or line.startswith("#"):
             continue
         kind, name, source, commit = line.split("\t")
-        assert source.startswith("src/caffe/"), line
+        # the fork's source file as published (some forks keep Caffe in a subfolder:
+        # C3D-v1.1/src/caffe/..., caffe_3d/src/caffe/...; arcface-caffe ships loose layers)
+        assert source.endswith(".cpp"), line
         assert len(commit) == 40 and int(commit, 16) >= 0, line
         out[KINDS[kind]].add(name)
+    assert out.get("listing") in ({"complete"}, {"partial"}), f"{path.name}: no listing line"
     return out
 
 
@@ -48,6 +56,7 @@ def test_declaration_is_exactly_what_the_forks_sources_register(dialect: str) ->
     assert set(regs.layers) == seen["layers"]
     assert set(regs.solvers) == seen["solvers"]
     assert set(regs.lr_policies) == seen["lr_policies"]
+    assert regs.complete == (seen["listing"] == {"complete"})
     # only what BVLC lacks is declared
     assert not regs.layers & BVLC_LAYER_TYPES
     assert not regs.solvers & set(SOLVER_TYPES)
@@ -55,7 +64,7 @@ def test_declaration_is_exactly_what_the_forks_sources_register(dialect: str) ->
 
 
 def test_a_dialect_without_evidence_declares_nothing() -> None:
-    regs = registrations("nvcaffe")
+    regs = registrations("deeplab")  # V1 only: its types are enum values, no registrations
     assert not (regs.layers or regs.solvers or regs.lr_policies)
     assert not registrations(None).layers
     assert forks_registering_layer("PSROIPooling") == ["rfcn"]
@@ -150,3 +159,48 @@ def test_a_bvlc_run_never_loads_the_registrations(tmp_path: Path) -> None:
     assert "prototxt_lint.dialects.registrations" not in added
     code, added = _lint_run(tmp_path, "dialects/permute_depthwise.prototxt")
     assert "prototxt_lint.dialects.registrations" in added
+
+
+def test_a_forks_own_solver_type_is_known_when_the_file_is_read_as_that_fork() -> None:
+    """NVCaffe registers SAG (REGISTER_SOLVER_CLASS(SAG)): a solver recognised as NVCaffe's
+    (its `larc` settings) gets no S214; read as BVLC's, it does."""
+    found = lint_fixture("dialects/nvcaffe_sag_solver.prototxt")
+    assert [(f.code, f.line, f.column) for f in found] == [("X003", 15, 1)]
+    assert found[0].message.startswith("read as NVIDIA's Caffe (NVCaffe) (NVIDIA/caffe)")
+    assert lint_fixture("dialects/nvcaffe_sag_solver.prototxt", select=("S",),
+                        dialect="nvcaffe") == []
+    by_bvlc = lint_fixture("dialects/nvcaffe_sag_solver.prototxt", select=("S214",),
+                           dialect="bvlc")
+    assert [(f.code, f.line, f.column) for f in by_bvlc] == [("S214", 17, 1)]
+    assert by_bvlc[0].message.startswith('`type: "SAG"` is not a solver type BVLC Caffe')
+    assert "SAG" not in registrations("intel").solvers
+
+
+def test_a_type_a_partly_read_fork_is_not_known_to_have_is_not_reported() -> None:
+    """SSD's sources were read only in part (registrations/ssd.txt: listing partial): a type
+    it is not declared to register may still be one of its layers, so nothing is said."""
+    assert not registrations("ssd").complete
+    assert not any(regs.complete for regs in REGISTRATIONS.values())
+    found = lint_fixture("dialects/ssd_with_custom_layer.prototxt", select=("N311", "N312"))
+    assert found == []
+
+
+def test_a_type_a_completely_read_fork_lacks_is_reported_with_the_fork(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were SSD's layer folder read whole, a type neither it nor BVLC registers is one its
+    LayerRegistry aborts on: N312 names the fork."""
+    from prototxt_lint.dialects import registrations as module
+
+    ssd = module.REGISTRATIONS["ssd"]
+    monkeypatch.setitem(module.REGISTRATIONS, "ssd", module.Registrations(
+        tuple(ssd.layers), tuple(ssd.solvers), tuple(ssd.lr_policies), complete=True))
+    found = lint_fixture("dialects/ssd_with_custom_layer.prototxt", select=("N311", "N312"))
+    assert [(f.code, f.line, f.column, f.message) for f in found] == [
+        ("N312", 6, 33, 'layer type "ShuffleChannel" (1 layer) is registered neither by the'
+         " SSD fork (weiliu89/caffe) nor by BVLC Caffe: that fork aborts with \"Unknown layer"
+         ' type: ShuffleChannel"; only a custom build that adds it runs this net'),
+    ]
+    # read as that fork (--dialect), a parameter-less type of another fork is reported too
+    assert lint_fixture("dialects/permute_depthwise.prototxt", select=("N312",),
+                        dialect="ssd")[0].message.startswith(
+        'layer type "DepthwiseConvolution" (1 layer) is registered neither by the SSD fork')

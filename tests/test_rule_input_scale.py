@@ -1,4 +1,5 @@
-from conftest import brief, lint_fixture, lint_text
+import pytest
+from conftest import FIXTURES, brief, lint_fixture, lint_text
 
 SELECT = ("N231",)
 
@@ -102,3 +103,19 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "
     assert finding.line == 2
     assert "This net looks fine-tuned from pretrained weights (" in finding.message
     assert "87.3365" not in finding.message
+
+
+def test_batchnorm_after_the_first_convolution_normalises_it() -> None:
+    """Convolution and pooling only scale the input's range; the BatchNorm before the first
+    ReLU removes it (measured: the same first loss with 0-255 and 0-1 input)."""
+    assert lint_fixture("input_scale/good_batchnorm_after_conv.prototxt", select=SELECT) == []
+
+
+@pytest.mark.parametrize("between", [
+    'layer { name: "relu0" type: "ReLU" bottom: "conv1" top: "conv1" }',  # saturates first
+    'layer { name: "sum" type: "Eltwise" bottom: "conv1" bottom: "conv1" top: "conv1" }',
+])
+def test_a_layer_the_range_reaches_before_the_batchnorm_keeps_the_warning(between: str) -> None:
+    text = (FIXTURES / "input_scale" / "good_batchnorm_after_conv.prototxt").read_text()
+    text = text.replace('layer { name: "pool1"', between + '\nlayer { name: "pool1"', 1)
+    assert [c for c, *_ in brief(lint_text(text, select=SELECT))] == ["N231"]

@@ -418,6 +418,42 @@ def test_caffe_refuses_the_old_syntax_net_at_the_first_mismatch() -> None:
     assert ok.returncode == 0, ok.stderr[-2000:]
 
 
+# --- a V0 binary model (2013-2014: `layers { layer { type: "conv" blobs } }`) ----------------
+
+V0_LEGACY = str(W / "v0_legacy.caffemodel")
+V0_SHOWN = "tests/fixtures/weights/v0_legacy.caffemodel"
+
+
+def test_reads_a_v0_binary_model() -> None:
+    assert read_weights(V0_LEGACY).format == "V0"
+    assert _layers(V0_LEGACY) == [
+        ("conv1", "Convolution", ["4 3 3 3 (108)", "1 1 1 4 (4)"], None),
+        ("fc", "InnerProduct", ["1 1 3 144 (432)", "1 1 1 3 (3)"], None),
+    ]
+
+
+def test_an_old_syntax_net_against_a_v0_model() -> None:
+    assert _found(W / "train_v1.prototxt", weights=(V0_LEGACY,)) == []
+    assert _found(W / "bad_v1_num_output.prototxt", weights=(V0_LEGACY,))[0] == (
+        "W100", 6, 10, "`Cannot copy param 0 weights from layer 'conv1'; shape mismatch."
+        "  Source param shape is 4 3 3 3 (108); target param shape is 5 3 3 3 (135).`"
+        f" (weights from {V0_LEGACY})")
+
+
+@needs_caffe
+def test_caffe_upgrades_the_v0_model_and_loads_or_refuses_it_as_the_linter_says() -> None:
+    ok = _caffe("test", "-model", "tests/fixtures/weights/train_v1.prototxt", "-weights",
+                V0_SHOWN, "-iterations", "1")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert "Successfully upgraded file specified using deprecated V0LayerParameter" in ok.stderr
+    bad = _caffe("test", "-model", "tests/fixtures/weights/bad_v1_num_output.prototxt",
+                 "-weights", V0_SHOWN, "-iterations", "1")
+    assert bad.returncode in (134, -6)
+    found = _found(W / "bad_v1_num_output.prototxt", weights=(V0_LEGACY,))[0][3]
+    fatal = _fatal(bad.stderr)
+    assert fatal is not None and found.split("`")[1] in fatal
+
+
 def test_a_train_val_net_reports_layers_without_weights_once() -> None:
     """The test nets share the train net's weights: only TRAIN's are named."""
     found = [(f.code, f.phases) for f in lint_files(W / "solver_finetune_val.prototxt")

@@ -32,6 +32,11 @@ ALIASES = {
     "concatenate": "Concat", "dropoutlayer": "Dropout",
 }
 
+#: Layer types whose set-up refuses a top that is its bottom (``CHECK_NE(top[0], bottom[0])``):
+#: ``AbsValLayer::LayerSetUp``, ``FlattenLayer::Reshape``, ``ReshapeLayer::LayerSetUp``,
+#: ``SplitLayer::Reshape`` (every top).
+NO_IN_PLACE = frozenset({"AbsVal", "Flatten", "Reshape", "Split"})
+
 
 _norm = type_letters
 

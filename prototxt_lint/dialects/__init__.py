@@ -85,6 +85,10 @@ DIALECTS: tuple[Dialect, ...] = (
             "wy1iu__sphereface.caffe.proto"),
     Dialect("arcface", "the arcface-caffe fork", "xialuxi/arcface-caffe",
             "xialuxi__arcface-caffe.caffe.proto"),
+    Dialect("crfasrnn", "the CRF-as-RNN fork", "torrvision/crfasrnn",
+            "torrvision__crfasrnn.caffe.proto"),
+    Dialect("r-c3d", "the R-C3D fork", "VisionLearningGroup/R-C3D",
+            "VisionLearningGroup__R-C3D.caffe.proto"),
 )
 
 BY_NAME: dict[str, Dialect] = {d.name: d for d in DIALECTS}

@@ -356,6 +356,51 @@ Write the field once per message: `param { lr_mult: 1 } param { lr_mult: 2 }`.
 """,
 )
 
+CAPITAL_BOOL = _core(
+    "P012",
+    "capitalised-bool",
+    Severity.INFO,
+    "A bool written `True` or `False`, which protobuf before 2.6 cannot read.",
+    """
+## What it does
+Reports a bool field written with a capital letter, `use_global_stats: True` or
+`shuffle: False` (the Python spelling), once per file at the first, with the count of the
+others.
+
+## Why is this bad?
+Protobuf's C++ text-format parser (`TextFormat::Parser::ParserImpl::ConsumeFieldValue`,
+`src/google/protobuf/text_format.cc`), which Caffe's `ReadProtoFromTextFile` uses, reads a
+bool from `true`, `t`, `false`, `f`, `1` or `0`; `True` and `False` were added in the 2.6
+series: protobuf 2.5.0's parser (the copy whose `stubs/common.h` says
+`GOOGLE_PROTOBUF_VERSION 2005000`) tests `value == "true" || value == "t"` and reports
+`Invalid value for boolean field "..."` for anything else, while 2.6.1's tests `value ==
+"true" || value == "True" || value == "t"`. Neither release's notes (`CHANGES.txt`) mention
+it. Caffe built against protobuf 2.5.0 (Ubuntu 14.04's, and older Caffe set-ups) cannot read
+the file; Caffe built with 2.6 or any 3.x reads it as `true`/`false`.
+
+## Consequence
+Reminder. Nothing changes for a Caffe built with protobuf 2.6 or newer; one built with
+protobuf 2.5.0 or older aborts at load with `Invalid value for boolean field`.
+
+## Example
+```
+~ input: "data" input_shape { dim: 1 dim: 8 dim: 4 dim: 4 }
+layer { name: "bn" type: "BatchNorm" bottom: "data" top: "data"
+        batch_norm_param { use_global_stats: True } }
+```
+
+## Use instead
+```
+~ input: "data" input_shape { dim: 1 dim: 8 dim: 4 dim: 4 }
+layer { name: "bn" type: "BatchNorm" bottom: "data" top: "data"
+        batch_norm_param { use_global_stats: true } }
+```
+
+## Fix
+Write bools in lower case: `true` and `false`.
+""",
+)
+
 UNUSED_SUPPRESSION = _core(
     "X001",
     "unused-suppression",
@@ -401,11 +446,12 @@ NET_NOT_FOUND = _core(
 Reports a `net`, `train_net` or `test_net` path in a solver that could not be found. Caffe
 resolves such paths against the directory `caffe` is started from (usually the project
 root), so prototxt-lint tries the working directory, then the solver's folder and each of its
-parents. When none has the file, the solver is linted alone.
+parents. When none has the file, the solver is linted without that net (with the nets it
+names that were found, which the message lists, or alone).
 
 ## Consequence
 Reminder. Nothing changes for Caffe, which resolves the path against the directory it is
-started from; the solver was linted alone, without the checks that need its net.
+started from; the checks that need the missing net did not run.
 
 ## Example
 ```
@@ -514,6 +560,7 @@ CORE_RULES = [
     UNRECOGNISED,
     EMPTY_FILE,
     MESSAGE_LIST,
+    CAPITAL_BOOL,
     UNUSED_SUPPRESSION,
     NET_NOT_FOUND,
     DIALECT,

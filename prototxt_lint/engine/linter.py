@@ -339,6 +339,10 @@ class Linter:
         rule = codes.NET_NOT_FOUND
         if not self.options.enabled(rule):
             return []
+        found = [link.file_name or ".".join(str(p) for p in link.field_path) for link in links
+                 if link.resolved is not None or link.embedded is not None]
+        without = (f"; the solver is linted with {', '.join(found)} only" if found
+                   else "; the solver is linted alone")
         return [
             (
                 rule,
@@ -348,7 +352,7 @@ class Linter:
                     + ("an absolute path that does not exist on this machine"
                        if os.path.isabs(link.file_name) else
                        "looked in the working directory, the solver's folder and its parents")
-                    + "); the solver is linted alone",
+                    + ")" + without,
                     hint="run from the directory you start caffe from, or lint the net"
                     " file explicitly",
                 ),
@@ -522,6 +526,25 @@ def _solver_state(solver: Any, phase: str, link: NetLink) -> Any:
 
 def _related(doc: Document, places: tuple[tuple[Path, str], ...]) -> tuple[Related, ...]:
     return tuple(_place(doc, *doc.span(path), note) for path, note in places)
+
+
+def _capital_bools(doc: Document) -> list[tuple[Any, ...]]:
+    """P012: bools written `True`/`False`, one finding per file (one cause: the writer's
+    habit), at the first, with the others as related places."""
+    spans = doc.parsed.capital_bools if doc.parsed is not None else []
+    if not spans:
+        return []
+    text = doc.source.text
+    (start, end), others = spans[0], spans[1:]
+    word = text[start:end]
+    message = (f"`{word}`: protobuf 2.6 and newer read it as `{word.lower()}`, but protobuf"
+               " 2.5.0's text format takes only true/false (or t/f, 1/0) for a bool, so a"
+               " Caffe built with it refuses the file (\"Invalid value for boolean field\")")
+    if others:
+        message += f"; {len(others)} more in this file"
+    related = tuple(_place(doc, a, b, f"`{text[a:b]}`") for a, b in others)
+    return [(codes.CAPITAL_BOOL, start, end, message,
+             f"write `{word.lower()}` (bools in lower case)", (), related)]
 
 
 def _place(doc: Document, start: int, end: int, note: str) -> Related:
@@ -839,6 +862,7 @@ def _parse_findings(doc: Document, chosen: bool = False) -> list[_Raw]:
         out.append((codes.MESSAGE_LIST, start, end,
                     "a list of messages (`field [{...}, {...}]`): protobuf before 2.6.0 cannot"
                     " read it", "write the field once per message: `field { ... }`", ()))
+    out.extend(_capital_bools(doc))
     if doc.parsed.too_many_errors:
         out.append(
             (

@@ -142,3 +142,19 @@ def blob_dims(blob_shape: Any) -> Shape:
     batch copied from another framework) is left unknown rather than computed with."""
     return tuple(int(d) if d >= 0 else None for d in blob_shape.dim)
 
+
+
+def proto_blob_shape(proto: Any) -> Shape:
+    """``Blob::FromProto`` (``src/caffe/blob.cpp``): the legacy (num, channels, height,
+    width) when any of them is written, else ``shape``."""
+    if any(proto.HasField(f) for f in ("num", "channels", "height", "width")):
+        return (proto.num, proto.channels, proto.height, proto.width)
+    return tuple(int(d) for d in proto.shape.dim)
+
+
+def proto_blob_loads(proto: Any) -> bool:
+    """``Blob::FromProto`` accepts the values: as many as the shape has (else it fails
+    ``CHECK_EQ(count_, proto.data_size())`` first, in the layer's constructor)."""
+    count = count_of(proto_blob_shape(proto))
+    values = len(proto.double_data) or len(proto.data)
+    return count is not None and count >= 0 and values == count

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from prototxt_lint.records import Record
-from prototxt_lint.shapes.blobs import Shape, cdiv, format_shape
+from prototxt_lint.shapes.blobs import (
+    Shape,
+    cdiv,
+    format_shape,
+    proto_blob_loads,
+    proto_blob_shape,
+    shape_string,
+)
 from prototxt_lint.shapes.env import Env, param_path
 
 
@@ -127,7 +134,24 @@ def convolution(env: Env) -> list[Shape | None]:
     else:
         env.out.weight = (p.num_output, None if channels is None else channels // group,
                           *geo.kernel)
-    if any(b is not None and b != bottom for b in env.bottoms[1:]):
+    if layer.syntax == "v2" and len(layer.msg.blobs) and not _written_weights_fit(
+            env, p, env.out.weight):
+        return env.unknown("written weights rejected")
+    for i, other in enumerate(env.bottoms[1:], start=1):
+        if other is None or other == bottom:
+            continue
+        if len(other) == len(bottom) and all(a is None or b is None or a == b
+                                             for a, b in zip(bottom, other, strict=True)):
+            return env.unknown("inputs of shapes that may differ")
+        env.fail("bottoms", layer.bottom_path(i),
+                 f"{layer.type} layer '{layer.name}' convolves each bottom with the same"
+                 f" weights, but `{layer.bottoms[0]}` is {format_shape(bottom)} and"
+                 f" `{layer.bottoms[i]}` is {format_shape(other)}: Caffe aborts while setting"
+                 ' the net up with "Check failed: bottom[0]->shape() =='
+                 f" bottom[bottom_id]->shape() shape mismatch - bottom[0]:"
+                 f' {shape_string(bottom)} vs. bottom[{i}]: {shape_string(other)}"',
+                 "give every bottom of the layer the same shape, or use one layer per input"
+                 " (sharing the weights with `param { name: ... }`)")
         return env.unknown("inputs of different shapes")
     spatial: list[int | None] = []
     for i, size in enumerate(bottom[geo.channel_axis + 1 :]):
@@ -193,6 +217,40 @@ def _conv_output_failure(
             "make the kernel smaller, pad the input, or give the net a larger input")
     env.fail("conv-output", at,
              f"`{env.layer.name}` on input {format_shape(bottom)}: {what}; {effect}", hint)
+
+
+def _written_weights_fit(env: Env, p: Any, weight: Shape) -> bool:
+    """``BaseConvolutionLayer::LayerSetUp`` with ``blobs`` written in the prototxt (kind
+    ``blobs``, N426): one blob per parameter, the weights and the bias of the shapes it
+    would have made. False where a check fails; quiet where a shape is not known."""
+    layer = env.layer
+    blobs = list(layer.msg.blobs)
+    if not all(proto_blob_loads(b) for b in blobs):
+        return True  # Blob::FromProto fails first, in the layer's constructor
+    want = 1 + int(p.bias_term)
+    head = f"{layer.type} layer '{layer.name}' is given weights in the prototxt (`blobs`)"
+    if len(blobs) != want:
+        env.fail("blobs", layer.at("blobs", min(len(blobs), want) - 1 if blobs else 0),
+                 f"{head}: {len(blobs)} blob{'s' if len(blobs) != 1 else ''}, but it has"
+                 f" {want} (weights{' and bias' if p.bias_term else ''}): Caffe aborts while"
+                 ' setting the net up with "Check failed: 1 + bias_term_ =='
+                 f' this->blobs_.size() ({want} vs. {len(blobs)}) Incorrect number of weight'
+                 ' blobs."', f"give {want} `blobs`, or none (the fillers make them)")
+        return False
+    for i, (what, expected) in enumerate((("weight", weight), ("bias", (p.num_output,)))):
+        if i >= want or any(d is None for d in expected):
+            continue
+        got = proto_blob_shape(blobs[i])
+        if got != expected:
+            env.fail("blobs", layer.at("blobs", i),
+                     f"{head}: blob {i} is {format_shape(got)}, but the layer's {what} is"
+                     f" {format_shape(expected)}: Caffe aborts while setting the net up with"
+                     f' "Incorrect {what} shape: expected shape {shape_string(expected)};'
+                     f' instead, shape was {shape_string(got)}"',
+                     f"give blob {i} the shape {format_shape(expected)}, or drop the written"
+                     " `blobs` and let the fillers make them")
+            return False
+    return True
 
 
 def _group_checks(env: Env, p: Any, channels: int | None) -> bool:

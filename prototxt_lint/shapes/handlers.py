@@ -13,9 +13,9 @@ from prototxt_lint.shapes.data_layers import (
     window_data,
 )
 from prototxt_lint.shapes.env import Handler
-from prototxt_lint.shapes.joining import concat, eltwise, slice_
+from prototxt_lint.shapes.joining import concat, eltwise, filter_, slice_
 from prototxt_lint.shapes.losses import accuracy, loss
-from prototxt_lint.shapes.pooling import pooling
+from prototxt_lint.shapes.pooling import lrn, pooling, spp
 from prototxt_lint.shapes.reshaping import (
     argmax,
     batch_reindex,
@@ -26,6 +26,7 @@ from prototxt_lint.shapes.reshaping import (
     normalize,
     padding_v0,
     permute,
+    prelu,
     reduction,
     reshape,
     softmax,
@@ -34,8 +35,8 @@ from prototxt_lint.shapes.reshaping import (
 from prototxt_lint.shapes.weighted import embed, inner_product, parameter, recurrent
 
 IDENTITY_TYPES = frozenset({
-    "AbsVal", "BatchNorm", "Bias", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "LRN",
-    "MVN", "Power", "PReLU", "ReLU", "Scale", "Sigmoid", "Split", "Swish", "TanH",
+    "AbsVal", "BatchNorm", "Bias", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log",
+    "MVN", "Power", "ReLU", "Scale", "Sigmoid", "Split", "Swish", "TanH",
     "Threshold",
 })
 
@@ -59,11 +60,15 @@ HANDLERS: dict[str, Handler] = {
     "Convolution": convolution,
     "Deconvolution": convolution,
     "Pooling": pooling,
+    "LRN": lrn,
+    "SPP": spp,
+    "PReLU": prelu,
     "InnerProduct": inner_product,
     "Embed": embed,
     "Concat": concat,
     "Eltwise": eltwise,
     "Slice": slice_,
+    "Filter": filter_,
     "Flatten": flatten,
     "Reshape": reshape,
     "Crop": crop,
@@ -88,6 +93,5 @@ HANDLERS: dict[str, Handler] = {
 DATA_DEPENDENT = {
     "HDF5Data": "shape read from the HDF5 files",
     "Python": "Python layer",
-    "Filter": "depends on the data",
 }
 

@@ -1,4 +1,5 @@
-"""Layers that join or split blobs along an axis: Concat, Eltwise, Slice (their ``Reshape``)."""
+"""Layers that join or split blobs along an axis: Concat, Eltwise, Slice (their ``Reshape``),
+and Filter, which selects items of its bottoms."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ def concat(env: Env) -> list[Shape | None]:
     bottoms = env.bottoms
     p = env.p("concat_param")
     first = bottoms[0] if bottoms else None
+    if p.HasField("axis") and p.HasField("concat_dim"):
+        return env.unknown("concat_param rejected by Caffe")  # N340
+    if p.HasField("concat_dim") and not _legacy_dim(env, "concat", first):
+        return env.unknown("concat_dim out of range")
     if first is None:
         return env.unknown("input shape unknown")
     rank = len(first)
     if p.HasField("concat_dim"):
-        axis: int | None = p.concat_dim if p.concat_dim < rank else None
+        axis: int | None = p.concat_dim
     else:
         axis = env.axis("concat_param", "axis", first)
     if axis is None:
@@ -113,21 +118,25 @@ def slice_(env: Env) -> list[Shape | None]:
     bottom = env.bottoms[0] if env.bottoms else None
     p = env.p("slice_param")
     tops = len(env.layer.tops)
-    if bottom is None or tops == 0:
-        return env.unknown("input shape unknown")
-    rank = len(bottom)
-    if p.HasField("slice_dim"):
-        axis: int | None = p.slice_dim if p.slice_dim < rank else None
-    else:
-        axis = env.axis("slice_param", "axis", bottom)
-    if axis is None:
-        return env.unknown("slice axis out of range")
-    size = bottom[axis]
+    if p.HasField("axis") and p.HasField("slice_dim"):
+        return env.unknown("slice_param rejected by Caffe")  # N340
+    if tops == 0:
+        return env.unknown("no tops")
+    if p.HasField("slice_dim") and not _legacy_dim(env, "slice", bottom):
+        return env.unknown("slice_dim out of range")
+    axis: int | None = None
+    if bottom is not None:
+        axis = p.slice_dim if p.HasField("slice_dim") else env.axis("slice_param", "axis",
+                                                                    bottom)
+        if axis is None:
+            return env.unknown("slice axis out of range")
     points = list(p.slice_point)
+    if points and not _slice_points_fit(env, points, tops, bottom, axis):
+        return env.unknown("slice_point does not fit the tops")
+    if bottom is None or axis is None:
+        return env.unknown("input shape unknown")
+    size = bottom[axis]
     if points:
-        if len(points) != tops - 1 or any(b <= a for a, b in zip([0, *points], points,
-                                                                 strict=False)):
-            return env.unknown("slice_point does not fit the tops")
         if size is None:
             sizes: list[int | None] = [b - a for a, b in zip([0, *points], points,
                                                              strict=False)]
@@ -169,3 +178,111 @@ def slice_(env: Env) -> list[Shape | None]:
         out.append(tuple(shape))
     return out
 
+
+
+#: ``kMaxBlobAxes`` (``include/caffe/blob.hpp``), which the uint32 checks quote
+_MAX_AXES = 32
+
+
+def _legacy_dim(env: Env, kind: str, bottom: Shape | None) -> bool:
+    """The checks ``ConcatLayer::Reshape`` / ``SliceLayer::Reshape`` make of the old uint32
+    ``concat_dim`` / ``slice_dim`` (kind ``axis``, N410): its cast to int must not be negative
+    (any bottom), and it must be below the bottom's number of axes (where that is known).
+    False where one fails."""
+    field = f"{kind}_dim"
+    value = int(getattr(env.p(f"{kind}_param"), field))
+    cast = value - 2**32 if value >= 2**31 else value
+    at = env.layer.at(f"{kind}_param", field)
+    head = f"{env.layer.type} layer '{env.layer.name}': `{field}: {value}`"
+    if cast < 0:
+        env.fail("axis", at, f"{head} is negative as a C++ int ({cast}): Caffe aborts while"
+                 f' setting the net up with "Check failed: {kind}_axis_ >= 0 ({cast} vs. 0)'
+                 f" casting {field} from uint32 to int32 produced negative result; {field}"
+                 f' must satisfy 0 <= {field} < {_MAX_AXES}"',
+                 f"`{field}` counts from 0 and cannot be negative; use `axis: -1` for the"
+                 " last axis")
+        return False
+    if bottom is not None and cast >= len(bottom):
+        rank = len(bottom)
+        name = env.layer.bottoms[0]
+        env.fail("axis", at, f"{head} is not an axis of `{name}` ({format_shape(bottom)},"
+                 f" {rank} ax{'is' if rank == 1 else 'es'}): Caffe aborts while setting the"
+                 f' net up with "Check failed: {kind}_axis_ < num_axes ({cast} vs. {rank})'
+                 f' {field} out of range."', f"use an axis from 0 to {rank - 1}" if rank
+                 else "this input is a scalar: it has no axis to pick")
+        return False
+    return True
+
+
+def _slice_points_fit(env: Env, points: list[int], tops: int, bottom: Shape | None,
+                      axis: int | None) -> bool:
+    """``SliceLayer::Reshape``'s checks of the written ``slice_point``s, in its order (kind
+    ``slice``, N408): one fewer than the tops (any bottom), no more tops than the axis has
+    entries (where its size is known), strictly ascending from above 0. False where one
+    fails."""
+    layer = env.layer
+    head = f"Slice layer '{layer.name}'"
+    if len(points) != tops - 1:
+        env.fail("slice", layer.at("slice_param", "slice_point", 0),
+                 f"{head}: {len(points)} `slice_point`s for {tops} tops: Caffe aborts while"
+                 ' setting the net up with "Check failed: slice_point_.size() == top.size() -'
+                 f' 1 ({len(points)} vs. {tops - 1})"',
+                 f"give {tops - 1} slice point{'s' if tops != 2 else ''} (one between each"
+                 f" two tops), or {len(points) + 1} tops")
+        return False
+    size = bottom[axis] if bottom is not None and axis is not None else None
+    if bottom is not None and size is not None and tops > size:
+        env.fail("slice", layer.at("top", tops - 1),
+                 f"{head} cuts axis {axis} of `{layer.bottoms[0]}` ({format_shape(bottom)}),"
+                 f" which has {size} entries, into {tops} tops: Caffe aborts while setting"
+                 ' the net up with "Check failed: top.size() <= bottom_slice_axis'
+                 f" ({tops} vs. {size}) slice axis: {axis}, bottom[0] shape:"
+                 f' {shape_string(bottom)}"', f"use at most {size} tops")
+        return False
+    prev = 0
+    for i, point in enumerate(points):
+        if point <= prev:
+            env.fail("slice", layer.at("slice_param", "slice_point", i),
+                     f"{head}: `slice_point: {point}` is not above the point before it"
+                     f" ({prev}; the first must be above 0): Caffe aborts while setting the"
+                     f' net up with "Check failed: slice_point_[i] > prev ({point} vs.'
+                     f' {prev})"', "give the slice points in ascending order, each above"
+                     " 0 and below the axis size")
+            return False
+        prev = point
+    return True
+
+
+def filter_(env: Env) -> list[Shape | None]:
+    """``FilterLayer::Reshape`` (``src/caffe/layers/filter_layer.cpp``): the last bottom
+    selects items, so it must be (N, 1, 1, ...) and every other bottom have N items; how many
+    are kept depends on the data, so the tops are unknown (kind ``bottoms``, N425)."""
+    layer = env.layer
+    bottoms = env.bottoms
+    selector = bottoms[-1] if len(bottoms) >= 2 else None
+    if selector is None:
+        return env.unknown("depends on the data")
+    name = layer.bottoms[-1]
+    head = f"Filter layer '{layer.name}': the selector `{name}` ({format_shape(selector)})"
+    for i, dim in enumerate(selector[1:], start=1):
+        if dim is not None and dim != 1:
+            env.fail("bottoms", layer.bottom_path(len(bottoms) - 1),
+                     f"{head} has {dim} entries on axis {i}: Caffe aborts while setting the"
+                     f' net up with "Check failed: bottom[selector_index]->shape(i) == 1 ({dim}'
+                     ' vs. 1) Selector blob dimensions must be singletons (1), except the'
+                     ' first"', "give the selector one value per item: shape (N) or (N, 1)")
+            return env.unknown("Filter failed")
+    for i, other in enumerate(bottoms[:-1]):
+        if other is None or not other or not selector:
+            continue
+        a, b = selector[0], other[0]
+        if a is not None and b is not None and a != b:
+            env.fail("bottoms", layer.bottom_path(i),
+                     f"{head} selects among {a} items, but `{layer.bottoms[i]}`"
+                     f" ({format_shape(other)}) has {b}: Caffe aborts while setting the net up"
+                     ' with "Check failed: bottom[selector_index]->shape(0) =='
+                     f" bottom[i]->shape(0) ({a} vs. {b}) Each bottom should have the same 0th"
+                     ' dimension as the selector blob"',
+                     "feed the Filter blobs of the same batch as its selector")
+            return env.unknown("Filter failed")
+    return env.unknown("depends on the data")

@@ -10,6 +10,7 @@ from prototxt_lint.shapes.env import Env
 def loss(env: Env) -> list[Shape | None]:
     """``LossLayer::Reshape`` (``src/caffe/layers/loss_layer.cpp``): data and label share
     their first dimension; the loss is a scalar (0 axes). ``SoftmaxWithLossLayer::Reshape``,
+    ``InfogainLossLayer::Reshape`` (Caffe 1.0's, with an ``axis``),
     ``EuclideanLossLayer::Reshape`` and ``SigmoidCrossEntropyLossLayer::Reshape`` add their
     own count checks."""
     layer = env.layer
@@ -39,6 +40,10 @@ def loss(env: Env) -> list[Shape | None]:
         axis = env.axis("softmax_param", "axis", pred)
         if axis is not None:
             _label_count(env, pred, label, axis, "softmax", "outer_num_ * inner_num_")
+    elif layer.type == "InfogainLoss" and env.has("InfogainLossParameter", "axis"):
+        axis = env.axis("infogain_loss_param", "axis", pred)
+        if axis is not None:
+            _label_count(env, pred, label, axis, "infogain", "outer_num_ * inner_num_")
     elif layer.type == "EuclideanLoss":
         a, b = count_of(pred, 1), count_of(label, 1)
         if a is not None and b is not None and a != b:
@@ -68,8 +73,9 @@ def loss(env: Env) -> list[Shape | None]:
 
 def _label_count(env: Env, pred: Shape, label: Shape, axis: int, word: str,
                  lhs: str) -> bool:
-    """The label-count CHECK of ``SoftmaxWithLossLayer::Reshape`` and
-    ``AccuracyLayer::Reshape``: ``outer_num_ * inner_num_ == bottom[1]->count()``."""
+    """The label-count CHECK of ``SoftmaxWithLossLayer::Reshape``,
+    ``InfogainLossLayer::Reshape`` and ``AccuracyLayer::Reshape``: ``outer_num_ * inner_num_
+    == bottom[1]->count()``."""
     outer, inner, count = count_of(pred, 0, axis), count_of(pred, axis + 1), count_of(label)
     if outer is None or inner is None or count is None or outer * inner == count:
         return True

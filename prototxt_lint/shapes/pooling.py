@@ -1,12 +1,13 @@
 """Pooling: ``PoolingLayer::LayerSetUp`` and ``Reshape`` (``src/caffe/layers/pooling_layer.cpp``),
-with CEIL rounding and the last-window clip."""
+with CEIL rounding and the last-window clip; and the other layers that window a 4-D (num,
+channels, height, width) input: LRN and SPP (their axis checks)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from prototxt_lint.shapes.blobs import Shape
+from prototxt_lint.shapes.blobs import Shape, format_shape
 from prototxt_lint.shapes.convolution import blob_reshape_failure
 from prototxt_lint.shapes.env import Env, param_path
 
@@ -31,9 +32,8 @@ def pooling(env: Env) -> list[Shape | None]:
     p = env.p("pooling_param")
     if bottom is None:
         return env.unknown("input shape unknown")
-    if len(bottom) != 4:
-        return env.unknown("Pooling needs 4 axes")
-    n, c, h, w = bottom
+    rank4 = len(bottom) == 4
+    n, c, h, w = bottom if rank4 else (None, None, None, None)
     if p.global_pooling:
         if p.HasField("kernel_size") or p.HasField("kernel_h") or p.HasField("kernel_w"):
             return env.unknown("pooling_param rejected by Caffe")
@@ -58,6 +58,9 @@ def pooling(env: Env) -> list[Shape | None]:
         if p.pool not in (0, 1) or any(k is not None and pd >= k for pd, k in zip(pad, kernel,
                                                                                    strict=True)):
             return env.unknown("pooling_param rejected by Caffe")
+    if not rank4:
+        four_axes(env, bottom, legacy=bool(p.global_pooling))
+        return env.unknown("Pooling needs 4 axes")
     ceil = _ceil_rounding(env, p)
     pooled: list[int | None] = []
     for size, k, s, pd in zip((h, w), kernel, stride, pad, strict=True):
@@ -110,3 +113,64 @@ def _pool_output_failure(
              "make the pooling kernel smaller, or use `global_pooling: true` to pool the"
              " whole input")
 
+
+
+def four_axes(env: Env, bottom: Shape, legacy: bool = False) -> None:
+    """The layer's ``CHECK_EQ(4, bottom[0]->num_axes()) << "Input must have 4 axes, ..."``
+    (``PoolingLayer``, ``LRNLayer``, ``SPPLayer::Reshape``), kind ``rank`` (N424). With
+    ``legacy`` (global pooling, SPP), ``LayerSetUp`` reads ``bottom[0]->height()`` first,
+    which refuses a blob of more than 4 axes (``Blob::LegacyShape``, ``include/caffe/blob.hpp``)."""
+    rank = len(bottom)
+    if legacy and rank > 4:
+        check = (f"num_axes() <= 4 ({rank} vs. 4) Cannot use legacy accessors on Blobs with"
+                 " > 4 axes.")
+    else:
+        check = (f"4 == bottom[0]->num_axes() (4 vs. {rank}) Input must have 4 axes,"
+                 " corresponding to (num, channels, height, width)")
+    layer = env.layer
+    env.fail("rank", layer.bottom_path(0),
+             f"{layer.type} layer '{layer.name}' windows a (num, channels, height, width)"
+             f" input, but `{layer.bottoms[0]}` is {format_shape(bottom)} ({rank}"
+             f" ax{'is' if rank == 1 else 'es'}): Caffe aborts while setting the net up with"
+             f' "Check failed: {check}"',
+             "add the missing axes first (a Reshape with `shape {"
+             + " dim: 0" * rank + " dim: 1" * (4 - rank) + " }`)" if rank < 4 else
+             "fold the extra axes into the batch or the channels first (a Reshape), or use a"
+             " layer made for 5-D blobs (a Convolution)")
+
+
+def lrn(env: Env) -> list[Shape | None]:
+    """``LRNLayer::Reshape`` (``src/caffe/layers/lrn_layer.cpp``): a 4-D input, whose shape
+    the top keeps."""
+    bottom = env.bottoms[0] if env.bottoms else None
+    if bottom is not None and len(bottom) != 4:
+        four_axes(env, bottom)
+        return env.unknown("LRN needs 4 axes")
+    return env.all_tops(bottom)
+
+
+def spp(env: Env) -> list[Shape | None]:
+    """``SPPLayer::LayerSetUp`` / ``Reshape`` (``src/caffe/layers/spp_layer.cpp``): a 4-D
+    input whose height and width are not 0 (its top is not computed here)."""
+    bottom = env.bottoms[0] if env.bottoms else None
+    if bottom is None:
+        return env.unknown("input shape unknown")
+    if len(bottom) > 4:
+        four_axes(env, bottom, legacy=True)
+        return env.unknown("SPP needs 4 axes")
+    # LayerSetUp reads height() and width() (1 for a missing axis) before Reshape's check
+    legacy = (*bottom, 1, 1, 1, 1)[:4]
+    for i, name in ((2, "bottom_h_"), (3, "bottom_w_")):
+        if legacy[i] == 0:
+            layer = env.layer
+            env.fail("rank", layer.bottom_path(0),
+                     f"SPP layer '{layer.name}': `{layer.bottoms[0]}` ({format_shape(bottom)})"
+                     f" has {('height', 'width')[i - 2]} 0: Caffe aborts while setting the"
+                     f' net up with "Check failed: {name} > 0 (0 vs. 0) Input dimensions'
+                     ' cannot be zero."', "give the SPP layer an input with a height and"
+                     " width of 1 or more")
+            return env.unknown("SPP failed")
+    if len(bottom) != 4:
+        four_axes(env, bottom)
+        return env.unknown("SPP needs 4 axes")
+    return env.unknown("SPP output not computed")

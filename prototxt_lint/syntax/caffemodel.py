@@ -242,7 +242,8 @@ def _int32(v: int) -> int:
 _int64 = _int32
 
 
-def _layer(wire: _Wire, end: int, index: int, version: str) -> WeightLayer:
+def _layer(wire: _Wire, end: int, index: int, version: str,
+           versions: set[str] | None = None) -> WeightLayer:
     """A LayerParameter (V2: name 1, type 2, blobs 7), a V1LayerParameter (name 4, type 5 as
     an enum, blobs 6, a V0 layer in field 1) or a V0LayerParameter (name 1, type 2, blobs 50)."""
     from prototxt_lint.model import v1_type_name
@@ -269,6 +270,8 @@ def _layer(wire: _Wire, end: int, index: int, version: str) -> WeightLayer:
             sub_end = wire.length(end, field)
             sub_end += wire.pos
             inner = _layer(wire, sub_end, index, "V0")
+            if versions is not None:  # NetNeedsV0ToV1Upgrade: any V1 layer holding a V0 one
+                versions.add("V0")
         else:
             wire.skip(kind, end, field)
     after = wire.pos
@@ -293,12 +296,10 @@ def _layer(wire: _Wire, end: int, index: int, version: str) -> WeightLayer:
 
 
 def _v0_type(name: str) -> str:
-    """V0 type strings as ``UpgradeV0LayerType`` maps them (the common ones)."""
-    table = {"conv": "Convolution", "innerproduct": "InnerProduct", "relu": "ReLU",
-             "pool": "Pooling", "lrn": "LRN", "dropout": "Dropout", "softmax": "Softmax",
-             "softmax_loss": "SoftmaxWithLoss", "data": "Data", "concat": "Concat",
-             "padding": "Padding"}
-    return table.get(name, name)
+    """A V0 type string as ``UpgradeV0LayerType`` maps it (``model.V0_TYPES``)."""
+    from prototxt_lint.model import V0_TYPES
+
+    return V0_TYPES.get(name, name)
 
 
 def _v1_enum_name(number: int) -> str:
@@ -350,7 +351,7 @@ def _read_net(wire: _Wire, path: str) -> Weights:
                 layer_end += wire.pos
                 version = "V2" if field == 100 else "V1"
                 versions.add(version)
-                layers.append(_layer(wire, layer_end, len(layers), version))
+                layers.append(_layer(wire, layer_end, len(layers), version, versions))
                 if wire.pos != layer_end:
                     raise wire.fail(f"corrupt: layer {len(layers)} overruns its length", at)
             elif field == 1 and kind == 2:
@@ -362,10 +363,10 @@ def _read_net(wire: _Wire, path: str) -> Weights:
     if not layers:
         raise WeightsError(f"{path}: no layers in it: not a caffemodel (a binary"
                            " NetParameter with `layer` or `layers`)")
-    if versions == {"V1", "V2"}:
+    if {"V1", "V2"} <= versions:
         raise WeightsError(f"{path}: both `layer` and `layers` fields: Caffe refuses to"
                            " upgrade an inconsistent NetParameter")
-    return Weights(path, name, layers, versions.pop())
+    return Weights(path, name, layers, "V0" if "V0" in versions else versions.pop())
 
 
 def _read_hdf5(path: str) -> Weights:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from functools import lru_cache
 
 from prototxt_lint.engine import external_reads
@@ -50,8 +51,8 @@ class ImageList:
     """What an ``ImageData`` list holds: line count, label range and counts, order, and the
     files it names that do not exist (checked for the first :data:`MAX_CHECKED` lines)."""
 
-    __slots__ = ("checked", "first_lines", "labels", "lines", "missing", "missing_sample",
-                 "path", "runs")
+    __slots__ = ("checked", "empty", "empty_sample", "first_lines", "labels", "lines", "missing",
+                 "missing_sample", "path", "runs")
 
     def __init__(self, path: str) -> None:  # filled while the list is read
         self.path = path
@@ -61,6 +62,8 @@ class ImageList:
         self.checked = 0
         self.missing = 0
         self.missing_sample: list[tuple[int, str]] = []  # (line number, file name)
+        self.empty = 0  # files of 0 bytes: OpenCV's imread returns no image for them either
+        self.empty_sample: list[tuple[int, str]] = []
         self.first_lines: list[tuple[int, int]] = []  # (line number, label) where runs start
 
     @property
@@ -119,11 +122,25 @@ def _read_image_list(path: str, root: str, root_folder: str, check_files: bool,
                 image = root_folder + name
                 full = image if os.path.isabs(image) else os.path.join(root, image)
                 external_reads.note(full)
-                if not os.path.isfile(full):
+                nbytes = _file_size(full)
+                if nbytes is None:
                     out.missing += 1
                     if len(out.missing_sample) < SAMPLE:
                         out.missing_sample.append((number, name))
+                elif nbytes == 0:
+                    out.empty += 1
+                    if len(out.empty_sample) < SAMPLE:
+                        out.empty_sample.append((number, name))
     return out
+
+
+def _file_size(path: str) -> int | None:
+    """The size of the regular file at ``path``; None when there is none (one ``stat``)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 class FileList:

@@ -118,6 +118,7 @@ class ParseResult:
         key_spans: dict[tuple[str, str], tuple[int, int]] | None = None,
         message_lists: list[tuple[int, int]] | None = None,
         bare_keys: set[tuple[str, str]] | None = None,
+        capital_bools: list[tuple[int, int]] | None = None,
     ) -> None:
         self.message = message
         self.locs = locs
@@ -137,6 +138,8 @@ class ParseResult:
         #: unknown names followed by no value at all (no `:`, no block): stray words, not
         #: fields of any Caffe, so no evidence of a fork
         self.bare_keys: set[tuple[str, str]] = bare_keys or set()
+        #: ``(start, end)`` of each bool written `True` or `False` (protobuf >= 2.6 only)
+        self.capital_bools: list[tuple[int, int]] = capital_bools or []
 
 
 def did_you_mean(name: str, choices: list[tuple[str, int]]) -> str | None:
@@ -213,6 +216,7 @@ class _Parser:
         self.key_spans: dict[tuple[str, str], tuple[int, int]] = {}
         self.message_lists: list[tuple[int, int]] = []
         self.bare_keys: set[tuple[str, str]] = set()
+        self.capital_bools: list[tuple[int, int]] = []
 
     # --- error helpers -------------------------------------------------------------------
     def error(
@@ -602,6 +606,8 @@ class _Parser:
         if cpp == _CPP.CPPTYPE_BOOL:
             if tok[0] == IDENT and tok[1] in _BOOL_WORDS and not negative:
                 self.pos += 1
+                if tok[1][0].isupper():
+                    self.capital_bools.append((tok[2], _end(tok)))
                 return _BOOL_WORDS[tok[1]], _end(tok)
             if tok[0] == NUMBER and _parse_int(tok[1]) in (0, 1) and not negative:
                 self.pos += 1
@@ -829,6 +835,7 @@ def parse(
         key_counts=parser.key_counts,
         message_lists=parser.message_lists,
         bare_keys=parser.bare_keys,
+        capital_bools=parser.capital_bools,
     )
 
 
