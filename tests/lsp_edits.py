@@ -10,7 +10,7 @@ import re
 #: typed anywhere (and often undone): what breaks the syntax, and what repairs it
 JUNK = ["layer {", "}", "{", "\n", "#", '"', "'", "# }\n", ' name: "x"', "num_output: 3",
         'top: "data"\n', "  ", "layers {", 'bottom: "conv1"', ";", ",", "xx", "1", "-", "<",
-        "[", "]", "e+", "layer { }", "\\", "😀", "é"]
+        "[", "]", "e+", "layer { }", "\\", "😀", "é", "True", "False", "bias_term: True "]
 
 
 def random_edit(rng: random.Random, text: str, original: str) -> str:

@@ -53,6 +53,9 @@ def _same_document(loader: BufferLoader, text: str) -> bool:
     assert doc.parsed.key_counts == fresh.parsed.key_counts
     assert doc.parsed.incomplete == fresh.parsed.incomplete
     assert doc.parsed.too_many_errors == fresh.parsed.too_many_errors
+    assert vars(doc.parsed).keys() == vars(fresh.parsed).keys()
+    for name in ("key_spans", "message_lists", "bare_keys", "capital_bools"):
+        assert getattr(doc.parsed, name, None) == getattr(fresh.parsed, name, None), name
     assert doc.problems == fresh.problems
     return True
 
@@ -204,7 +207,9 @@ PIECES = ["layer {", "layers {", "}", "{", "<", ">", "[", "]", ":", ",", ";", " 
           "1e+", "num_output: 2", "convolution_param {", "input: ", "é", "\r", "layer",
           'layer { name: "r" type: "ReLU" bottom: "a" top: "a" }\n',  # clean blocks
           'layers { name: "c" type: CONVOLUTION bottom: "a" top: "b" }\n',
-          'layer { name: "i" type: "Input" top: "a" input_param { shape { dim: 1 } } }\n']
+          'layer { name: "i" type: "Input" top: "a" input_param { shape { dim: 1 } } }\n',
+          'layer { name: "s" type: "Scale" bottom: "a" top: "a" scale_param { bias_term: True }'
+          ' }\n', "True", "false"]
 
 
 @settings(max_examples=300, deadline=None)

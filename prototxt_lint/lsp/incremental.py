@@ -29,6 +29,7 @@ take this path; solvers, empty or unreadable files are loaded as usual.
 from __future__ import annotations
 
 import bisect
+import inspect
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
@@ -154,6 +155,10 @@ def _shifted(loc: FieldLoc, shift: int) -> FieldLoc:
                     loc.block_end + shift)
 
 
+#: the attributes :class:`_SplicingParser` adds to the parser's
+_SPLICING = frozenset({"splices", "spliced"})
+
+
 class _SplicingParser(_Parser):
     """The engine's parser, which takes a :data:`BLOCK` token after a top-level ``layer``
     name as that block's cached parse."""
@@ -230,6 +235,34 @@ def _names(tokens: list[Token], enough: int = 64) -> list[str]:
                 if len(names) >= enough:
                     break
     return names
+
+
+#: what the parser keeps for a block's parse, not for the file: its input, where it is, the
+#: positions it writes (a clean block brings its own) and panic mode (reset by every field)
+_PARSER_INPUT = frozenset({"tokens", "comments", "pos", "locs", "quiet"})
+#: ParseResult's name for a parser attribute, where they differ
+_RESULT_NAMES = {"too_many": "too_many_errors"}
+#: what ParseResult takes (``parse`` passes the parser's state of these names)
+_RESULT_FIELDS = frozenset(inspect.signature(ParseResult.__init__).parameters) - {"self"}
+
+
+def _file_state(parser: _Parser) -> dict[str, Any]:
+    """The parser's per-file state: what it reports or counts for the whole file (errors,
+    names counted once, message lists, capital bools...). Read from the parser itself, so
+    that state the parser gains later is covered without a change here."""
+    return {name: value for name, value in vars(parser).items()
+            if name not in _PARSER_INPUT and name not in _SPLICING}
+
+
+def _left_state(parser: _Parser) -> bool:
+    """Did a block's parse leave anything in the parser's per-file state?"""
+    return any(bool(value) for value in _file_state(parser).values())
+
+
+def _results(parser: _Parser) -> dict[str, Any]:
+    """The parser's per-file state as ParseResult's keyword arguments."""
+    named = {_RESULT_NAMES.get(name, name): value for name, value in _file_state(parser).items()}
+    return {name: value for name, value in named.items() if name in _RESULT_FIELDS}
 
 
 class BufferLoader:
@@ -344,8 +377,7 @@ class BufferLoader:
         net = self.schema.message_class("NetParameter")()
         parser = _Parser([*tokens, (EOF, "", stop)], [])
         parser.parse_fields(net, net.DESCRIPTOR, (), None, 0)
-        if (parser.errors or parser.incomplete or parser.key_counts or parser.message_lists
-                or parser.bare_keys or parser.key_spans or parser.too_many):
+        if _left_state(parser):
             return None
         fields = net.ListFields()
         name = tokens[0][1]
@@ -384,18 +416,8 @@ class BufferLoader:
         parser.parse_fields(message, message.DESCRIPTOR, (), None, 0)
         if parser.spliced != len(splices):
             return None
-        parsed = ParseResult(
-            message=message,
-            locs=parser.locs,
-            errors=parser.errors,
-            comments=parser.comments,
-            incomplete=parser.incomplete,
-            too_many_errors=parser.too_many,
-            key_spans=parser.key_spans,
-            key_counts=parser.key_counts,
-            message_lists=parser.message_lists,
-            bare_keys=parser.bare_keys,
-        )
+        parsed = ParseResult(message=message, locs=parser.locs, comments=parser.comments,
+                             **_results(parser))
         self.last = "spliced"
         return Document(source, schema, "net", message, parsed, problems)
 
