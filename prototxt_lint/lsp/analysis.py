@@ -27,8 +27,9 @@ from prototxt_lint.engine.config import (
 )
 from prototxt_lint.engine.linter import FileReport, Input, Linter, Options
 from prototxt_lint.findings import Finding
+from prototxt_lint.lsp.incremental import BufferLoader
 from prototxt_lint.lsp.positions import UTF16, LineIndex
-from prototxt_lint.model import NetContext
+from prototxt_lint.model import Document, NetContext
 from prototxt_lint.plugin import Rule
 from prototxt_lint.schema import Schema
 
@@ -48,6 +49,8 @@ class Analysis:
     #: why the configuration leaves this document out of a lint (then: no findings)
     excluded: str | None = None
     _shapes: dict[int, Any] = field(default_factory=dict, repr=False)
+    #: what hover and code actions derive from this version once (hover's span index)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def findings(self) -> list[Finding]:
@@ -149,14 +152,35 @@ def options_for(config: Config, schema: Schema | None = None) -> Options:
     return Options.resolve(config, schema)
 
 
+class _BufferLinter(Linter):
+    """The engine, reading the document itself through its :class:`BufferLoader` (what the
+    last edit did not touch is reused); linked files and everything else as usual."""
+
+    def __init__(self, rules: Sequence[Rule], options: Options, buffer: Input,
+                 loader: BufferLoader) -> None:
+        super().__init__(rules, options)
+        self.buffer = buffer
+        self.loader = loader
+
+    def _read(self, item: Input) -> Document:
+        if item is self.buffer and item.data is not None \
+                and len(item.data) <= self.options.max_bytes:
+            doc = self.loader.load(item.path, item.data, self.schema)
+            if doc is not None:
+                return doc
+        return super()._read(item)
+
+
 def analyse(
     uri: str,
     version: int | None,
     text: str,
     rules: Sequence[Rule],
     encoding: str = UTF16,
+    loader: BufferLoader | None = None,
 ) -> Analysis:
-    """Lint ``text`` as the document at ``uri``."""
+    """Lint ``text`` as the document at ``uri``; with ``loader`` (the document's, kept
+    between versions), re-reading only what changed since its last version."""
     path = uri_to_path(uri)
     config, error = config_for(path)
     schema, schema_error = schema_for(config)
@@ -165,8 +189,11 @@ def analyse(
     # The engine strips a UTF-8 BOM itself (and reports it: Caffe refuses it), so offsets
     # in its text are one less than in the editor's.
     data = text.encode("utf-8", "replace")
-    linter = Linter(rules, options_for(config, schema))
-    report = linter.lint([Input(path or "<untitled>", data)])[0]
+    buffer = Input(path or "<untitled>", data)
+    options = options_for(config, schema)
+    linter = Linter(rules, options) if loader is None else _BufferLinter(
+        rules, options, buffer, loader)
+    report = linter.lint([buffer])[0]
     excluded = exclusion(path) if path else None
     if excluded is not None:
         report.findings = []

@@ -6,7 +6,11 @@ flight: a change that arrives meanwhile marks the document dirty, and when the l
 the server waits ``debounce`` seconds (letting a burst of keystrokes settle) and lints the
 latest text. An isolated edit is therefore linted at once, a burst costs at most two lints,
 and a result is published only if it belongs to the document's current version, so a stale
-lint can never overwrite a newer one (the "latest version wins" rule).
+lint can never overwrite a newer one (the "latest version wins" rule). Each lint reads the
+document through its :class:`~prototxt_lint.lsp.incremental.BufferLoader`, which tokenizes and
+parses again only the blocks the edit touched. Once a version is published and no edit is
+waiting, the worker builds hover's index of it, so a hover is answered without a walk of the
+net.
 
 Robustness. Every handler is wrapped: an exception is logged to the client with
 ``window/logMessage`` and the request answers ``null``; the server keeps running.
@@ -18,7 +22,6 @@ import asyncio
 import functools
 import logging
 import os
-import re
 import time
 import traceback
 from collections.abc import Callable
@@ -38,7 +41,10 @@ from prototxt_lint.lsp.actions import Action, actions_for
 from prototxt_lint.lsp.analysis import Analysis, analyse, uri_to_path
 from prototxt_lint.lsp.config_watch import WATCH_GLOBS, ConfigWatch, is_config_path
 from prototxt_lint.lsp.diagnostics import SOURCE, diagnostics, lsp_range
-from prototxt_lint.lsp.hover import hover_at
+from prototxt_lint.lsp.documents import LspWorkspace
+from prototxt_lint.lsp.hover import hover_at, prepare
+from prototxt_lint.lsp.incremental import BufferLoader
+from prototxt_lint.lsp.warm_up import warm_up
 from prototxt_lint.plugin import Rule
 
 log = logging.getLogger(__name__)
@@ -54,32 +60,6 @@ def _version() -> str:
         return version("prototxt-lint")
     except PackageNotFoundError:
         return "0"
-
-
-_LSP_BREAK = re.compile(r"(\r\n|\r|\n)")
-
-
-class _LspTextDocument(TextDocument):
-    """pygls splits a document's lines with ``str.splitlines``, which also breaks at U+2028,
-    U+2029, U+0085, \\v, \\f and \\x1c-\\x1e; LSP counts only \\n, \\r\\n and \\r, so after
-    one of those an incremental edit landed on the wrong line."""
-
-    @property
-    def lines(self) -> tuple[str, ...]:
-        parts = _LSP_BREAK.split(self.source)
-        lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
-        if parts[-1]:
-            lines.append(parts[-1])
-        return tuple(lines)
-
-
-class _LspWorkspace(Workspace):
-    def _create_text_document(self, doc_uri: str, source: str | None = None,
-                              version: int | None = None,
-                              language_id: str | None = None) -> TextDocument:
-        return _LspTextDocument(doc_uri, source=source, version=version,
-                                language_id=language_id, sync_kind=self._sync_kind,
-                                position_codec=self._position_codec)
 
 
 class _Protocol(LanguageServerProtocol):
@@ -111,6 +91,9 @@ class PrototxtLanguageServer(LanguageServer):
             self.rules = []
             self.rule_error = str(exc)
         self.analyses: dict[str, Analysis] = {}
+        #: each open document's chunks, kept between versions (what an edit did not touch
+        #: is not tokenized or parsed again); used only in the worker thread
+        self.loaders: dict[str, BufferLoader] = {}
         self.runners: dict[str, asyncio.Task[None]] = {}
         self.dirty: set[str] = set()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prototxt-lint")
@@ -176,18 +159,19 @@ class PrototxtLanguageServer(LanguageServer):
         loop = asyncio.get_running_loop()
         directories = self._directories()
         encoding = self.encoding
+        loader = self.loaders.setdefault(uri, BufferLoader())
 
         def job() -> tuple[Analysis, bool, float]:
             started = time.perf_counter()
             changed = self.watch.check(directories)
-            result = analyse(uri, doc_version, text, self.rules, encoding)
+            result = analyse(uri, doc_version, text, self.rules, encoding, loader)
             return result, changed, time.perf_counter() - started
 
         queued = time.perf_counter()
         analysis, config_changed, took = await loop.run_in_executor(self.executor, job)
         log.debug(
-            "linted %s version %s in %.1f ms (%.1f ms with the wait for the worker)",
-            uri, doc_version, took * 1000, (time.perf_counter() - queued) * 1000,
+            "linted %s version %s in %.1f ms (%.1f ms with the wait for the worker; %s)",
+            uri, doc_version, took * 1000, (time.perf_counter() - queued) * 1000, loader.last,
         )
         stored = self.analyses.get(uri)
         if stored is None or (stored.version or 0) <= (doc_version or 0):
@@ -254,9 +238,14 @@ class PrototxtLanguageServer(LanguageServer):
                 if doc is None:
                     return
                 analysis = await self.analyse(uri, doc.version, doc.source)
-                self.publish(analysis)
+                published = self.publish(analysis)
                 if uri not in self.dirty:
-                    return
+                    if published:
+                        await self.prepare_hover(uri, analysis)
+                    if uri not in self.dirty:
+                        return
+                    self.dirty.discard(uri)  # typed while hover was prepared: lint it now
+                    continue
                 await asyncio.sleep(self.debounce)
                 self.dirty.discard(uri)
         except asyncio.CancelledError:
@@ -264,12 +253,26 @@ class PrototxtLanguageServer(LanguageServer):
         except Exception as exc:
             self.log_error(f"linting {uri} failed", exc)
 
+    async def prepare_hover(self, uri: str, analysis: Analysis) -> None:
+        """Build hover's index of the version just published, in the worker while the
+        user reads the diagnostics, in steps of about a millisecond: an edit that comes
+        meanwhile is linted after the current step, not after the whole index (tens of
+        milliseconds in a 3,000-layer net)."""
+        loop = asyncio.get_running_loop()
+        try:
+            while uri not in self.dirty:
+                if await loop.run_in_executor(self.executor, prepare, analysis):
+                    return
+        except Exception as exc:  # hover then builds it itself, and reports what fails
+            self.log_error(f"preparing hover of {analysis.uri} failed", exc)
+
     def close(self, uri: str) -> None:
         runner = self.runners.pop(uri, None)
         if runner is not None:
             runner.cancel()
         self.dirty.discard(uri)
         self.analyses.pop(uri, None)
+        self.loaders.pop(uri, None)
         self.client_uris.pop(unquote(uri), None)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -340,24 +343,9 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
     return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
 
 
-#: linted once at start-up so that the schema, the rules' lazy imports and their caches are
-#: loaded before the first keystroke (and frozen out of the garbage collector's way)
-_WARM_UP = (
-    'layer { name: "data" type: "Input" top: "data"'
-    " input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }\n"
-    'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"'
-    " convolution_param { num_output: 2 kernel_size: 3 } }\n"
-)
-
-
 def create_server(debounce: float = DEFAULT_DEBOUNCE) -> PrototxtLanguageServer:
     server = PrototxtLanguageServer(debounce)
-    try:
-        warm = analyse("untitled:warm-up", 0, _WARM_UP, server.rules)
-        for ctx in warm.nets():
-            warm.shapes(ctx)
-    except Exception:  # a broken rule shows up on the first real lint, with its message
-        log.exception("warm-up lint failed")
+    warm_up(server.protocol, server.rules)
 
     def feature(method: str, options: Any = None) -> Callable[[Callable[..., Any]], Any]:
         def register(func: Callable[..., Any]) -> Any:
@@ -370,7 +358,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> PrototxtLanguageServer:
         # Caffe resolves a solver's net paths against the directory it runs from, usually
         # the project root: run from the workspace root, as the CLI is run from there.
         if type(server.workspace) is Workspace:
-            server.workspace.__class__ = _LspWorkspace  # documents split lines as LSP does
+            server.workspace.__class__ = LspWorkspace  # documents split lines as LSP does
         root = server.workspace.root_path
         if root and os.path.isdir(root):
             os.chdir(root)
