@@ -130,6 +130,14 @@ layer {{
 """
 
 
+def lr_mult(body: str, layer: str, mult: float) -> str:
+    """``body`` with ``param { lr_mult: mult }`` on the weights and bias of ``layer``."""
+    start = body.index(f'  name: "{layer}"\n')
+    end = body.index("\n", body.index("  top:", start)) + 1
+    params = f"  param {{ lr_mult: {mult:g} }}\n" * 2
+    return body[:end] + params + body[end:]
+
+
 def batchnorm() -> str:
     return """layer {
   name: "bn1"
@@ -181,6 +189,10 @@ CASES: dict[str, tuple[str, str]] = {
                 solver(base_lr=1000, max_iter=10)),
     "huge_lr_nodebug": (net(data(label=RANDOM) + conv() + relu("relu1", "conv1") + pool() + head()),
                         solver(base_lr=1000, max_iter=10, debug=False)),
+    # one layer's lr is huge (lr_mult 1e5 on ip1, base_lr 0.01): its values explode first,
+    # though ip2 after it is the first to grow 1e4x (it compounds ip1's growth)
+    "huge_lr_mult": (net(lr_mult(data(label=RANDOM) + conv() + relu("relu1", "conv1") + pool()
+                                 + head(), "ip1", 1e5)), solver(max_iter=10)),
     "bn_global_stats": (net(data(label=RANDOM) + conv() + batchnorm()
                             + relu("relu1", "conv1") + pool() + head()), solver()),
     "unscaled_input": (net(data(filler='type: "uniform" min: 0 max: 255',

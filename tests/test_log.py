@@ -59,7 +59,7 @@ def test_shared_healthy_log_is_healthy() -> None:
 @needs_shared("caffe-logs")
 def test_shared_diverging_debug_log() -> None:
     assert brief(SHARED_LOGS / "diverge_debug.log") == [
-        ("exploding-gradients", 1, "", "", [525], []),
+        ("exploding-gradients", 1, "ip1", "ip1", [474, 505, 506, 525], []),
         ("loss-clamp", 1, "", "", [526], []),
         ("first-nonfinite", 5, "", "all net params diff", [649], []),
         ("first-nonfinite-layer", 6, "ip1", "ip1", [660], []),
@@ -123,13 +123,40 @@ def test_net_and_solver_printed_in_the_log_are_linted(case: str, index: int, cod
 
 def test_huge_base_lr() -> None:
     assert brief(LOGS / "huge_lr" / "caffe.log") == [
-        ("exploding-gradients", 1, "", "", [488], []),
+        ("exploding-gradients", 1, "ip1", "ip1", [437, 468, 469, 488], []),
         ("loss-clamp", 1, "", "", [489], []),
         ("first-nonfinite", 3, "ip2", "ip2", [534], []),
         ("loss-nonfinite", 3, "", "", [551], []),
         ("accuracy-with-nan", 4, "", "", [575, 576], []),
         ("libc-abort", None, "", "", [804], ["N201"]),
     ]
+
+
+def test_one_layer_with_a_huge_lr_mult_explodes_first() -> None:
+    """lr_mult 1e5 on ip1 only (base_lr 0.01): ip2, after it, is the first series to grow
+    1e4x (it compounds ip1's growth), but ip1 is where the values explode: its output grew
+    1050x more than its input, its weights 702x; conv1 before it stays put. The global L2
+    norm of the param diffs follows one iteration later."""
+    log = LOGS / "huge_lr_mult" / "caffe.log"
+    assert brief(log) == [
+        ("loss-clamp", 1, "", "", [501], []),
+        ("exploding-gradients", 2, "ip1", "ip1", [449, 511, 512, 515, 562], []),
+        ("dead-relu", 6, "relu2", "ip1", [661, 746], []),
+    ]
+    result = examine(str(log), net=str(log.parent / "net.prototxt"))
+    explosion = result.diagnoses[1]
+    assert explosion.message == (
+        "values explode from iteration 2, starting in layer ip1: top blob ip1 data 0.866 at"
+        " iteration 0 -> 907 at iteration 2 (1.05e+03x), 1.05e+03x more than its input"
+        " grew; its param blob 0 data 0.0876 -> 61.5 (702x); ip2, after it, is the first to"
+        " reach 10000x (top blob ip2 data 0.393 -> 6.37e+03); at iteration 3 the L2 norm of"
+        " all param diffs is 141770, 10000x or more the first one (1.10215); lower base_lr"
+        " (or this layer's lr_mult) or clip gradients (clip_gradients)"
+    )
+    assert explosion.where == f"{log.parent / 'net.prototxt'}:43"
+    lines = log.read_text().splitlines()
+    assert lines[511 - 1].endswith("[Forward] Layer ip1, top blob ip1 data: 907.151")
+    assert lines[449 - 1].endswith("[Forward] Layer ip1, top blob ip1 data: 0.8656")
 
 
 def test_huge_base_lr_without_debug_info() -> None:
@@ -144,6 +171,7 @@ def test_huge_base_lr_without_debug_info() -> None:
 def test_batchnorm_global_stats_in_train() -> None:
     assert brief(LOGS / "bn_global_stats" / "caffe.log") == [
         ("loss-clamp", 0, "", "", [549], ["N211"]),
+        ("exploding-gradients", 3, "ip1", "ip1", [521, 656], []),
         ("dead-relu", 2, "relu2", "ip1", [614, 734], []),
     ]
 

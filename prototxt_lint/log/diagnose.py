@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from prototxt_lint.log.explain import explain_fatal
+from prototxt_lint.log.growth import Growth
 from prototxt_lint.log.reader import Event, LogReader
-from prototxt_lint.log.records import Fatal, Iteration, Run, TestResult, is_finite
+from prototxt_lint.log.records import Fatal, Iteration, NetNorms, Run, TestResult, is_finite
 
 #: SoftmaxWithLoss clamps each sample's probability at FLT_MIN: -log(FLT_MIN).
 CLAMP = 87.3365
@@ -61,7 +62,9 @@ class Doctor:
         self._loss_nonfinite_seen = False
         self._lr_bad_seen = False
         self._clamp_seen = False
-        self._explode_seen = False
+        self._explosion: Diagnosis | None = None
+        self._global_seen = False
+        self._growth = Growth()
         self._first_l2: float | None = None
         self._dead: dict[str, tuple[int, int, int]] = {}  # layer -> (run length, first it, line)
         self._dead_reported: set[str] = set()
@@ -89,6 +92,7 @@ class Doctor:
                 self._fatal(event)
             elif isinstance(event, Run):
                 self.runs.append(event)
+                self._growth.reset(event.bottoms)
                 self.summary.runs += 1
 
     def _batch(self) -> int | None:
@@ -109,6 +113,8 @@ class Doctor:
         if it.lr is not None:
             s.last_lr = it.lr
         self._last_train = it
+        if it.blobs and self._explosion is None and not self._nonfinite_seen:
+            self._check_growth(it)
         self._check_blobs(it)
         self._check_norms(it)
         self._check_loss(it)
@@ -227,16 +233,46 @@ class Doctor:
             if is_finite(norms.l2_diff) and norms.l2_diff > 0:
                 self._first_l2 = norms.l2_diff
             return
-        if not self._explode_seen and (
-            not is_finite(norms.l2_diff) or norms.l2_diff > EXPLODE_FACTOR * self._first_l2
+        if self._global_seen or (
+            is_finite(norms.l2_diff) and norms.l2_diff <= EXPLODE_FACTOR * self._first_l2
         ):
-            self._explode_seen = True
-            self.add(Diagnosis(
+            return
+        self._global_seen = True
+        if self._explosion is None:
+            self._explosion = Diagnosis(
                 "exploding-gradients", "error",
-                f"gradients explode from iteration {it.number}: the L2 norm of all param"
-                f" diffs is {norms.l2_diff:g}, {EXPLODE_FACTOR:g}x or more the first one"
-                f" ({self._first_l2:g}); lower base_lr or clip gradients (clip_gradients)",
-                it.number, lines=[norms.line]))
+                f"gradients explode from iteration {it.number}: {self._global(norms)}; lower"
+                " base_lr or clip gradients (clip_gradients)",
+                it.number, lines=[norms.line])
+            self.add(self._explosion)
+        else:  # the explosion was found in a layer first: the global norm follows
+            found = self._explosion
+            found.message = found.message.replace(
+                "; lower", f"; at iteration {it.number} {self._global(norms)}; lower", 1)
+            found.lines = sorted({*found.lines, norms.line})
+
+    def _global(self, norms: NetNorms) -> str:
+        return (f"the L2 norm of all param diffs is {norms.l2_diff:g}, {EXPLODE_FACTOR:g}x or"
+                f" more the first one ({self._first_l2:g})")
+
+    def _check_growth(self, it: Iteration) -> None:
+        """Which layer's values grow by orders of magnitude first (debug_info)."""
+        found = self._growth.check(it)
+        if found is None:
+            return
+        where = (f"values explode from iteration {found.iteration}, starting in layer"
+                 f" {found.layer}: {found.what}")
+        if self._explosion is None:
+            self._explosion = Diagnosis(
+                "exploding-gradients", "error",
+                f"{where}; lower base_lr (or this layer's lr_mult) or clip gradients"
+                " (clip_gradients)", found.iteration, found.layer, found.blob, found.lines)
+            self.add(self._explosion)
+            return
+        known = self._explosion  # the global norm exploded first: say where
+        known.layer, known.blob = found.layer, found.blob
+        known.message = known.message.replace("; lower", f"; {where}; lower", 1)
+        known.lines = sorted({*known.lines, *found.lines})
 
     def _test(self, test: TestResult) -> None:
         self._last_test = test

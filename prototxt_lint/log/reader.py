@@ -278,6 +278,11 @@ class LogReader:
                     dims = [int(d) for d in found.group(1).split()]
                     run.first_top_shapes.append((self._setting_up, dims))
                 self._setting_up = ""
+            elif " <- " in message:
+                run = self._run()
+                if len(run.net_texts) == 1:
+                    layer, _, bottom = message.partition(" <- ")
+                    run.bottoms.setdefault(layer.strip(), []).append(bottom.strip())
 
     def _start_block(self, owner: str, lineno: int) -> None:
         self._block = []
@@ -291,6 +296,7 @@ class LogReader:
             self._flush()
             for old in self.runs:  # only the last run's texts are kept: bounded memory
                 old.solver_text, old.net_texts, old.first_top_shapes = "", [], []
+                old.bottoms = {}
             self.runs.append(Run(index=len(self.runs), line=lineno))
             self._last_number = -1
             self._start_block("solver", lineno)

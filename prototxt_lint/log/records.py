@@ -95,6 +95,8 @@ class Run:
     solver_line: int = 0  # the log line of the solver text's first line
     net_texts: list[tuple[int, str]] = field(default_factory=list)  # (first line, text)
     first_top_shapes: list[tuple[str, list[int]]] = field(default_factory=list)
+    #: the train net's layers and their bottom blobs, from set-up (``ip1 <- pool1``)
+    bottoms: dict[str, list[str]] = field(default_factory=dict)
     restored_from: str = ""
     policy: str = ""
     done_line: int = 0
