@@ -47,6 +47,8 @@ class Summary:
     last_lr: float | None = None
     last_test: list[tuple[str, float]] = field(default_factory=list)
     lines: int = 0
+    solver_threads: int = 1  # more than 1: a multi-GPU run (one solver thread per GPU)
+    worker_lines: int = 0  # the other solvers' lines, skipped
 
 
 class Doctor:
@@ -308,6 +310,8 @@ class Doctor:
     def finish(self, reader: LogReader) -> list[Diagnosis]:
         s = self.summary
         s.lines = reader.lines
+        s.solver_threads = max((1 + len(r.worker_threads) for r in reader.runs), default=1)
+        s.worker_lines = reader.worker_lines
         for key, (number, line) in self._zero_diff.items():
             if key not in self._some_diff:
                 layer, _, index = key.partition("/")
@@ -378,6 +382,8 @@ class Doctor:
             f" {s.last_loss:g} at iteration {s.last_iteration}"
             + (f", lr {s.last_lr:g}" if s.last_lr is not None else "")
             + (f"; last test: {test}" if test else "")
+            + (f"; multi-GPU: {s.solver_threads} solver threads, the {s.worker_lines} lines"
+               " of the worker solvers skipped" if s.solver_threads > 1 else "")
         )
 
 

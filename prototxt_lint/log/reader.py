@@ -32,7 +32,7 @@ from prototxt_lint.log.records import (
 MAX_BLOCK_CHARS = 2 * 1024 * 1024
 
 GLOG = re.compile(
-    r"([IWEF])\d{4}(?:\d{4})? +[\d:.]+ +\d+ ([\w.+\-]+:\d+)\] ?(.*)"
+    r"([IWEF])\d{4}(?:\d{4})? +[\d:.]+ +(\d+) ([\w.+\-]+:\d+)\] ?(.*)"
 )
 BLOB = re.compile(
     r"\[(Forward|Backward)\] Layer (\S+), (top|bottom|param) blob (\S+) (data|diff): (\S+)"
@@ -178,6 +178,8 @@ class LogReader:
         self._block_owner = ""
         self._setting_up = ""
         self._out: list[Event] = []
+        #: solver and debug_info lines of other solver threads than the root's (multi-GPU)
+        self.worker_lines = 0
 
     # -- assembling -------------------------------------------------------------------
     def _run(self) -> Run:
@@ -241,8 +243,8 @@ class LogReader:
                 continue
             self.glog_lines += 1
             self._end_block()
-            level, where, message = match.groups()
-            self._glog(lineno, level, where, message)
+            level, thread, where, message = match.groups()
+            self._glog(lineno, level, thread, where, message)
             if self._out:
                 yield from self._out
                 self._out = []
@@ -251,17 +253,25 @@ class LogReader:
         yield from self._out
         self._out = []
 
-    def _glog(self, lineno: int, level: str, where: str, message: str) -> None:
+    def _glog(self, lineno: int, level: str, thread: str, where: str, message: str) -> None:
         if level == "F":
             self._flush()
             self._out.append(Fatal(message=message, source=where, line=lineno))
             return
         file = where.partition(":")[0]
         if file == "net.cpp" and message.startswith("    ["):
+            if self._worker(thread):
+                return
             self._debug(lineno, message.strip())
             return
         if file == "solver.cpp" or file == "sgd_solver.cpp":
+            # only the root solver's thread displays and starts a run; another thread's
+            # lines are a multi-GPU worker's (some Caffe versions print each one's lr)
+            if self._worker(thread) and not (
+                    message.startswith("Initializing solver") or DISPLAY.match(message)):
+                return
             self._solver(lineno, message)
+            self._run().root_thread = thread
             return
         if file == "caffe.cpp" and message.startswith("Resuming from "):
             self._run().restored_from = message[len("Resuming from "):].strip()
@@ -283,6 +293,15 @@ class LogReader:
                 if len(run.net_texts) == 1:
                     layer, _, bottom = message.partition(" <- ")
                     run.bottoms.setdefault(layer.strip(), []).append(bottom.strip())
+
+    def _worker(self, thread: str) -> bool:
+        """Is ``thread`` another solver's than the root's? (counted when it is)"""
+        run = self.runs[-1] if self.runs else None
+        if run is None or not run.root_thread or thread == run.root_thread:
+            return False
+        self.worker_lines += 1
+        run.worker_threads.add(thread)
+        return True
 
     def _start_block(self, owner: str, lineno: int) -> None:
         self._block = []

@@ -97,6 +97,9 @@ class Run:
     first_top_shapes: list[tuple[str, list[int]]] = field(default_factory=list)
     #: the train net's layers and their bottom blobs, from set-up (``ip1 <- pool1``)
     bottoms: dict[str, list[str]] = field(default_factory=dict)
+    #: the thread id of the root solver (multi-GPU: the others are workers, skipped)
+    root_thread: str = ""
+    worker_threads: set[str] = field(default_factory=set)
     restored_from: str = ""
     policy: str = ""
     done_line: int = 0
