@@ -359,3 +359,27 @@ def test_regenerated_log_gives_the_same_diagnosis(tmp_path: Path) -> None:
         sys.path.pop(0)
     log = make_logs.make("ave_pool_stride", tmp_path, oracle.parent / "caffe")
     assert brief(log) == brief(LOGS / "ave_pool_stride" / "caffe.log")
+
+
+@pytest.mark.parametrize("case", ["huge_lr", "huge_lr_mult", "bn_global_stats",
+                                  "unscaled_input", "healthy"])
+def test_fast_checks_of_usual_iterations_find_what_value_by_value_does(
+        case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An iteration laid out like the run's others is checked with list operations; the same
+    log checked value by value (no layout ever fits) gives the same raw diagnoses, including
+    the zero param diffs of BatchNorm that examine() drops later."""
+    from prototxt_lint.log.diagnose import diagnose
+    from prototxt_lint.log.layout import Layout
+    from prototxt_lint.log.reader import LogReader, LogSource
+
+    def raw() -> list[tuple[object, ...]]:
+        found, _ = diagnose(LogReader(LogSource.open(str(LOGS / case / "caffe.log"))))
+        return [(d.kind, d.iteration, d.layer, d.blob, d.lines, d.message) for d in found]
+
+    fast = raw()
+    monkeypatch.setattr(Layout, "fits", lambda self, blobs: False)
+    assert raw() == fast
+    if case == "bn_global_stats":
+        assert [d[:5] for d in fast if d[0] == "zero-gradients"] == [
+            ("zero-gradients", 0, "bn1", f"param blob {i}", [line])
+            for i, line in ((0, 543), (1, 544), (2, 545))]

@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 
 from prototxt_lint.log.explain import explain_fatal
 from prototxt_lint.log.growth import Growth
+from prototxt_lint.log.layout import Layout
 from prototxt_lint.log.reader import Event, LogReader
-from prototxt_lint.log.records import Fatal, Iteration, NetNorms, Run, TestResult, is_finite
+from prototxt_lint.log.records import (
+    BlobStat,
+    Fatal,
+    Iteration,
+    NetNorms,
+    Run,
+    TestResult,
+    is_finite,
+)
 
 #: SoftmaxWithLoss clamps each sample's probability at FLT_MIN: -log(FLT_MIN).
 CLAMP = 87.3365
@@ -70,6 +79,8 @@ class Doctor:
         self._first_l2: float | None = None
         self._dead: dict[str, tuple[int, int, int]] = {}  # layer -> (run length, first it, line)
         self._dead_reported: set[str] = set()
+        self._layout: Layout | None = None
+        self._pending_diffs: list[tuple[int, str]] = []  # param diffs not yet seen non-zero
         self._lrs: set[float] = set()
         self._lr_first_line = 0
         self._zero_diff: dict[str, tuple[int, int]] = {}
@@ -123,8 +134,54 @@ class Doctor:
         self._check_lr(it)
 
     def _check_blobs(self, it: Iteration) -> None:
+        if not it.blobs:
+            return
+        layout = self._layout
+        if layout is None or not layout.fits(it.blobs):
+            self._slow_blobs(it)
+            self._layout = Layout(it.blobs)
+            return
+        blobs = it.blobs
+        if not self._layer_nonfinite_seen and not is_finite(sum([b.value for b in blobs])):
+            self._check_nonfinite(it)  # a nan or inf (or a sum that overflowed): find it
+        pending = self._pending_diffs
+        if pending:
+            for i, name in pending:
+                b = blobs[i]
+                if b.value == 0:
+                    if name not in self._zero_diff:
+                        self._zero_diff[name] = (it.number, b.line)
+                else:
+                    self._some_diff.add(name)
+            self._pending_diffs = [(i, n) for i, n in pending if n not in self._some_diff]
+        for i, j in layout.relus:
+            self._relu(it, blobs[i], blobs[j].value)
+
+    def _slow_blobs(self, it: Iteration) -> None:
+        """Every value, one by one: an iteration whose layout is new or different."""
+        self._check_nonfinite(it)
         for b in it.blobs:
-            if not self._layer_nonfinite_seen and not is_finite(b.value):
+            if b.role == "param" and b.kind == "diff":
+                name = f"{b.layer}/{b.blob}"
+                if b.value == 0:
+                    if name not in self._zero_diff:
+                        self._zero_diff[name] = (it.number, b.line)
+                else:
+                    self._some_diff.add(name)
+        self._pending_diffs = [(i, n) for i, n in (Layout(it.blobs).param_diffs)
+                               if n not in self._some_diff]
+        tops: dict[str, float] = {}
+        for b in it.blobs:
+            if b.direction == "forward" and b.role == "top":
+                tops.setdefault(b.blob, b.value)
+                if "relu" in b.layer.lower():
+                    self._relu(it, b, tops[b.blob])
+
+    def _check_nonfinite(self, it: Iteration) -> None:
+        if self._layer_nonfinite_seen:
+            return
+        for b in it.blobs:
+            if not is_finite(b.value):
                 kind = "first-nonfinite-layer" if self._nonfinite_seen else "first-nonfinite"
                 self._nonfinite_seen = self._layer_nonfinite_seen = True
                 what = "nan" if math.isnan(b.value) else "inf"
@@ -134,34 +191,25 @@ class Doctor:
                     f"first {what} at iteration {it.number}: {b.direction} pass, layer"
                     f" {b.layer}, {b.role} blob {b.blob} {b.kind}",
                     it.number, b.layer, blob, [b.line]))
-            key = f"{b.layer}/{b.blob}"
-            if b.role == "param" and b.kind == "diff":
-                if b.value == 0:
-                    if key not in self._zero_diff:
-                        self._zero_diff[key] = (it.number, b.line)
-                else:
-                    self._some_diff.add(key)
-        self._check_relu(it)
+                return
 
-    def _check_relu(self, it: Iteration) -> None:
-        tops: dict[str, float] = {}
-        for b in it.blobs:
-            if b.direction == "forward" and b.role == "top":
-                tops.setdefault(b.blob, b.value)
-                if b.value == 0 and tops[b.blob] != 0 and "relu" in b.layer.lower():
-                    count, first, line = self._dead.get(b.layer, (0, it.number, b.line))
-                    count += 1
-                    self._dead[b.layer] = (count, first, line)
-                    if count >= DEAD_RUN and b.layer not in self._dead_reported:
-                        self._dead_reported.add(b.layer)
-                        self.add(Diagnosis(
-                            "dead-relu", "warning",
-                            f"ReLU {b.layer} outputs only zeros from iteration {first}"
-                            f" ({count} debug_info iterations in a row; its input"
-                            f" {b.blob} was non-zero): every unit is dead, nothing before"
-                            " it learns", first, b.layer, b.blob, [line, b.line]))
-                elif "relu" in b.layer.lower() and b.value != 0:
-                    self._dead.pop(b.layer, None)
+    def _relu(self, it: Iteration, b: BlobStat, before: float) -> None:
+        """A ReLU's top ``b``; ``before``: the value its blob had from the layer before it
+        (an in-place ReLU's input)."""
+        if b.value == 0 and before != 0:
+            count, first, line = self._dead.get(b.layer, (0, it.number, b.line))
+            count += 1
+            self._dead[b.layer] = (count, first, line)
+            if count >= DEAD_RUN and b.layer not in self._dead_reported:
+                self._dead_reported.add(b.layer)
+                self.add(Diagnosis(
+                    "dead-relu", "warning",
+                    f"ReLU {b.layer} outputs only zeros from iteration {first}"
+                    f" ({count} debug_info iterations in a row; its input"
+                    f" {b.blob} was non-zero): every unit is dead, nothing before"
+                    " it learns", first, b.layer, b.blob, [line, b.line]))
+        elif b.value != 0:
+            self._dead.pop(b.layer, None)
 
     def _check_loss(self, it: Iteration) -> None:
         loss = it.loss

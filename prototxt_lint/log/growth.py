@@ -14,8 +14,11 @@ is where the values explode (its weights, updated by the solver, usually grew wi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from operator import ge
 
+from prototxt_lint.log.layout import Key, Layout, key
 from prototxt_lint.log.records import BlobStat, Iteration, is_finite
 
 #: A series this many times its first value has exploded (orders of magnitude).
@@ -23,13 +26,6 @@ FACTOR = 1e4
 #: ... and it is large in absolute terms too: a mean |value| above this (a tiny baseline,
 #: say a bias diff of 1e-9 growing to 1e-4, is not an explosion).
 FLOOR = 1.0
-
-Key = tuple[str, str, str, str, str]
-
-
-def key(b: BlobStat) -> Key:
-    return (b.direction, b.layer, b.role, b.blob, b.kind)
-
 
 @dataclass
 class Explosion:
@@ -51,11 +47,14 @@ class Growth:
     def __init__(self) -> None:
         self.base: dict[Key, tuple[float, int, int]] = {}  # key -> (value, iteration, line)
         self.bottoms: dict[str, list[str]] = {}
+        self._layout: Layout | None = None
+        self._limits: list[float] = []  # per position of the layout: the least explosion
 
     def reset(self, bottoms: dict[str, list[str]]) -> None:
         """A new run: new baselines; ``bottoms`` maps each train-net layer to its bottoms."""
         self.base = {}
         self.bottoms = bottoms
+        self._layout = None
 
     def _growth(self, b: BlobStat) -> float:
         """The value over its baseline (0 if either is 0 or not finite)."""
@@ -66,6 +65,24 @@ class Growth:
 
     def check(self, it: Iteration) -> Explosion | None:
         """The explosion, if it starts at ``it``; records the baselines of new series."""
+        layout = self._layout
+        if layout is not None and layout.fits(it.blobs):
+            # in C: is any value at its limit? (Caffe prints mean absolute values: >= 0)
+            if not any(map(ge, [b.value for b in it.blobs], self._limits)):
+                return None
+            return self._check(it)
+        found = self._check(it)
+        self._layout = layout = Layout(it.blobs)
+        self._limits = [self._limit(k) for k in layout.keys]
+        return found
+
+    def _limit(self, k: Key) -> float:
+        base = self.base.get(k)
+        if base is None or base[0] <= 0:
+            return math.inf
+        return max(FACTOR * base[0], FLOOR)
+
+    def _check(self, it: Iteration) -> Explosion | None:
         first: BlobStat | None = None
         for b in it.blobs:
             k = key(b)
