@@ -8,8 +8,9 @@ explosion starts. Which layer starts it is not simply the first line to cross th
 a layer's output inherits the growth of its input, so a layer after the culprit often crosses
 first. Each layer's *own* gain is the growth of its top blobs divided by the growth of its
 bottom blobs (as the forward pass produced them: Caffe prints the forward in layer order and
-names every layer's bottoms at set-up, ``ip1 <- pool1``); the layer with the largest own gain
-is where the values explode (its weights, updated by the solver, usually grew with it).
+names every layer's bottoms at set-up, ``ip1 <- pool1``; a log cut before them: the layer
+printed before it); the layer with the largest own gain is where the values explode (its
+weights, updated by the solver, usually grew with it).
 """
 
 from __future__ import annotations

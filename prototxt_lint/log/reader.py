@@ -78,7 +78,7 @@ class LogSource:
         self.name = name
         self.stream = stream
         self.bytes_read = 0
-        #: called with the bytes read so far every 65,536 lines (a progress bar)
+        #: called with the bytes read so far after each chunk (a progress bar)
         self.progress: Callable[[int], None] | None = None
 
     @classmethod
@@ -129,7 +129,7 @@ class LogSource:
         return cls(name, buffered)
 
     def batches(self) -> Iterator[list[str]]:
-        """The lines, decoded and without their ends, a megabyte at a time (decoding and
+        """The lines, decoded and without their ends, CHUNK bytes at a time (decoding and
         splitting a whole chunk at once is several times faster than line by line)."""
         progress = self.progress
         tail = b""
