@@ -193,6 +193,9 @@ CASES: dict[str, tuple[str, str]] = {
     # though ip2 after it is the first to grow 1e4x (it compounds ip1's growth)
     "huge_lr_mult": (net(lr_mult(data(label=RANDOM) + conv() + relu("relu1", "conv1") + pool()
                                  + head(), "ip1", 1e5)), solver(max_iter=10)),
+    # the same on the first layer (lr_mult 1e6 on conv1): ip1 crosses 1e4x first, conv1 starts it
+    "huge_lr_mult_conv1": (net(lr_mult(data(label=RANDOM) + conv() + relu("relu1", "conv1")
+                                       + pool() + head(), "conv1", 1e6)), solver(max_iter=10)),
     "bn_global_stats": (net(data(label=RANDOM) + conv() + batchnorm()
                             + relu("relu1", "conv1") + pool() + head()), solver()),
     "unscaled_input": (net(data(filler='type: "uniform" min: 0 max: 255',

@@ -159,6 +159,20 @@ def test_one_layer_with_a_huge_lr_mult_explodes_first() -> None:
     assert lines[449 - 1].endswith("[Forward] Layer ip1, top blob ip1 data: 0.8656")
 
 
+def test_first_layer_with_a_huge_lr_mult_explodes_first() -> None:
+    """The same with lr_mult 1e6 on conv1: ip1 is the first to grow 1e4x, conv1 (whose
+    output grew 2,570x more than its input, the data, which stays put) is named."""
+    log = LOGS / "huge_lr_mult_conv1" / "caffe.log"
+    assert brief(log) == [
+        ("loss-clamp", 1, "", "", [501], []),
+        ("exploding-gradients", 2, "conv1", "conv1", [444, 506, 507, 511, 531], []),
+        ("dead-relu", 3, "relu2", "ip1", [545, 630], []),
+    ]
+    lines = log.read_text().splitlines()
+    assert lines[506 - 1].endswith("[Forward] Layer conv1, top blob conv1 data: 1802.34")
+    assert lines[507 - 1].endswith("[Forward] Layer conv1, param blob 0 data: 530.321")
+
+
 def test_huge_base_lr_without_debug_info() -> None:
     assert brief(LOGS / "huge_lr_nodebug" / "caffe.log") == [
         ("loss-clamp", 1, "", "", [412], []),
@@ -361,7 +375,8 @@ def test_regenerated_log_gives_the_same_diagnosis(tmp_path: Path) -> None:
     assert brief(log) == brief(LOGS / "ave_pool_stride" / "caffe.log")
 
 
-@pytest.mark.parametrize("case", ["huge_lr", "huge_lr_mult", "bn_global_stats",
+@pytest.mark.parametrize("case", ["huge_lr", "huge_lr_mult", "huge_lr_mult_conv1",
+                                  "bn_global_stats",
                                   "unscaled_input", "healthy"])
 def test_fast_checks_of_usual_iterations_find_what_value_by_value_does(
         case: str, monkeypatch: pytest.MonkeyPatch) -> None:
