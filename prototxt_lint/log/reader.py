@@ -265,7 +265,7 @@ class LogReader:
         for batch in self.source.batches():
             for line in batch:
                 lineno += 1
-                found = debug(line) if line[:1] == "I" else None
+                found = debug(line) if "]     [" in line else None
                 if found is not None:  # the hot path: one debug_info value
                     self.glog_lines += 1
                     if self._block is not None:
