@@ -23,6 +23,7 @@ import os
 import pstats
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 from bench_common import machine, peak_rss_mb, timed_cpu
@@ -98,30 +99,28 @@ def profile(megabytes: int) -> None:
 
 def section(rows: list[str], load: float) -> str:
     size = source().stat().st_size
-    return "\n".join([
-        HEADING,
-        "",
+    where = os.path.relpath(source(), REPO)
+    intro = (
         "`prototxt-lint log` on a large log made by repeating a real debug_info log written by"
-        f" BVLC Caffe (`{source().relative_to(REPO.parent).as_posix()}` beside the checkout,"
-        f" {size / 1024:.0f} KB, so each copy is one more run in the file), side by side with"
-        " `grep -c Iteration` on the same file in the same run; the fastest of several"
-        " interleaved runs of each, the whole process (start-up, reading, diagnosing, linting"
-        f" the printed net). Goal: {GOAL:.0f} MB/s. Measured on {machine()}, load average"
-        f" {load:.2f} (2 cores shared with other jobs), with"
-        " `.venv/bin/python benchmarks/log_throughput.py --write`:",
-        "",
-        *rows,
-        "",
-        "Peak memory does not grow with the log (the lines are read a megabyte at a time; only"
-        " the iteration being assembled and the last run's printed solver and net are kept)."
-        " On a busy machine the wall times vary by 2x or more between runs; the CPU time and"
-        " the ratio to grep are the steadier figures. Where the time goes:"
+        f" BVLC Caffe (`{where}`, {size / 1024:.0f} KB, so each copy is one more run in the"
+        " file), side by side with `grep -c Iteration` on the same file in the same run: the"
+        " fastest of several interleaved runs of each, the whole process (start-up, reading,"
+        f" diagnosing, linting the printed net). Goal: {GOAL:.0f} MB/s. Measured on"
+        f" {machine()}, load average {load:.2f} when the run started (the 2 cores are shared"
+        " with other jobs), with `.venv/bin/python benchmarks/log_throughput.py --write`:"
+    )
+    outro = (
+        "Peak memory does not grow with the log (the lines are read 256 KB at a time; only the"
+        " iteration being assembled and the last run's printed solver and net are kept). On a"
+        " busy machine the wall time is often 2x the CPU time and varies between runs; the CPU"
+        " time and the ratio to grep are the steadier figures. Where the time goes:"
         " `benchmarks/log_throughput.py --profile`. Most lines of a debug_info log are"
         " `[Forward]`/`[Backward]` values: one regular expression reads each whole line, and"
         " the doctor checks an iteration whose lines come in the run's usual order with list"
-        " operations (`prototxt_lint/log/layout.py`) rather than value by value.",
-        "",
-    ])
+        " operations (`prototxt_lint/log/layout.py`) rather than value by value."
+    )
+    return "\n".join([HEADING, "", textwrap.fill(intro, 95), "", *rows, "",
+                      textwrap.fill(outro, 95), ""])
 
 
 def write(text: str) -> None:

@@ -367,7 +367,8 @@ class LogReader:
         message = message.strip()
         if message.startswith("Initializing solver from parameters"):
             self._flush()
-            for old in self.runs:  # only the last run's texts are kept: bounded memory
+            if self.runs:  # only the last run's texts are kept: bounded memory (the runs
+                old = self.runs[-1]  # before it were emptied when their successor started)
                 old.solver_text, old.net_texts, old.first_top_shapes = "", [], []
                 old.bottoms = {}
             self.runs.append(Run(index=len(self.runs), line=lineno))

@@ -27,7 +27,7 @@ class BlobStat:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class NetNorms:
     """``[Backward] All net params (data, diff): L1 norm = (a, b); L2 norm = (c, d)``."""
 
@@ -38,7 +38,7 @@ class NetNorms:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Output:
     """``Train net output #0: loss = 1.37 (* 1 = 1.37 loss)`` or a test net output."""
 
@@ -47,7 +47,7 @@ class Output:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Iteration:
     """One training iteration: its loss and lr as displayed, its train outputs, and (with
     debug_info) the forward and backward values of the ForwardBackward that produced them."""
@@ -63,7 +63,7 @@ class Iteration:
     norms: NetNorms | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class TestResult:
     """``Iteration N, Testing net (#k)`` and the outputs that follow it."""
 
@@ -74,7 +74,7 @@ class TestResult:
     outputs: list[Output] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Fatal:
     """A glog FATAL line (``F... file.cpp:line] message``), or a C library abort such as
     ``double free or corruption (out)``."""
@@ -84,7 +84,7 @@ class Fatal:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """One ``caffe train`` in the log, from ``Initializing solver from parameters``."""
 
