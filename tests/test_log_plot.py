@@ -81,6 +81,20 @@ def test_without_debug_info_no_layer_axes() -> None:
         plt.close(fig)
 
 
+def test_runs_in_one_log_are_not_joined() -> None:
+    """The resume log: iterations 0-8, then a second run from the snapshot, 4-8. The line
+    breaks (a nan) between the runs instead of going back from 8 to 4."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = drawn("resume")
+    try:
+        loss = series(axes[0])["train loss"]
+        assert [x for x, _ in loss] == [*range(9), 8, *range(4, 9)]
+        assert math.isnan(loss[9][1]) and not any(math.isnan(v) for _, v in loss[:9])
+    finally:
+        plt.close(fig)
+
+
 def test_long_series_are_thinned() -> None:
     points = log_plot.Series()
     for n in range(3 * log_plot.MAX_POINTS):

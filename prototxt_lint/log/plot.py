@@ -46,6 +46,11 @@ class Series:
                 self.stride *= 2
         self._seen += 1
 
+    def gap(self) -> None:
+        """Break the line here (a new run in the log starts again from its own iteration)."""
+        if self.points and not math.isnan(self.points[-1][1]):
+            self.points.append((self.points[-1][0], math.nan))
+
 
 class Collected:
     """What the plot draws, read from the log."""
@@ -57,8 +62,17 @@ class Collected:
         self.norm = Series()
         self.data: dict[str, Series] = {}  # "conv1" or "relu1: conv1" -> mean |top data|
         self.diff: dict[str, Series] = {}  # "conv1 param 0" -> mean |param diff|
+        self.run = 0
+
+    def _all(self) -> list[Series]:
+        return [self.train, self.test, self.lr, self.norm, *self.data.values(),
+                *self.diff.values()]
 
     def iteration(self, it: Iteration) -> None:
+        if it.run != self.run:
+            self.run = it.run
+            for drawn in self._all():
+                drawn.gap()
         if it.loss is not None:
             self.train.add(it.number, _finite(it.loss))
         if it.lr is not None:
