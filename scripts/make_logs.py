@@ -161,7 +161,7 @@ def net(body: str) -> str:
 
 
 def solver(base_lr: float = 0.01, policy: str = "fixed", max_iter: int | None = 8,
-           debug: bool = True, extra: str = "") -> str:
+           debug: bool = True, extra: str = "", display: int = 1) -> str:
     lines = [
         'net: "net.prototxt"',
         "test_iter: 1",
@@ -169,7 +169,7 @@ def solver(base_lr: float = 0.01, policy: str = "fixed", max_iter: int | None = 
         f"base_lr: {base_lr:g}",
         f'lr_policy: "{policy}"',
         "momentum: 0.9",
-        "display: 1",
+        f"display: {display}",
         "random_seed: 1",
         "solver_mode: CPU",
         'snapshot_prefix: "tiny"',
@@ -223,6 +223,9 @@ CASES: dict[str, tuple[str, str]] = {
                               + phase_data("TEST", 'type: "constant" value: 2') + conv()
                               + relu("relu1", "conv1") + pool() + head()),
                           solver(debug=False)),
+    # display: 0 with debug_info: the values of every iteration, no loss or lr line
+    "no_display": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
+                   solver(max_iter=4, display=0)),
     "poly_no_max_iter": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
                          solver(policy="poly", max_iter=None, debug=False,
                                 extra="power: 1\n")),

@@ -298,6 +298,31 @@ def test_gzip_crlf_truncated_noise_and_two_runs(tmp_path: Path) -> None:
     assert len(runs) == 2
 
 
+def test_display_zero_is_not_zero_iterations() -> None:
+    """display: 0 (with debug_info): Caffe prints no train iteration at all, not even the
+    debug values (set_debug_info(display && debug_info)), but it tested at iteration 4, so
+    it trained: no zero-iterations error."""
+    result = examine(str(LOGS / "no_display" / "caffe.log"))
+    assert result.diagnoses == []
+    assert result.doctor.healthy() == (
+        "healthy: no training iteration displayed (display is 0, or larger than max_iter);"
+        " last test at iteration 4: accuracy 1, loss 0.385229"
+    )
+
+
+def test_log_cut_during_set_up(tmp_path: Path) -> None:
+    """The first 100 lines of a real log (the job still starting, or a cut copy): no
+    iteration to judge, said as such, not a traceback."""
+    lines = (LOGS / "healthy" / "caffe.log").read_bytes().split(b"\n")[:100]
+    path = tmp_path / "cut.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert brief(path, with_net=False) == [("no-iterations", None, "", "", [100], [])]
+    result = run_cli(str(path))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith(f"{path}:100: info no-iterations: the log has no training"
+                                    " iteration: it ends at line 100 before the first one")
+
+
 def test_stdin() -> None:
     data = (LOGS / "poly_no_max_iter" / "caffe.log").read_bytes()
     result = run_cli("-", "--format", "json", stdin=data)

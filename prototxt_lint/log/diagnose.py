@@ -377,7 +377,8 @@ class Doctor:
                     f" ({next(iter(self._lrs)):g}): a schedule parameter (gamma, power,"
                     " stepvalue) is missing", lines=[self._lr_first_line],
                     rules=["S106", "S107", "S108"]))
-        if self.runs and s.last_iteration in (0, None) and not any(
+        tested = self._last_test.iteration if self._last_test is not None else 0
+        if self.runs and s.last_iteration in (0, None) and not tested and not any(
             d.kind == "fatal" for d in self.diagnoses
         ) and self.runs[-1].done_line:
             self.add(Diagnosis(
@@ -385,6 +386,13 @@ class Doctor:
                 "Optimization Done after iteration 0: Caffe trained zero iterations"
                 " (max_iter missing or 0; with poly its default 0 is used)",
                 0, lines=[self.runs[-1].done_line], rules=["S101", "S102"]))
+        if not s.iterations and not self.diagnoses and self._last_test is None and not (
+                self.runs and self.runs[-1].done_line):
+            self.add(Diagnosis(
+                "no-iterations", "info",
+                f"the log has no training iteration: it ends at line {reader.lines} before"
+                " the first one (the run is still setting up, or its output was cut)",
+                lines=[reader.lines]))
         self._check_chance()
         self._check_test_gap()
         return self.diagnoses
@@ -425,6 +433,10 @@ class Doctor:
     def healthy(self) -> str:
         s = self.summary
         test = ", ".join(f"{n} {v:g}" for n, v in s.last_test)
+        if s.first_loss is None or s.last_loss is None:  # display: 0
+            at = f" at iteration {self._last_test.iteration}" if self._last_test else ""
+            return ("healthy: no training iteration displayed (display is 0, or larger"
+                    " than max_iter)" + (f"; last test{at}: {test}" if test else ""))
         return (
             f"healthy: {s.iterations} iterations displayed, loss {s.first_loss:g} ->"
             f" {s.last_loss:g} at iteration {s.last_iteration}"
