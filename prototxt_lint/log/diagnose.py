@@ -126,8 +126,9 @@ class Doctor:
         if it.lr is not None:
             s.last_lr = it.lr
         self._last_train = it
-        if it.blobs and self._explosion is None and not self._nonfinite_seen:
-            self._check_growth(it)
+        if it.blobs and not self._nonfinite_seen and (
+                self._explosion is None or not self._explosion.layer):
+            self._check_growth(it)  # until the layer an explosion starts in is known
         self._check_blobs(it)
         self._check_norms(it)
         self._check_loss(it)
