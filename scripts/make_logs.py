@@ -130,6 +130,14 @@ layer {{
 """
 
 
+def lr_mult(body: str, layer: str, mult: float) -> str:
+    """``body`` with ``param { lr_mult: mult }`` on the weights and bias of ``layer``."""
+    start = body.index(f'  name: "{layer}"\n')
+    end = body.index("\n", body.index("  top:", start)) + 1
+    params = f"  param {{ lr_mult: {mult:g} }}\n" * 2
+    return body[:end] + params + body[end:]
+
+
 def batchnorm() -> str:
     return """layer {
   name: "bn1"
@@ -153,7 +161,7 @@ def net(body: str) -> str:
 
 
 def solver(base_lr: float = 0.01, policy: str = "fixed", max_iter: int | None = 8,
-           debug: bool = True, extra: str = "") -> str:
+           debug: bool = True, extra: str = "", display: int = 1) -> str:
     lines = [
         'net: "net.prototxt"',
         "test_iter: 1",
@@ -161,7 +169,7 @@ def solver(base_lr: float = 0.01, policy: str = "fixed", max_iter: int | None = 
         f"base_lr: {base_lr:g}",
         f'lr_policy: "{policy}"',
         "momentum: 0.9",
-        "display: 1",
+        f"display: {display}",
         "random_seed: 1",
         "solver_mode: CPU",
         'snapshot_prefix: "tiny"',
@@ -181,6 +189,13 @@ CASES: dict[str, tuple[str, str]] = {
                 solver(base_lr=1000, max_iter=10)),
     "huge_lr_nodebug": (net(data(label=RANDOM) + conv() + relu("relu1", "conv1") + pool() + head()),
                         solver(base_lr=1000, max_iter=10, debug=False)),
+    # one layer's lr is huge (lr_mult 1e5 on ip1, base_lr 0.01): its values explode first,
+    # though ip2 after it is the first to grow 1e4x (it compounds ip1's growth)
+    "huge_lr_mult": (net(lr_mult(data(label=RANDOM) + conv() + relu("relu1", "conv1") + pool()
+                                 + head(), "ip1", 1e5)), solver(max_iter=10)),
+    # the same on the first layer (lr_mult 1e6 on conv1): ip1 crosses 1e4x first, conv1 starts it
+    "huge_lr_mult_conv1": (net(lr_mult(data(label=RANDOM) + conv() + relu("relu1", "conv1")
+                                       + pool() + head(), "conv1", 1e6)), solver(max_iter=10)),
     "bn_global_stats": (net(data(label=RANDOM) + conv() + batchnorm()
                             + relu("relu1", "conv1") + pool() + head()), solver()),
     "unscaled_input": (net(data(filler='type: "uniform" min: 0 max: 255',
@@ -208,6 +223,9 @@ CASES: dict[str, tuple[str, str]] = {
                               + phase_data("TEST", 'type: "constant" value: 2') + conv()
                               + relu("relu1", "conv1") + pool() + head()),
                           solver(debug=False)),
+    # display: 0 with debug_info: the values of every iteration, no loss or lr line
+    "no_display": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
+                   solver(max_iter=4, display=0)),
     "poly_no_max_iter": (net(data() + conv() + relu("relu1", "conv1") + pool() + head()),
                          solver(policy="poly", max_iter=None, debug=False,
                                 extra="power: 1\n")),

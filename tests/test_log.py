@@ -59,7 +59,7 @@ def test_shared_healthy_log_is_healthy() -> None:
 @needs_shared("caffe-logs")
 def test_shared_diverging_debug_log() -> None:
     assert brief(SHARED_LOGS / "diverge_debug.log") == [
-        ("exploding-gradients", 1, "", "", [525], []),
+        ("exploding-gradients", 1, "ip1", "ip1", [474, 505, 506, 525], []),
         ("loss-clamp", 1, "", "", [526], []),
         ("first-nonfinite", 5, "", "all net params diff", [649], []),
         ("first-nonfinite-layer", 6, "ip1", "ip1", [660], []),
@@ -123,13 +123,54 @@ def test_net_and_solver_printed_in_the_log_are_linted(case: str, index: int, cod
 
 def test_huge_base_lr() -> None:
     assert brief(LOGS / "huge_lr" / "caffe.log") == [
-        ("exploding-gradients", 1, "", "", [488], []),
+        ("exploding-gradients", 1, "ip1", "ip1", [437, 468, 469, 488], []),
         ("loss-clamp", 1, "", "", [489], []),
         ("first-nonfinite", 3, "ip2", "ip2", [534], []),
         ("loss-nonfinite", 3, "", "", [551], []),
         ("accuracy-with-nan", 4, "", "", [575, 576], []),
         ("libc-abort", None, "", "", [804], ["N201"]),
     ]
+
+
+def test_one_layer_with_a_huge_lr_mult_explodes_first() -> None:
+    """lr_mult 1e5 on ip1 only (base_lr 0.01): ip2, after it, is the first series to grow
+    1e4x (it compounds ip1's growth), but ip1 is where the values explode: its output grew
+    1050x more than its input, its weights 702x; conv1 before it stays put. The global L2
+    norm of the param diffs follows one iteration later."""
+    log = LOGS / "huge_lr_mult" / "caffe.log"
+    assert brief(log) == [
+        ("loss-clamp", 1, "", "", [501], []),
+        ("exploding-gradients", 2, "ip1", "ip1", [449, 511, 512, 515, 562], []),
+        ("dead-relu", 6, "relu2", "ip1", [661, 746], []),
+    ]
+    result = examine(str(log), net=str(log.parent / "net.prototxt"))
+    explosion = result.diagnoses[1]
+    assert explosion.message == (
+        "values explode from iteration 2, starting in layer ip1: top blob ip1 data 0.866 at"
+        " iteration 0 -> 907 at iteration 2 (1.05e+03x), 1.05e+03x more than its input"
+        " grew; its param blob 0 data 0.0876 -> 61.5 (702x); ip2, after it, is the first to"
+        " reach 10000x (top blob ip2 data 0.393 -> 6.37e+03); at iteration 3 the L2 norm of"
+        " all param diffs is 141770, 10000x or more the first one (1.10215); lower base_lr"
+        " (or this layer's lr_mult) or clip gradients (clip_gradients)"
+    )
+    assert explosion.where == f"{log.parent / 'net.prototxt'}:43"
+    lines = log.read_text().splitlines()
+    assert lines[511 - 1].endswith("[Forward] Layer ip1, top blob ip1 data: 907.151")
+    assert lines[449 - 1].endswith("[Forward] Layer ip1, top blob ip1 data: 0.8656")
+
+
+def test_first_layer_with_a_huge_lr_mult_explodes_first() -> None:
+    """The same with lr_mult 1e6 on conv1: ip1 is the first to grow 1e4x, conv1 (whose
+    output grew 2,570x more than its input, the data, which stays put) is named."""
+    log = LOGS / "huge_lr_mult_conv1" / "caffe.log"
+    assert brief(log) == [
+        ("loss-clamp", 1, "", "", [501], []),
+        ("exploding-gradients", 2, "conv1", "conv1", [444, 506, 507, 511, 531], []),
+        ("dead-relu", 3, "relu2", "ip1", [545, 630], []),
+    ]
+    lines = log.read_text().splitlines()
+    assert lines[506 - 1].endswith("[Forward] Layer conv1, top blob conv1 data: 1802.34")
+    assert lines[507 - 1].endswith("[Forward] Layer conv1, param blob 0 data: 530.321")
 
 
 def test_huge_base_lr_without_debug_info() -> None:
@@ -144,6 +185,7 @@ def test_huge_base_lr_without_debug_info() -> None:
 def test_batchnorm_global_stats_in_train() -> None:
     assert brief(LOGS / "bn_global_stats" / "caffe.log") == [
         ("loss-clamp", 0, "", "", [549], ["N211"]),
+        ("exploding-gradients", 3, "ip1", "ip1", [521, 656], []),
         ("dead-relu", 2, "relu2", "ip1", [614, 734], []),
     ]
 
@@ -256,6 +298,31 @@ def test_gzip_crlf_truncated_noise_and_two_runs(tmp_path: Path) -> None:
     assert len(runs) == 2
 
 
+def test_display_zero_is_not_zero_iterations() -> None:
+    """display: 0 (with debug_info): Caffe prints no train iteration at all, not even the
+    debug values (set_debug_info(display && debug_info)), but it tested at iteration 4, so
+    it trained: no zero-iterations error."""
+    result = examine(str(LOGS / "no_display" / "caffe.log"))
+    assert result.diagnoses == []
+    assert result.doctor.healthy() == (
+        "healthy: no training iteration displayed (display is 0, or larger than max_iter);"
+        " last test at iteration 4: accuracy 1, loss 0.385229"
+    )
+
+
+def test_log_cut_during_set_up(tmp_path: Path) -> None:
+    """The first 100 lines of a real log (the job still starting, or a cut copy): no
+    iteration to judge, said as such, not a traceback."""
+    lines = (LOGS / "healthy" / "caffe.log").read_bytes().split(b"\n")[:100]
+    path = tmp_path / "cut.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert brief(path, with_net=False) == [("no-iterations", None, "", "", [100], [])]
+    result = run_cli(str(path))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith(f"{path}:100: info no-iterations: the log has no training"
+                                    " iteration: it ends at line 100 before the first one")
+
+
 def test_stdin() -> None:
     data = (LOGS / "poly_no_max_iter" / "caffe.log").read_bytes()
     result = run_cli("-", "--format", "json", stdin=data)
@@ -331,3 +398,28 @@ def test_regenerated_log_gives_the_same_diagnosis(tmp_path: Path) -> None:
         sys.path.pop(0)
     log = make_logs.make("ave_pool_stride", tmp_path, oracle.parent / "caffe")
     assert brief(log) == brief(LOGS / "ave_pool_stride" / "caffe.log")
+
+
+@pytest.mark.parametrize("case", ["huge_lr", "huge_lr_mult", "huge_lr_mult_conv1",
+                                  "bn_global_stats",
+                                  "unscaled_input", "healthy"])
+def test_fast_checks_of_usual_iterations_find_what_value_by_value_does(
+        case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An iteration laid out like the run's others is checked with list operations; the same
+    log checked value by value (no layout ever fits) gives the same raw diagnoses, including
+    the zero param diffs of BatchNorm that examine() drops later."""
+    from prototxt_lint.log.diagnose import diagnose
+    from prototxt_lint.log.layout import Layout
+    from prototxt_lint.log.reader import LogReader, LogSource
+
+    def raw() -> list[tuple[object, ...]]:
+        found, _ = diagnose(LogReader(LogSource.open(str(LOGS / case / "caffe.log"))))
+        return [(d.kind, d.iteration, d.layer, d.blob, d.lines, d.message) for d in found]
+
+    fast = raw()
+    monkeypatch.setattr(Layout, "fits", lambda self, blobs: False)
+    assert raw() == fast
+    if case == "bn_global_stats":
+        assert [d[:5] for d in fast if d[0] == "zero-gradients"] == [
+            ("zero-gradients", 0, "bn1", f"param blob {i}", [line])
+            for i, line in ((0, 543), (1, 544), (2, 545))]

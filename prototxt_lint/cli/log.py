@@ -45,7 +45,8 @@ def _progress_bar(log: str) -> Callable[[int], None] | None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
 @click.option("--plot", "plot_path", default=None, metavar="OUT.png",
-              help="Also draw loss, lr and gradient norms (needs matplotlib: the 'plot' extra).")
+              help="Also draw loss, lr, gradient norms and (debug_info) per-layer data/diff"
+              " norms (needs matplotlib: the 'plot' extra).")
 def log_command(log: str, net: str | None, solver: str | None, fmt: str,
                 plot_path: str | None) -> None:
     """Say what went wrong in a Caffe training run, from its log (`caffe train` stderr;

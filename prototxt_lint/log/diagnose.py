@@ -12,8 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from prototxt_lint.log.explain import explain_fatal
+from prototxt_lint.log.growth import Growth
+from prototxt_lint.log.layout import Layout
 from prototxt_lint.log.reader import Event, LogReader
-from prototxt_lint.log.records import Fatal, Iteration, Run, TestResult, is_finite
+from prototxt_lint.log.records import (
+    BlobStat,
+    Fatal,
+    Iteration,
+    NetNorms,
+    Run,
+    TestResult,
+    is_finite,
+)
 
 #: SoftmaxWithLoss clamps each sample's probability at FLT_MIN: -log(FLT_MIN).
 CLAMP = 87.3365
@@ -46,6 +56,8 @@ class Summary:
     last_lr: float | None = None
     last_test: list[tuple[str, float]] = field(default_factory=list)
     lines: int = 0
+    solver_threads: int = 1  # more than 1: a multi-GPU run (one solver thread per GPU)
+    worker_lines: int = 0  # the other solvers' lines, skipped
 
 
 class Doctor:
@@ -61,10 +73,14 @@ class Doctor:
         self._loss_nonfinite_seen = False
         self._lr_bad_seen = False
         self._clamp_seen = False
-        self._explode_seen = False
+        self._explosion: Diagnosis | None = None
+        self._global_seen = False
+        self._growth = Growth()
         self._first_l2: float | None = None
         self._dead: dict[str, tuple[int, int, int]] = {}  # layer -> (run length, first it, line)
         self._dead_reported: set[str] = set()
+        self._layout: Layout | None = None
+        self._pending_diffs: list[tuple[int, str]] = []  # param diffs not yet seen non-zero
         self._lrs: set[float] = set()
         self._lr_first_line = 0
         self._zero_diff: dict[str, tuple[int, int]] = {}
@@ -89,6 +105,7 @@ class Doctor:
                 self._fatal(event)
             elif isinstance(event, Run):
                 self.runs.append(event)
+                self._growth.reset(event.bottoms)
                 self.summary.runs += 1
 
     def _batch(self) -> int | None:
@@ -109,14 +126,63 @@ class Doctor:
         if it.lr is not None:
             s.last_lr = it.lr
         self._last_train = it
+        if it.blobs and not self._nonfinite_seen and (
+                self._explosion is None or not self._explosion.layer):
+            self._check_growth(it)  # until the layer an explosion starts in is known
         self._check_blobs(it)
         self._check_norms(it)
         self._check_loss(it)
         self._check_lr(it)
 
     def _check_blobs(self, it: Iteration) -> None:
+        if not it.blobs:
+            return
+        layout = self._layout
+        if layout is None or not layout.fits(it.blobs):
+            self._slow_blobs(it)
+            self._layout = Layout(it.blobs)
+            return
+        blobs = it.blobs
+        if not self._layer_nonfinite_seen and not is_finite(sum([b.value for b in blobs])):
+            self._check_nonfinite(it)  # a nan or inf (or a sum that overflowed): find it
+        pending = self._pending_diffs
+        if pending:
+            for i, name in pending:
+                b = blobs[i]
+                if b.value == 0:
+                    if name not in self._zero_diff:
+                        self._zero_diff[name] = (it.number, b.line)
+                else:
+                    self._some_diff.add(name)
+            self._pending_diffs = [(i, n) for i, n in pending if n not in self._some_diff]
+        for i, j in layout.relus:
+            self._relu(it, blobs[i], blobs[j].value)
+
+    def _slow_blobs(self, it: Iteration) -> None:
+        """Every value, one by one: an iteration whose layout is new or different."""
+        self._check_nonfinite(it)
         for b in it.blobs:
-            if not self._layer_nonfinite_seen and not is_finite(b.value):
+            if b.role == "param" and b.kind == "diff":
+                name = f"{b.layer}/{b.blob}"
+                if b.value == 0:
+                    if name not in self._zero_diff:
+                        self._zero_diff[name] = (it.number, b.line)
+                else:
+                    self._some_diff.add(name)
+        self._pending_diffs = [(i, n) for i, n in (Layout(it.blobs).param_diffs)
+                               if n not in self._some_diff]
+        tops: dict[str, float] = {}
+        for b in it.blobs:
+            if b.direction == "forward" and b.role == "top":
+                tops.setdefault(b.blob, b.value)
+                if "relu" in b.layer.lower():
+                    self._relu(it, b, tops[b.blob])
+
+    def _check_nonfinite(self, it: Iteration) -> None:
+        if self._layer_nonfinite_seen:
+            return
+        for b in it.blobs:
+            if not is_finite(b.value):
                 kind = "first-nonfinite-layer" if self._nonfinite_seen else "first-nonfinite"
                 self._nonfinite_seen = self._layer_nonfinite_seen = True
                 what = "nan" if math.isnan(b.value) else "inf"
@@ -126,34 +192,25 @@ class Doctor:
                     f"first {what} at iteration {it.number}: {b.direction} pass, layer"
                     f" {b.layer}, {b.role} blob {b.blob} {b.kind}",
                     it.number, b.layer, blob, [b.line]))
-            key = f"{b.layer}/{b.blob}"
-            if b.role == "param" and b.kind == "diff":
-                if b.value == 0:
-                    if key not in self._zero_diff:
-                        self._zero_diff[key] = (it.number, b.line)
-                else:
-                    self._some_diff.add(key)
-        self._check_relu(it)
+                return
 
-    def _check_relu(self, it: Iteration) -> None:
-        tops: dict[str, float] = {}
-        for b in it.blobs:
-            if b.direction == "forward" and b.role == "top":
-                tops.setdefault(b.blob, b.value)
-                if b.value == 0 and tops[b.blob] != 0 and "relu" in b.layer.lower():
-                    count, first, line = self._dead.get(b.layer, (0, it.number, b.line))
-                    count += 1
-                    self._dead[b.layer] = (count, first, line)
-                    if count >= DEAD_RUN and b.layer not in self._dead_reported:
-                        self._dead_reported.add(b.layer)
-                        self.add(Diagnosis(
-                            "dead-relu", "warning",
-                            f"ReLU {b.layer} outputs only zeros from iteration {first}"
-                            f" ({count} debug_info iterations in a row; its input"
-                            f" {b.blob} was non-zero): every unit is dead, nothing before"
-                            " it learns", first, b.layer, b.blob, [line, b.line]))
-                elif "relu" in b.layer.lower() and b.value != 0:
-                    self._dead.pop(b.layer, None)
+    def _relu(self, it: Iteration, b: BlobStat, before: float) -> None:
+        """A ReLU's top ``b``; ``before``: the value its blob had from the layer before it
+        (an in-place ReLU's input)."""
+        if b.value == 0 and before != 0:
+            count, first, line = self._dead.get(b.layer, (0, it.number, b.line))
+            count += 1
+            self._dead[b.layer] = (count, first, line)
+            if count >= DEAD_RUN and b.layer not in self._dead_reported:
+                self._dead_reported.add(b.layer)
+                self.add(Diagnosis(
+                    "dead-relu", "warning",
+                    f"ReLU {b.layer} outputs only zeros from iteration {first}"
+                    f" ({count} debug_info iterations in a row; its input"
+                    f" {b.blob} was non-zero): every unit is dead, nothing before"
+                    " it learns", first, b.layer, b.blob, [line, b.line]))
+        elif b.value != 0:
+            self._dead.pop(b.layer, None)
 
     def _check_loss(self, it: Iteration) -> None:
         loss = it.loss
@@ -227,16 +284,46 @@ class Doctor:
             if is_finite(norms.l2_diff) and norms.l2_diff > 0:
                 self._first_l2 = norms.l2_diff
             return
-        if not self._explode_seen and (
-            not is_finite(norms.l2_diff) or norms.l2_diff > EXPLODE_FACTOR * self._first_l2
+        if self._global_seen or (
+            is_finite(norms.l2_diff) and norms.l2_diff <= EXPLODE_FACTOR * self._first_l2
         ):
-            self._explode_seen = True
-            self.add(Diagnosis(
+            return
+        self._global_seen = True
+        if self._explosion is None:
+            self._explosion = Diagnosis(
                 "exploding-gradients", "error",
-                f"gradients explode from iteration {it.number}: the L2 norm of all param"
-                f" diffs is {norms.l2_diff:g}, {EXPLODE_FACTOR:g}x or more the first one"
-                f" ({self._first_l2:g}); lower base_lr or clip gradients (clip_gradients)",
-                it.number, lines=[norms.line]))
+                f"gradients explode from iteration {it.number}: {self._global(norms)}; lower"
+                " base_lr or clip gradients (clip_gradients)",
+                it.number, lines=[norms.line])
+            self.add(self._explosion)
+        else:  # the explosion was found in a layer first: the global norm follows
+            found = self._explosion
+            found.message = found.message.replace(
+                "; lower", f"; at iteration {it.number} {self._global(norms)}; lower", 1)
+            found.lines = sorted({*found.lines, norms.line})
+
+    def _global(self, norms: NetNorms) -> str:
+        return (f"the L2 norm of all param diffs is {norms.l2_diff:g}, {EXPLODE_FACTOR:g}x or"
+                f" more the first one ({self._first_l2:g})")
+
+    def _check_growth(self, it: Iteration) -> None:
+        """Which layer's values grow by orders of magnitude first (debug_info)."""
+        found = self._growth.check(it)
+        if found is None:
+            return
+        where = (f"values explode from iteration {found.iteration}, starting in layer"
+                 f" {found.layer}: {found.what}")
+        if self._explosion is None:
+            self._explosion = Diagnosis(
+                "exploding-gradients", "error",
+                f"{where}; lower base_lr (or this layer's lr_mult) or clip gradients"
+                " (clip_gradients)", found.iteration, found.layer, found.blob, found.lines)
+            self.add(self._explosion)
+            return
+        known = self._explosion  # the global norm exploded first: say where
+        known.layer, known.blob = found.layer, found.blob
+        known.message = known.message.replace("; lower", f"; {where}; lower", 1)
+        known.lines = sorted({*known.lines, *found.lines})
 
     def _test(self, test: TestResult) -> None:
         self._last_test = test
@@ -272,6 +359,8 @@ class Doctor:
     def finish(self, reader: LogReader) -> list[Diagnosis]:
         s = self.summary
         s.lines = reader.lines
+        s.solver_threads = max((1 + len(r.worker_threads) for r in reader.runs), default=1)
+        s.worker_lines = reader.worker_lines
         for key, (number, line) in self._zero_diff.items():
             if key not in self._some_diff:
                 layer, _, index = key.partition("/")
@@ -289,7 +378,8 @@ class Doctor:
                     f" ({next(iter(self._lrs)):g}): a schedule parameter (gamma, power,"
                     " stepvalue) is missing", lines=[self._lr_first_line],
                     rules=["S106", "S107", "S108"]))
-        if self.runs and s.last_iteration in (0, None) and not any(
+        tested = self._last_test.iteration if self._last_test is not None else 0
+        if self.runs and s.last_iteration in (0, None) and not tested and not any(
             d.kind == "fatal" for d in self.diagnoses
         ) and self.runs[-1].done_line:
             self.add(Diagnosis(
@@ -297,6 +387,13 @@ class Doctor:
                 "Optimization Done after iteration 0: Caffe trained zero iterations"
                 " (max_iter missing or 0; with poly its default 0 is used)",
                 0, lines=[self.runs[-1].done_line], rules=["S101", "S102"]))
+        if not s.iterations and not self.diagnoses and self._last_test is None and not (
+                self.runs and self.runs[-1].done_line):
+            self.add(Diagnosis(
+                "no-iterations", "info",
+                f"the log has no training iteration: it ends at line {reader.lines} before"
+                " the first one (the run is still setting up, or its output was cut)",
+                lines=[reader.lines]))
         self._check_chance()
         self._check_test_gap()
         return self.diagnoses
@@ -337,11 +434,17 @@ class Doctor:
     def healthy(self) -> str:
         s = self.summary
         test = ", ".join(f"{n} {v:g}" for n, v in s.last_test)
+        if s.first_loss is None or s.last_loss is None:  # display: 0
+            at = f" at iteration {self._last_test.iteration}" if self._last_test else ""
+            return ("healthy: no training iteration displayed (display is 0, or larger"
+                    " than max_iter)" + (f"; last test{at}: {test}" if test else ""))
         return (
             f"healthy: {s.iterations} iterations displayed, loss {s.first_loss:g} ->"
             f" {s.last_loss:g} at iteration {s.last_iteration}"
             + (f", lr {s.last_lr:g}" if s.last_lr is not None else "")
             + (f"; last test: {test}" if test else "")
+            + (f"; multi-GPU: {s.solver_threads} solver threads, the {s.worker_lines} lines"
+               " of the worker solvers skipped" if s.solver_threads > 1 else "")
         )
 
 

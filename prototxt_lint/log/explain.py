@@ -42,8 +42,30 @@ FATALS: list[tuple[str, str, str, tuple[str, ...]]] = [
 ]
 
 
+#: CUDA_CHECK (include/caffe/util/device_alternate.hpp) fails anywhere with
+#: ``Check failed: error == cudaSuccess (N vs. 0)  <cudaGetErrorString>``.
+CUDA_CHECK = "error == cudaSuccess"
+CUDA_ERRORS: list[tuple[str, str]] = [
+    ("illegal memory access", "a GPU kernel read or wrote out of bounds; in a loss or"
+     " Accuracy layer most often a label outside [0, number of classes) (only a debug build"
+     " checks it: DCHECK in softmax_loss_layer.cpp)"),
+    ("out of memory", "the GPU ran out of memory: lower batch_size (each GPU of a"
+     " multi-GPU run holds a whole batch)"),
+]
+
+
+def _cuda(message: str) -> str:
+    what = next((m for words, m in CUDA_ERRORS if words in message), "")
+    return ("a CUDA call failed (CUDA_CHECK); " + (what + "; " if what else "")
+            + "CUDA reports a kernel's error at a later call, so the layer named is where it"
+            " was noticed, not necessarily where it happened (rerun with"
+            " CUDA_LAUNCH_BLOCKING=1 to pin it down)")
+
+
 def explain_fatal(source: str, message: str) -> tuple[str, tuple[str, ...]]:
     """What a FATAL line means and which rules predict it ("" when unknown)."""
+    if CUDA_CHECK in message:
+        return _cuda(message), ()
     file = source.partition(":")[0]
     for where, words, meaning, codes in FATALS:
         if (where == source or (":" not in where and where == file)) and words in message:

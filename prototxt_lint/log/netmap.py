@@ -154,7 +154,7 @@ def join(diagnoses: list[Diagnosis], net: NetText | None, findings: list[Flag]) 
                 span[0] + offset <= f.line <= span[1] + offset)
             wanted = f.code in RULES_FOR_KIND.get(d.kind, ()) or f.code in d.rules
             note = f"{f.code} ({f.file}:{f.line}: {f.message})"
-            if inside or (wanted and span is None):
+            if inside or (wanted and (span is None or not in_net)):
                 seen.add((f.code, f.line, f.message))
                 codes.append(note)
         d.rules = codes or [f"{c} (the rule that predicts it; it has no finding here)"

@@ -30,9 +30,16 @@ from prototxt_lint.log.records import (
 
 #: The solver or net text Caffe prints is kept up to this many characters per block.
 MAX_BLOCK_CHARS = 2 * 1024 * 1024
+#: Bytes read (and decoded) at a time.
+CHUNK = 1 << 18
 
 GLOG = re.compile(
-    r"([IWEF])\d{4}(?:\d{4})? +[\d:.]+ +\d+ ([\w.+\-]+:\d+)\] ?(.*)"
+    r"([IWEF])\d{4}(?:\d{4})? +[\d:.]+ +(\d+) ([\w.+\-]+:\d+)\] ?(.*)"
+)
+#: A whole debug_info blob line (most lines of a debug_info log): matched in one go.
+DEBUG = re.compile(
+    r"I\d{4}(?:\d{4})? +[\d:.]+ +(\d+) net\.cpp:\d+\] +\[(Forward|Backward)\] Layer (\S+),"
+    r" (top|bottom|param) blob (\S+) (data|diff): (\S+)"
 )
 BLOB = re.compile(
     r"\[(Forward|Backward)\] Layer (\S+), (top|bottom|param) blob (\S+) (data|diff): (\S+)"
@@ -71,7 +78,7 @@ class LogSource:
         self.name = name
         self.stream = stream
         self.bytes_read = 0
-        #: called with the bytes read so far every 65,536 lines (a progress bar)
+        #: called with the bytes read so far after each chunk (a progress bar)
         self.progress: Callable[[int], None] | None = None
 
     @classmethod
@@ -121,19 +128,44 @@ class LogSource:
             )
         return cls(name, buffered)
 
-    def lines(self) -> Iterator[tuple[int, str]]:
+    def batches(self) -> Iterator[list[str]]:
+        """The lines, decoded and without their ends, CHUNK bytes at a time (decoding and
+        splitting a whole chunk at once is several times faster than line by line)."""
         progress = self.progress
+        tail = b""
         try:
-            for lineno, raw in enumerate(self.stream, 1):
-                self.bytes_read += len(raw)
-                if progress is not None and not lineno & 0xFFFF:
+            while True:
+                chunk = self.stream.read(CHUNK)
+                if not chunk:
+                    break
+                self.bytes_read += len(chunk)
+                data = tail + chunk if tail else chunk
+                cut = data.rfind(b"\n") + 1
+                tail = data[cut:]
+                if cut:  # UTF-8 never has a newline byte inside a character: safe to cut
+                    text = data[:cut].decode("utf-8", "replace")
+                    batch = text.split("\n")
+                    batch.pop()  # the empty string after the last newline
+                    if "\r" in text:
+                        batch = [line.rstrip("\r") for line in batch]
+                    yield batch
+                if progress is not None:
                     progress(self.bytes_read)
-                yield lineno, raw.decode("utf-8", "replace").rstrip("\r\n")
+            if tail:  # a truncated last line
+                yield [tail.decode("utf-8", "replace").rstrip("\r")]
         except (OSError, EOFError) as exc:  # a truncated gzip member
             raise LogError(f"{self.name}: cannot read further: {exc}") from None
         finally:
             if self.stream is not sys.stdin.buffer:
                 self.stream.close()
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """(line number, line), one at a time."""
+        lineno = 0
+        for batch in self.batches():
+            for line in batch:
+                lineno += 1
+                yield lineno, line
 
 
 class _Chain(io.RawIOBase):
@@ -178,6 +210,9 @@ class LogReader:
         self._block_owner = ""
         self._setting_up = ""
         self._out: list[Event] = []
+        #: solver and debug_info lines of other solver threads than the root's (multi-GPU)
+        self.worker_lines = 0
+        self._root = ""  # the current run's root solver thread
 
     # -- assembling -------------------------------------------------------------------
     def _run(self) -> Run:
@@ -224,44 +259,74 @@ class LogReader:
 
     # -- reading ----------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        for lineno, line in self.source.lines():
-            self.lines = lineno
-            match = GLOG.match(line) if line[:1] in "IWEF" and line else None
-            if match is None:
-                if self._block is not None:
-                    if self._block_size < MAX_BLOCK_CHARS:
-                        self._block.append(line)
-                        self._block_size += len(line) + 1
+        debug = DEBUG.match
+        glog = GLOG.match
+        lineno = 0
+        for batch in self.source.batches():
+            for line in batch:
+                lineno += 1
+                found = debug(line) if "]     [" in line else None
+                if found is not None:  # the hot path: one debug_info value
+                    self.glog_lines += 1
+                    if self._block is not None:
+                        self._end_block()
+                    thread, direction, layer, role, blob, kind, value = found.groups()
+                    if self._root and thread != self._root:
+                        self._worker(thread)
+                        continue
+                    self._blob(lineno, direction, layer, role, blob, kind, value)
+                    if self._out:
+                        self.lines = lineno
+                        yield from self._out
+                        self._out = []
                     continue
-                if line.startswith(LIBC_ABORT):
-                    self._flush()
-                    self._out.append(Fatal(message=line.strip(), source="", line=lineno))
+                match = glog(line) if line[:1] in "IWEF" and line else None
+                if match is None:
+                    if self._block is not None:
+                        if self._block_size < MAX_BLOCK_CHARS:
+                            self._block.append(line)
+                            self._block_size += len(line) + 1
+                        continue
+                    if line.startswith(LIBC_ABORT):
+                        self._flush()
+                        self._out.append(Fatal(message=line.strip(), source="", line=lineno))
+                        self.lines = lineno
+                        yield from self._out
+                        self._out = []
+                    continue
+                self.glog_lines += 1
+                self._end_block()
+                level, thread, where, message = match.groups()
+                self._glog(lineno, level, thread, where, message)
+                if self._out:
+                    self.lines = lineno
                     yield from self._out
                     self._out = []
-                continue
-            self.glog_lines += 1
-            self._end_block()
-            level, where, message = match.groups()
-            self._glog(lineno, level, where, message)
-            if self._out:
-                yield from self._out
-                self._out = []
+        self.lines = lineno
         self._end_block()
         self._flush()
         yield from self._out
         self._out = []
 
-    def _glog(self, lineno: int, level: str, where: str, message: str) -> None:
+    def _glog(self, lineno: int, level: str, thread: str, where: str, message: str) -> None:
         if level == "F":
             self._flush()
             self._out.append(Fatal(message=message, source=where, line=lineno))
             return
         file = where.partition(":")[0]
         if file == "net.cpp" and message.startswith("    ["):
+            if self._worker(thread):
+                return
             self._debug(lineno, message.strip())
             return
         if file == "solver.cpp" or file == "sgd_solver.cpp":
+            # only the root solver's thread displays and starts a run; another thread's
+            # lines are a multi-GPU worker's (some Caffe versions print each one's lr)
+            if self._worker(thread) and not (
+                    message.startswith("Initializing solver") or DISPLAY.match(message)):
+                return
             self._solver(lineno, message)
+            self._run().root_thread = self._root = thread
             return
         if file == "caffe.cpp" and message.startswith("Resuming from "):
             self._run().restored_from = message[len("Resuming from "):].strip()
@@ -278,6 +343,19 @@ class LogReader:
                     dims = [int(d) for d in found.group(1).split()]
                     run.first_top_shapes.append((self._setting_up, dims))
                 self._setting_up = ""
+            elif " <- " in message:
+                run = self._run()
+                if len(run.net_texts) == 1:
+                    layer, _, bottom = message.partition(" <- ")
+                    run.bottoms.setdefault(layer.strip(), []).append(bottom.strip())
+
+    def _worker(self, thread: str) -> bool:
+        """Is ``thread`` another solver's than the root's? (counted when it is)"""
+        if not self._root or thread == self._root:
+            return False
+        self.worker_lines += 1
+        self._run().worker_threads.add(thread)
+        return True
 
     def _start_block(self, owner: str, lineno: int) -> None:
         self._block = []
@@ -289,8 +367,10 @@ class LogReader:
         message = message.strip()
         if message.startswith("Initializing solver from parameters"):
             self._flush()
-            for old in self.runs:  # only the last run's texts are kept: bounded memory
+            if self.runs:  # only the last run's texts are kept: bounded memory (the runs
+                old = self.runs[-1]  # before it were emptied when their successor started)
                 old.solver_text, old.net_texts, old.first_top_shapes = "", [], []
+                old.bottoms = {}
             self.runs.append(Run(index=len(self.runs), line=lineno))
             self._last_number = -1
             self._start_block("solver", lineno)
@@ -345,23 +425,36 @@ class LogReader:
             self._run().done_line = lineno
 
     def _debug(self, lineno: int, message: str) -> None:
+        """A debug_info line that DEBUG did not take: the net's L2 norms (or a blob line in
+        an unusual layout)."""
+        found = BLOB.match(message)
+        if found is not None:
+            self._blob(lineno, *found.groups())
+            return
+        found = NORMS.match(message)
+        if found:
+            if self._test is not None:
+                if not self._test.outputs:
+                    return
+                self._flush()
+            a, b, c, d = (number(g) for g in found.groups())
+            self._iteration().norms = NetNorms(a, b, c, d, lineno)
+
+    def _blob(self, lineno: int, direction: str, layer: str, role: str, blob: str,
+              kind: str, value: str) -> None:
         if self._test is not None:  # the test net's forward: not a training iteration
             if not self._test.outputs:
                 return
             self._flush()  # the test is over; this is the next train forward
-        found = BLOB.match(message)
-        if found is None:
-            found = NORMS.match(message)
-            if found:
-                a, b, c, d = (number(g) for g in found.groups())
-                self._iteration().norms = NetNorms(a, b, c, d, lineno)
-            return
-        direction, layer, role, blob, kind, value = found.groups()
-        it = self._iteration()
+        try:
+            number_ = float(value)
+        except ValueError:
+            number_ = number(value)
+        it = self._pending or self._iteration()
         if direction == "Forward":
             if it.norms is not None or (it.blobs and it.blobs[-1].direction == "backward"):
                 self._flush()
                 it = self._iteration()
-            it.blobs.append(BlobStat("forward", layer, role, blob, kind, number(value), lineno))
+            it.blobs.append(BlobStat("forward", layer, role, blob, kind, number_, lineno))
         else:
-            it.blobs.append(BlobStat("backward", layer, role, blob, kind, number(value), lineno))
+            it.blobs.append(BlobStat("backward", layer, role, blob, kind, number_, lineno))

@@ -9,12 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+#: Neither nan nor inf (math.isfinite: a C function, on the hot path).
+is_finite = math.isfinite
 
-def is_finite(value: float) -> bool:
-    return not (math.isnan(value) or math.isinf(value))
 
-
-@dataclass
+@dataclass(slots=True)
 class BlobStat:
     """One debug_info line: ``[Forward] Layer conv1, top blob conv1 data: 0.42`` (the mean
     absolute value Caffe prints, ``asum / count``)."""
@@ -28,7 +27,7 @@ class BlobStat:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class NetNorms:
     """``[Backward] All net params (data, diff): L1 norm = (a, b); L2 norm = (c, d)``."""
 
@@ -39,7 +38,7 @@ class NetNorms:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Output:
     """``Train net output #0: loss = 1.37 (* 1 = 1.37 loss)`` or a test net output."""
 
@@ -48,7 +47,7 @@ class Output:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Iteration:
     """One training iteration: its loss and lr as displayed, its train outputs, and (with
     debug_info) the forward and backward values of the ForwardBackward that produced them."""
@@ -64,7 +63,7 @@ class Iteration:
     norms: NetNorms | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class TestResult:
     """``Iteration N, Testing net (#k)`` and the outputs that follow it."""
 
@@ -75,7 +74,7 @@ class TestResult:
     outputs: list[Output] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Fatal:
     """A glog FATAL line (``F... file.cpp:line] message``), or a C library abort such as
     ``double free or corruption (out)``."""
@@ -85,7 +84,7 @@ class Fatal:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """One ``caffe train`` in the log, from ``Initializing solver from parameters``."""
 
@@ -95,6 +94,11 @@ class Run:
     solver_line: int = 0  # the log line of the solver text's first line
     net_texts: list[tuple[int, str]] = field(default_factory=list)  # (first line, text)
     first_top_shapes: list[tuple[str, list[int]]] = field(default_factory=list)
+    #: the train net's layers and their bottom blobs, from set-up (``ip1 <- pool1``)
+    bottoms: dict[str, list[str]] = field(default_factory=dict)
+    #: the thread id of the root solver (multi-GPU: the others are workers, skipped)
+    root_thread: str = ""
+    worker_threads: set[str] = field(default_factory=set)
     restored_from: str = ""
     policy: str = ""
     done_line: int = 0

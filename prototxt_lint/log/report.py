@@ -34,6 +34,7 @@ def as_json(log: str, diagnoses: list[Diagnosis], doctor: Doctor) -> str:
         "healthy": not diagnoses,
         "summary": {
             "runs": s.runs, "iterations": s.iterations, "lines": s.lines,
+            "solver_threads": s.solver_threads,
             "first_loss": _num(s.first_loss), "last_loss": _num(s.last_loss),
             "last_iteration": s.last_iteration, "last_lr": _num(s.last_lr),
             "last_test": {n: _num(v) for n, v in s.last_test},
