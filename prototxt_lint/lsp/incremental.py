@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import pairwise
 from typing import Any
 
@@ -54,7 +54,7 @@ class _Block:
 
     __slots__ = ("base", "field", "locs", "message")
 
-    def __init__(self, field: str, message: Any, locs: dict[Path, FieldLoc],
+    def __init__(self, field: str, message: Any, locs: Mapping[Path, FieldLoc],
                  base: int) -> None:
         self.field = field
         self.message = message
@@ -239,7 +239,9 @@ def _names(tokens: list[Token], enough: int = 64) -> list[str]:
 
 #: what the parser keeps for a block's parse, not for the file: its input, where it is, the
 #: positions it writes (a clean block brings its own) and panic mode (reset by every field)
-_PARSER_INPUT = frozenset({"tokens", "comments", "pos", "locs", "quiet"})
+#: (``_locs`` and ``packed`` are where ``locs`` is kept; ``stream`` feeds the tokens)
+_PARSER_INPUT = frozenset({"tokens", "comments", "pos", "locs", "_locs", "packed", "stream",
+                           "quiet"})
 #: ParseResult's name for a parser attribute, where they differ
 _RESULT_NAMES = {"too_many": "too_many_errors"}
 #: what ParseResult takes (``parse`` passes the parser's state of these names)
