@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_lint.caffe.layers import ENGINE_PARAMS, caffe_builds, layer_intact
+from prototxt_lint.caffe.layers import ENGINE_PARAMS, set_up_layers
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.syntax.parser import Path
@@ -20,17 +20,10 @@ _CUDNN = 2
 def _cudnn_layers(ctx: NetContext) -> Iterator[tuple[LayerView, list[str], Path, bool]]:
     """Layers that ask for `engine: CUDNN`: (layer, phases, the engine field, dilated:
     a Convolution/Deconvolution with a dilation above 1)."""
-    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
-        return
-    for layer in ctx.layers:
-        field = ENGINE_PARAMS.get(layer.type)
-        if field is None or layer.syntax == "v0":
-            continue
+    for layer, phases in set_up_layers(ctx, *ENGINE_PARAMS):
+        field = ENGINE_PARAMS[layer.type]
         param = layer.param(field)
         if param is None or param.engine != _CUDNN:
-            continue
-        phases = ctx.active_phases(layer)
-        if not phases or not layer_intact(ctx, layer):
             continue
         dilated = field == "convolution_param" and any(d > 1 for d in param.dilation)
         yield layer, phases, layer.at(field, "engine"), dilated

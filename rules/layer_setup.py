@@ -20,24 +20,11 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.caffe.layers import caffe_builds, is_registered, layer_intact
+from prototxt_lint.caffe.layers import caffe_builds, is_registered, set_up_layers
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule, one_per_cause
 from prototxt_lint.shapes import net_shapes, shape_string
 from prototxt_lint.syntax.parser import Path
-
-
-def _checked_layers(ctx: NetContext, *types: str) -> Iterator[tuple[LayerView, list[str]]]:
-    """The layers of these types Caffe sets up, with their phases, in BVLC-schema nets
-    whose layers were read in full."""
-    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
-        return
-    for layer in ctx.layers:
-        if layer.type not in types or layer.syntax == "v0":
-            continue
-        phases = ctx.active_phases(layer)
-        if phases and layer_intact(ctx, layer):
-            yield layer, phases
 
 
 def _reports(layer: LayerView, phases: list[str], at: Path, check: str,
@@ -202,7 +189,7 @@ def convolution_parameters_rejected(ctx: NetContext) -> Iterator[Report]:
     `kernel_h`/`kernel_w`, with sizes and strides of 1 or more.
     """
     default = None
-    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "Im2col"):
+    for layer, phases in set_up_layers(ctx, "Convolution", "Deconvolution", "Im2col"):
         param = layer.param("convolution_param")
         if param is None:
             if default is None:
@@ -255,7 +242,7 @@ def lrn_even_local_size(ctx: NetContext) -> Iterator[Report]:
     ## Fix
     Use an odd `local_size` (5 is AlexNet's and Caffe's default).
     """
-    for layer, phases in _checked_layers(ctx, "LRN"):
+    for layer, phases in set_up_layers(ctx, "LRN"):
         param = layer.param("lrn_param")
         if param is None or param.local_size % 2 == 1:
             continue
@@ -320,7 +307,7 @@ def eltwise_coeff_rejected(ctx: NetContext) -> Iterator[Report]:
     Give one `coeff` per bottom, in bottom order, or none; give none for PROD (MAX ignores
     them).
     """
-    for layer, phases in _checked_layers(ctx, "Eltwise"):
+    for layer, phases in set_up_layers(ctx, "Eltwise"):
         param = layer.param("eltwise_param")
         if param is None or not len(param.coeff):
             continue
@@ -383,7 +370,7 @@ def axis_with_legacy_dim(ctx: NetContext) -> Iterator[Report]:
     Keep `axis` (it also takes negative values, counted from the end) and delete the old
     field.
     """
-    for layer, phases in _checked_layers(ctx, *_LEGACY_AXIS):
+    for layer, phases in set_up_layers(ctx, *_LEGACY_AXIS):
         name, old = _LEGACY_AXIS[layer.type]
         param = layer.param(name)
         if param is None or not (param.HasField("axis") and param.HasField(old)):
@@ -455,7 +442,7 @@ def exp_log_base_rejected(ctx: NetContext) -> Iterator[Report]:
     Give a positive base other than 1 (10, 2), or leave `base` out for the natural
     logarithm and exponential.
     """
-    for layer, phases in _checked_layers(ctx, "Exp", "Log"):
+    for layer, phases in set_up_layers(ctx, "Exp", "Log"):
         name = "exp_param" if layer.type == "Exp" else "log_param"
         param = layer.param(name)
         if param is None:
@@ -547,7 +534,7 @@ def dummy_data_counts_rejected(ctx: NetContext) -> Iterator[Report]:
     Give one `shape` (and at most one `data_filler`) for all tops, or exactly one per top in
     top order.
     """
-    for layer, phases in _checked_layers(ctx, "DummyData"):
+    for layer, phases in set_up_layers(ctx, "DummyData"):
         if not layer.tops:
             continue  # N314: CheckBlobCounts comes first
         found = _dummy_data_check(layer, layer.param("dummy_data_param"))
@@ -601,7 +588,7 @@ def _filler_problems(ctx: NetContext) -> Iterator[tuple[LayerView, list[str], Pa
     type, the name, the BVLC filler it is a slip of or None)."""
     if any(not is_registered(v) for v in ctx.layers if v.type):
         return
-    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
+    for layer, phases in set_up_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
                                          "Embed", "RNN", "LSTM", "PReLU", "Scale", "Bias",
                                          "DummyData"):
         for at, filler in _fillers(layer):
@@ -916,7 +903,7 @@ def filler_param_rejected(ctx: NetContext) -> Iterator[Report]:
     """
     if any(not is_registered(v) for v in ctx.layers if v.type):
         return
-    for layer, phases in _checked_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
+    for layer, phases in set_up_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
                                          "Embed", "RNN", "LSTM", "PReLU", "Scale", "Bias",
                                          "DummyData"):
         if len(layer.msg.blobs):

@@ -14,23 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.caffe.layers import caffe_builds, layer_intact
+from prototxt_lint.caffe.layers import set_up_layers
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.syntax.parser import Path
-
-
-def _checked_layers(ctx: NetContext, *types: str) -> Iterator[tuple[LayerView, list[str]]]:
-    """The layers of these types Caffe sets up, with their phases, in BVLC-schema nets
-    whose layers were read in full."""
-    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
-        return
-    for layer in ctx.layers:
-        if layer.type not in types or layer.syntax == "v0":
-            continue
-        phases = ctx.active_phases(layer)
-        if phases and layer_intact(ctx, layer):
-            yield layer, phases
 
 
 def _int32(value: int) -> int:
@@ -167,7 +154,7 @@ def required_size_missing(ctx: NetContext) -> Iterator[Report]:
     an ArgMax `top_k` of 1 or more, all four MemoryData sizes, both ImageData resize sides
     (or neither) and a batch of 1 or more.
     """
-    for layer, phases in _checked_layers(ctx, "Tile", "Embed", "ArgMax", "MemoryData",
+    for layer, phases in set_up_layers(ctx, "Tile", "Embed", "ArgMax", "MemoryData",
                                          "ImageData"):
         found = _missing_size(layer)
         if found is None:
@@ -214,7 +201,7 @@ def input_shape_count(ctx: NetContext) -> Iterator[Report]:
     ## Fix
     Give one `shape` per top, in top order (or a single one that every top gets).
     """
-    for layer, phases in _checked_layers(ctx, "Input"):
+    for layer, phases in set_up_layers(ctx, "Input"):
         param = layer.param("input_param")
         shapes, tops = (len(param.shape) if param is not None else 0), len(layer.tops)
         if shapes in (0, 1, tops):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prototxt_lint.caffe.layers import caffe_builds, layer_intact
+from prototxt_lint.caffe.layers import set_up_layers
 from prototxt_lint.model import LayerView, NetContext
 from prototxt_lint.plugin import Report, Severity, net_rule
 from prototxt_lint.syntax.parser import Path
@@ -76,15 +76,8 @@ def transform_param_rejected(ctx: NetContext) -> Iterator[Report]:
     HDF5Data, delete `transform_param` and store the data already transformed; crop no more
     than the resized image (or resize to at least the crop); give WindowData a `crop_size`.
     """
-    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
-        return
-    for layer in ctx.layers:
-        if layer.syntax == "v0" or layer.type not in (*_TRANSFORMING, "HDF5Data"):
-            continue
-        phases = ctx.active_phases(layer)
+    for layer, phases in set_up_layers(ctx, *_TRANSFORMING, "HDF5Data"):
         param = layer.param("transform_param")
-        if not phases or not layer_intact(ctx, layer):
-            continue
         if param is None:
             if layer.type != "WindowData" or layer.syntax != "v2":
                 continue

@@ -36,7 +36,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent.parent
 FIXTURES = HERE / "tests" / "fixtures" / "weights"
@@ -66,50 +68,61 @@ def train(caffe: str, net: Path, out: Path, workdir: Path, hdf5: bool = False) -
     print(f"{out.relative_to(HERE)}: {out.stat().st_size} bytes")
 
 
-def legacy_v1(source: Path, out: Path) -> None:
-    """The V2 model ``source`` in the V1 binary form (layers, enum types, legacy shapes)."""
-    sys.path.insert(0, str(HERE))
-    from prototxt_lint.model import V1_TYPES
-    from prototxt_lint.schema.caffe_pb2 import NetParameter, V1LayerParameter
+def _legacy_blobs(target: Any, blobs: Any) -> None:
+    """``blobs`` copied into ``target`` (a repeated BlobProto) with the legacy
+    num/channels/height/width shape of models from before 2015."""
+    for blob in blobs:
+        dims = [1] * (4 - len(blob.shape.dim)) + list(blob.shape.dim)
+        new = target.add(num=dims[0], channels=dims[1], height=dims[2], width=dims[3])
+        new.data.extend(blob.data)
 
-    by_type = {v: k for k, v in V1_TYPES.items() if v}
+
+def _rewrite(source: Path, out: Path, add_layer: Callable[[Any, Any], None]) -> None:
+    """The V2 model ``source`` written again with ``add_layer(old_net, layer)`` per layer."""
+    sys.path.insert(0, str(HERE))
+    from prototxt_lint.schema.caffe_pb2 import NetParameter
+
     net = NetParameter()
     net.ParseFromString(source.read_bytes())
     old = NetParameter(name=net.name)
     for layer in net.layer:
+        add_layer(old, layer)
+    out.write_bytes(old.SerializeToString())
+    print(f"{out.relative_to(HERE)}: {out.stat().st_size} bytes")
+
+
+def legacy_v1(source: Path, out: Path) -> None:
+    """The V2 model ``source`` in the V1 binary form (layers, enum types, legacy shapes)."""
+    sys.path.insert(0, str(HERE))
+    from prototxt_lint.model import V1_TYPES
+    from prototxt_lint.schema.caffe_pb2 import V1LayerParameter
+
+    by_type = {v: k for k, v in V1_TYPES.items() if v}
+
+    def add(old: Any, layer: Any) -> None:
         v1 = old.layers.add(name=layer.name)
         v1.type = V1LayerParameter.LayerType.Value(by_type[layer.type])
         v1.bottom.extend(layer.bottom)
         v1.top.extend(layer.top)
-        for blob in layer.blobs:
-            dims = [1] * (4 - len(blob.shape.dim)) + list(blob.shape.dim)
-            new = v1.blobs.add(num=dims[0], channels=dims[1], height=dims[2], width=dims[3])
-            new.data.extend(blob.data)
-    out.write_bytes(old.SerializeToString())
-    print(f"{out.relative_to(HERE)}: {out.stat().st_size} bytes")
+        _legacy_blobs(v1.blobs, layer.blobs)
+
+    _rewrite(source, out, add)
 
 
 def legacy_v0(source: Path, out: Path) -> None:
     """The V2 model ``source`` in the V0 binary form (only its layers with blobs)."""
     sys.path.insert(0, str(HERE))
     from prototxt_lint.model import V0_TYPES
-    from prototxt_lint.schema.caffe_pb2 import NetParameter
 
     by_type = {v: k for k, v in V0_TYPES.items()}
-    net = NetParameter()
-    net.ParseFromString(source.read_bytes())
-    old = NetParameter(name=net.name)
-    for layer in net.layer:
-        if not layer.blobs:
-            continue
-        v0 = old.layers.add().layer
-        v0.name, v0.type = layer.name, by_type[layer.type]
-        for blob in layer.blobs:
-            dims = [1] * (4 - len(blob.shape.dim)) + list(blob.shape.dim)
-            new = v0.blobs.add(num=dims[0], channels=dims[1], height=dims[2], width=dims[3])
-            new.data.extend(blob.data)
-    out.write_bytes(old.SerializeToString())
-    print(f"{out.relative_to(HERE)}: {out.stat().st_size} bytes")
+
+    def add(old: Any, layer: Any) -> None:
+        if layer.blobs:
+            v0 = old.layers.add().layer
+            v0.name, v0.type = layer.name, by_type[layer.type]
+            _legacy_blobs(v0.blobs, layer.blobs)
+
+    _rewrite(source, out, add)
 
 
 WIDE = """name: "wide"

@@ -7,6 +7,8 @@ always map to registered ones. Type names are looked up as written: case-sensiti
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prototxt_lint.model import (
     BVLC_LAYER_TYPES,
     V0_TYPES,
@@ -120,6 +122,20 @@ def layer_intact(ctx: NetContext, layer: LayerView) -> bool:
         return not parsed.errors
     end = loc.block_end if loc.block_end > loc.start else len(ctx.doc.source.text)
     return not any(loc.start <= e.start <= end for e in parsed.errors)
+
+
+def set_up_layers(ctx: NetContext, *types: str) -> Iterator[tuple[LayerView, list[str]]]:
+    """The layers of these types Caffe sets up, with their phases, in a net read with BVLC's
+    schema that Caffe builds as written, each read in full (V0 layers, whose parameters the
+    upgrade rewrites, are left out): what the set-up checks of BVLC's layers walk."""
+    if not caffe_builds(ctx) or not ctx.schema.is_bvlc:
+        return
+    for layer in ctx.layers:
+        if layer.type not in types or layer.syntax == "v0":
+            continue
+        phases = ctx.active_phases(layer)
+        if phases and layer_intact(ctx, layer):
+            yield layer, phases
 
 
 def registered_in(ctx: NetContext, type_name: str) -> bool:
