@@ -540,6 +540,9 @@ class NetContext:
         self.data_root: str | None = None
         #: the blob shapes of every phase (``prototxt_lint.shapes.net_shapes``), once computed
         self.shapes: Any = None
+        #: what a rule module works out once per net for several of its rules, under a key
+        #: of the module's own (e.g. ``rules/layer_setup.py``'s unknown fillers, N328/N330)
+        self.memo: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"NetContext({self.doc.path!r}, root={self.root!r}, {self.syntax})"

@@ -582,10 +582,20 @@ def _fillers(layer: LayerView) -> Iterator[tuple[Path, Any]]:
             yield layer.at("dummy_data_param", "data_filler", i), filler
 
 
-def _filler_problems(ctx: NetContext) -> Iterator[tuple[LayerView, list[str], Path, str,
-                                                      str | None]]:
+_FillerProblem = tuple[LayerView, list[str], Path, str, str | None]
+
+
+def _filler_problems(ctx: NetContext) -> list[_FillerProblem]:
     """Fillers with a name BVLC's ``GetFiller`` does not know: (layer, phases, path of the
-    type, the name, the BVLC filler it is a slip of or None)."""
+    type, the name, the BVLC filler it is a slip of or None). Worked out once per net, for
+    N328 and N330 both."""
+    found: list[_FillerProblem] | None = ctx.memo.get("layer_setup.filler_problems")
+    if found is None:
+        found = ctx.memo["layer_setup.filler_problems"] = list(_walk_filler_problems(ctx))
+    return found
+
+
+def _walk_filler_problems(ctx: NetContext) -> Iterator[_FillerProblem]:
     if any(not is_registered(v) for v in ctx.layers if v.type):
         return
     for layer, phases in set_up_layers(ctx, "Convolution", "Deconvolution", "InnerProduct",
