@@ -538,10 +538,9 @@ class NetContext:
         self.trained_by: Any = None
         #: the directory ``caffe`` runs from, where data sources are opened (``--data-root``)
         self.data_root: str | None = None
-        #: the blob shapes of every phase (``prototxt_lint.shapes.net_shapes``), once computed
-        self.shapes: Any = None
-        #: what a rule module works out once per net for several of its rules, under a key
-        #: of the module's own (e.g. ``rules/layer_setup.py``'s unknown fillers, N328/N330)
+        #: what is worked out once per net and shared by the rules that need it, under a key
+        #: of the module that works it out (``prototxt_lint.shapes.net_shapes``'s blob shapes,
+        #: ``rules/layer_setup.py``'s unknown fillers for N328 and N330)
         self.memo: dict[str, Any] = {}
 
     def __repr__(self) -> str:

@@ -114,11 +114,12 @@ def infer_phase(ctx: NetContext, phase: PhaseNet) -> PhaseShapes:
 
 
 def net_shapes(ctx: NetContext) -> list[PhaseShapes]:
-    """Every phase of ``ctx`` shaped; computed once per context and kept on it (the rules,
+    """Every phase of ``ctx`` shaped; computed once per context and kept in its ``memo`` (the rules,
     the ``shapes`` command and hover share it, and it goes when the context goes)."""
-    if ctx.shapes is None:
-        ctx.shapes = [infer_phase(ctx, phase) for phase in ctx.phases]
-    return ctx.shapes  # type: ignore[no-any-return]
+    found: list[PhaseShapes] | None = ctx.memo.get("shapes.net_shapes")
+    if found is None:
+        found = ctx.memo["shapes.net_shapes"] = [infer_phase(ctx, p) for p in ctx.phases]
+    return found
 
 
 def infer_shapes(ctx: NetContext) -> dict[str, dict[str, tuple[int | None, ...]]]:
